@@ -1,0 +1,111 @@
+"""bandit, with the project's bandit configuration; `# nosec` is bandit's own to honour.
+
+bandit's columns come from Python's AST, so they count UTF-8 bytes; heal converts them to
+characters using the line's text. Its priority follows bandit's severity (HIGH and MEDIUM are
+P0, LOW is P2), and the confidence is kept in the finding's severity field ("HIGH/MEDIUM").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from heal import catalog
+from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
+from heal.discover import SourceFile
+from heal.model import AnalyzerError, Finding, Span
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+NAME = "bandit"
+YAML_CONFIGS = (".bandit.yml", ".bandit.yaml", "bandit.yml", "bandit.yaml")
+
+
+def config_args(root: Path) -> list[str]:
+    """bandit reads no config unless told: point it at the project's, if it has one."""
+    args: list[str] = []
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            if "bandit" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                args += ["-c", str(pyproject)]
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+    for name in YAML_CONFIGS:
+        if not args and (root / name).is_file():
+            args += ["-c", str(root / name)]
+    if (root / ".bandit").is_file():
+        args += ["--ini", str(root / ".bandit")]
+    return args
+
+
+def char_column(line: str, byte_column: int) -> int:
+    return len(line.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+
+def _span(source: SourceFile | None, item: dict[str, Any]) -> Span:
+    line = int(item.get("line_number") or 1)
+    end_line = max(int(x) for x in item.get("line_range") or [line])
+    col = int(item.get("col_offset") or 0)
+    end_col = int(item.get("end_col_offset") or col)
+    if source is not None:
+        text = source.lines
+        if line <= len(text):
+            col = char_column(text[line - 1], col)
+        if end_line <= len(text):
+            end_col = char_column(text[end_line - 1], end_col)
+    if end_line == line and end_col < col:
+        end_col = col
+    return Span.of(line, col, end_line, end_col)
+
+
+def parse_output(stdout: str, context: AnalyzeContext) -> tuple[list[Finding], list[str]]:
+    document = json.loads(stdout or "{}")
+    files = context.by_path()
+    findings = []
+    for item in document.get("results", []):
+        path = rel_path(context.root, item["filename"])
+        severity = str(item.get("issue_severity", "LOW"))
+        category, priority = catalog.bandit_class(severity)
+        findings.append(Finding(
+            rule=f"bandit:{item['test_id']}", category=category, priority=priority, path=path,
+            span=_span(files.get(path), item), message=str(item.get("issue_text", "")),
+            tool=NAME, fingerprint="",
+            severity=f"{severity}/{item.get('issue_confidence', 'UNDEFINED')}",
+        ))
+    errors = [f"{rel_path(context.root, e['filename'])}: {e['reason']}"
+              for e in document.get("errors", [])]
+    return findings, errors
+
+
+class BanditAnalyzer:
+    name = NAME
+
+    def check_available(self) -> None:
+        find_tool(NAME)
+
+    def run(self, context: AnalyzeContext) -> AnalyzerResult:
+        result = AnalyzerResult(NAME)
+        paths = [f.path for f in context.files]
+        if not paths:
+            return result
+        argv = [find_tool(NAME), "-f", "json", "-q", *config_args(context.root), "--", *paths]
+        try:
+            code, out, err, result.duration = run_tool(argv, context.root)
+        except subprocess.TimeoutExpired:
+            result.errors.append(AnalyzerError(NAME, "timed out"))
+            return result
+        try:
+            result.findings, errors = parse_output(out, context)
+        except json.JSONDecodeError:
+            tail = (err.strip().splitlines() or [f"exit code {code}"])[-1]
+            result.errors.append(AnalyzerError(NAME, f"could not run: {tail}"))
+            return result
+        result.errors += [AnalyzerError(NAME, e) for e in errors]
+        return result

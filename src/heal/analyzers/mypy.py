@@ -1,0 +1,142 @@
+"""mypy, run with the project's interpreter and configuration, cache under `.heal/`.
+
+`mypy -O json` prints one object per line with 1-based lines and 0-based character columns
+(end exclusive), which are heal's conventions already. Notes that belong to an error arrive in
+its `hint`; notes with a code of their own (`annotation-unchecked`) become P3 findings.
+
+mypy refuses to check anything when two files map to one module name (`conftest.py` in two
+test folders without `__init__.py`). heal keeps the first file of each such name, tells the user
+which files it left out, and, should mypy still stop on a file, drops that file and tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from heal import catalog
+from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
+from heal.model import AnalyzerError, Finding, Span
+
+NAME = "mypy"
+MAX_RETRIES = 10
+_DUPLICATE = re.compile(r'Duplicate module named "(?P<module>[^"]+)"')
+
+
+def module_name(root: Path, path: str) -> str:
+    """The module name mypy gives a file: its stem plus every parent that has __init__.py."""
+    parts = Path(path).with_suffix("").parts
+    names = [parts[-1]] if parts[-1] != "__init__" else []
+    folder = (root / path).parent
+    for name in reversed(parts[:-1]):
+        if not (folder / "__init__.py").is_file():
+            break
+        names.insert(0, name)
+        folder = folder.parent
+    return ".".join(names) or parts[-1]
+
+
+def split_duplicates(root: Path, paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(files to check, files left out because an earlier file has the same module name)."""
+    seen: dict[str, str] = {}
+    keep, dropped = [], []
+    for path in sorted(paths):
+        name = module_name(root, path)
+        if name in seen:
+            dropped.append(path)
+        else:
+            seen[name] = path
+            keep.append(path)
+    return keep, dropped
+
+
+def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
+    """(findings, blocking entries without a position, lines that are not JSON)."""
+    findings: list[Finding] = []
+    blocking: list[dict[str, Any]] = []
+    other: list[str] = []
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            other.append(line.strip())
+            continue
+        if not isinstance(item, dict):
+            other.append(line.strip())
+            continue
+        if item.get("line", -1) < 1:
+            blocking.append(item)
+            continue
+        code = item.get("code") or "misc"
+        severity = item.get("severity") or "error"
+        category, priority = catalog.mypy_class(code, severity)
+        start_line, start_col = int(item["line"]), max(int(item.get("column") or 0), 0)
+        end_line = int(item.get("end_line") or start_line)
+        end_col = int(item.get("end_column") or start_col)
+        if end_line < start_line or (end_line == start_line and end_col < start_col):
+            end_line, end_col = start_line, start_col
+        findings.append(Finding(
+            rule=f"mypy:{code}", category=category, priority=priority,
+            path=rel_path(root, item["file"]), span=Span.of(start_line, start_col, end_line, end_col),
+            message=item.get("message", ""), tool=NAME, fingerprint="", hint=item.get("hint"),
+            severity=severity,
+        ))
+    return findings, blocking, other
+
+
+def command(context: AnalyzeContext, paths: Sequence[str]) -> list[str]:
+    return [
+        find_tool(NAME), "-O", "json", "--python-executable", context.python,
+        "--cache-dir", str(context.state_dir / "mypy_cache"), "--no-color-output",
+        "--no-error-summary", "--", *paths,
+    ]
+
+
+def _culprit(entry: dict[str, Any], root: Path) -> str | None:
+    file = entry.get("file")
+    return rel_path(root, file) if isinstance(file, str) and file else None
+
+
+class MypyAnalyzer:
+    name = NAME
+
+    def check_available(self) -> None:
+        find_tool(NAME)
+
+    def run(self, context: AnalyzeContext) -> AnalyzerResult:
+        result = AnalyzerResult(NAME)
+        paths, dropped = split_duplicates(context.root, [f.path for f in context.files])
+        for path in dropped:
+            result.errors.append(AnalyzerError(
+                NAME, f"left out {path}: another file has the same module name "
+                      f"`{module_name(context.root, path)}` (add __init__.py files to tell them apart)"))
+        for _ in range(MAX_RETRIES):
+            if not paths:
+                return result
+            try:
+                code, out, err, seconds = run_tool(command(context, paths), context.root)
+            except subprocess.TimeoutExpired:
+                result.errors.append(AnalyzerError(NAME, "timed out"))
+                return result
+            result.duration += seconds
+            findings, blocking, other = parse_output(out, context.root)
+            if code != 2 or findings:
+                result.findings = findings
+                return result
+            culprits = {c for c in (_culprit(e, context.root) for e in blocking) if c in paths}
+            message = (blocking[0].get("message") if blocking else None) or " ".join(
+                other + err.strip().splitlines()[-1:]) or f"exit code {code}"
+            if not culprits:
+                result.errors.append(AnalyzerError(NAME, f"could not run: {message}"))
+                return result
+            for culprit in sorted(culprits):
+                result.errors.append(AnalyzerError(NAME, f"left out {culprit}: {message}"))
+            paths = [p for p in paths if p not in culprits]
+        result.errors.append(AnalyzerError(NAME, "gave up after repeated blocking errors"))
+        return result

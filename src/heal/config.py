@@ -1,0 +1,195 @@
+"""`[tool.heal]` from the target's pyproject.toml, merged with CLI flags, checked strictly.
+
+Keys are kebab-case as in ruff's config. An unknown key or a value of the wrong type is a
+`ConfigError` that names the file and the key. `Config.sources` remembers where each value
+came from (default, pyproject.toml or the command line) so `heal debug` can explain itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heal.errors import ConfigError
+from heal.model import Category, Priority
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+ANALYZER_NAMES = ("ruff", "mypy", "bandit", "native")
+DEFAULT_TEST_COMMAND = "python -m pytest -q -x -p no:cacheprovider"
+MAX_JOBS = 5
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_JOBS))
+
+
+@dataclass(frozen=True)
+class Config:
+    exclude: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = tuple(Category)
+    analyzers: tuple[str, ...] = ANALYZER_NAMES
+    fail_on: Priority = Priority.P1
+    output_format: str = "text"
+    test_command: str = DEFAULT_TEST_COMMAND
+    test_timeout: float = 600.0
+    jobs: int = field(default_factory=default_jobs)
+    python: str = ""
+    max_file_size: int = 1_000_000
+    unsafe_fixes: bool = False
+    skip_missing: bool = False
+    side_effect_imports: tuple[str, ...] = ()
+    requests_timeout: int = 30
+    none_guard: str = "raise"
+    auto_apply_confidence: float = 0.9
+    circuit_breaker: int = 3
+    max_iterations: int = 10
+    batch_size: int = 16
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def with_overrides(self, **values: Any) -> Config:
+        """CLI flags over the file: only values that are not None replace the current ones."""
+        given = {k: v for k, v in values.items() if v is not None}
+        if not given:
+            return self
+        sources = dict(self.sources)
+        sources.update({key: "command line" for key in given})
+        return dataclasses.replace(self, **given, sources=sources)
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: `{key}` must be a list of strings")
+
+
+def _choice(allowed: tuple[str, ...]) -> Any:
+    def convert(value: Any, key: str, where: str) -> str:
+        if value not in allowed:
+            raise ConfigError(f"{where}: `{key}` must be one of {', '.join(allowed)}, not {value!r}")
+        return str(value)
+    return convert
+
+
+def _typed(kind: type) -> Any:
+    def convert(value: Any, key: str, where: str) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: `{key}` must be a {kind.__name__}, not {value!r}")
+        return value
+    return convert
+
+
+def _categories(value: Any, key: str, where: str) -> tuple[Category, ...]:
+    names = _strings(value, key, where)
+    known = [c.value for c in Category]
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise ConfigError(f"{where}: `{key}` has unknown categories {bad}; known: {', '.join(known)}")
+    return tuple(Category(n) for n in names)
+
+
+def _analyzers(value: Any, key: str, where: str) -> tuple[str, ...]:
+    names = _strings(value, key, where)
+    bad = [n for n in names if n not in ANALYZER_NAMES]
+    if bad:
+        raise ConfigError(f"{where}: `{key}` has unknown analyzers {bad}; known: "
+                          f"{', '.join(ANALYZER_NAMES)}")
+    return names
+
+
+def _priority(value: Any, key: str, where: str) -> Priority:
+    try:
+        return Priority(str(value).upper())
+    except ValueError:
+        raise ConfigError(f"{where}: `{key}` must be one of P0, P1, P2, P3, not {value!r}") from None
+
+
+def _positive_int(value: Any, key: str, where: str) -> int:
+    number = _typed(int)(value, key, where)
+    if number < 1:
+        raise ConfigError(f"{where}: `{key}` must be at least 1, not {number}")
+    return int(number)
+
+
+# TOML key -> (Config field, converter)
+KEYS: dict[str, tuple[str, Any]] = {
+    "exclude": ("exclude", _strings),
+    "select": ("select", _strings),
+    "ignore": ("ignore", _strings),
+    "categories": ("categories", _categories),
+    "analyzers": ("analyzers", _analyzers),
+    "fail-on": ("fail_on", _priority),
+    "format": ("output_format", _choice(("text", "json", "sarif", "github"))),
+    "test-command": ("test_command", _typed(str)),
+    "test-timeout": ("test_timeout", _typed(float)),
+    "jobs": ("jobs", _positive_int),
+    "python": ("python", _typed(str)),
+    "max-file-size": ("max_file_size", _positive_int),
+    "unsafe-fixes": ("unsafe_fixes", _typed(bool)),
+    "skip-missing": ("skip_missing", _typed(bool)),
+    "side-effect-imports": ("side_effect_imports", _strings),
+    "requests-timeout": ("requests_timeout", _positive_int),
+    "none-guard": ("none_guard", _choice(("raise", "assert"))),
+    "auto-apply-confidence": ("auto_apply_confidence", _typed(float)),
+    "circuit-breaker": ("circuit_breaker", _positive_int),
+    "max-iterations": ("max_iterations", _positive_int),
+    "batch-size": ("batch_size", _positive_int),
+}
+
+
+def load_config(repo: Path) -> Config:
+    """Read `[tool.heal]` from `repo/pyproject.toml`; defaults when there is none."""
+    path = repo / "pyproject.toml"
+    if not path.is_file():
+        return Config()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path.name}: not valid TOML ({error}); fix the file and rerun") from None
+    table = document.get("tool", {}).get("heal", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path.name}: [tool.heal] must be a table")
+    return parse_table(table, f"{path.name} [tool.heal]")
+
+
+def parse_table(table: dict[str, Any], where: str) -> Config:
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key `{unknown[0]}`; known keys: {', '.join(KEYS)}")
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        name, convert = KEYS[key]
+        values[name] = convert(raw, key, where)
+    if "auto_apply_confidence" in values and not 0.0 <= values["auto_apply_confidence"] <= 1.0:
+        raise ConfigError(f"{where}: `auto-apply-confidence` must be between 0 and 1")
+    if "jobs" in values:
+        values["jobs"] = min(values["jobs"], MAX_JOBS)
+    return Config(**values, sources={name: "pyproject.toml" for name in values})
+
+
+def describe(config: Config) -> list[tuple[str, str, str]]:
+    """(key, value, source) rows for `heal debug`."""
+    rows = []
+    for key, (name, _) in KEYS.items():
+        value = getattr(config, name)
+        if isinstance(value, tuple):
+            shown = ", ".join(v.value if isinstance(v, Category) else str(v) for v in value)
+        elif isinstance(value, Priority):
+            shown = value.value
+        else:
+            shown = str(value)
+        rows.append((key, shown or "-", config.sources.get(name, "default")))
+    return rows

@@ -1,0 +1,176 @@
+"""Step 1 of the pipeline: which Python files to look at, and which of them can be read at all.
+
+Files come from git (tracked plus untracked-not-ignored), narrowed by the paths the user gave,
+`--changed` / `--since`, and `exclude` globs. Each file is read once here; a file that is binary,
+undecodable, too large or unparsable becomes one finding instead of reaching the analyzers
+(mypy stops checking everything at the first syntax error, so they must not see it). Files whose
+header carries the generated-code marker are skipped, as LibCST's codemod runner does.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import fnmatch
+import io
+import tokenize
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst
+
+from heal.config import Config
+from heal.model import Category, Finding, Priority, Span
+
+GENERATED_MARKER = b"@" + b"generated"  # spelled apart so heal does not skip this very file
+HEADER_BYTES = 2048
+SYNTAX_RULE = "heal:SYNTAX"
+UNREADABLE_RULE = "heal:UNREADABLE"
+TOO_LARGE_RULE = "heal:TOO-LARGE"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # repo-relative POSIX
+    abspath: Path
+    text: str
+    encoding: str = "utf-8"
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+@dataclass
+class Discovery:
+    files: list[SourceFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # syntax errors, unreadable files
+    generated: list[str] = field(default_factory=list)
+
+
+def is_python(path: str) -> bool:
+    return path.endswith(".py")
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """gitignore-ish globs: `build`, `build/`, `build/**`, `*_pb2.py`, `tests/data/*.py`."""
+    parts = path.split("/")
+    for raw in patterns:
+        pattern = raw.rstrip("/")
+        if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
+            return True
+        if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def under(path: str, prefixes: Sequence[str]) -> bool:
+    """True when `path` is one of `prefixes` or inside one of them ('' means everything)."""
+    return any(p == "" or path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def select_paths(
+    listed: Iterable[str],
+    prefixes: Sequence[str],
+    config: Config,
+    only: set[str] | None = None,
+) -> list[str]:
+    chosen = []
+    for path in listed:
+        if not is_python(path) or excluded(path, config.exclude):
+            continue
+        if prefixes and not under(path, prefixes):
+            continue
+        if only is not None and path not in only:
+            continue
+        chosen.append(path)
+    return chosen
+
+
+def _problem(path: str, rule: str, message: str, priority: Priority = Priority.P1) -> Finding:
+    return Finding(
+        rule=rule, category=Category.LOGIC, priority=priority, path=path,
+        span=Span.of(1, 0, 1, 0), message=message, tool="heal", fingerprint="",
+    )
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding of Python source, honouring a PEP 263 coding line and a BOM."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def syntax_error(text: str) -> tuple[int, int, str] | None:
+    """(line, column, message) of the first syntax error, or None when the file parses.
+
+    The running interpreter's parser goes first (fast); when it fails, LibCST gets a say, since
+    it knows newer grammar than an older interpreter does.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are not our finding
+            ast.parse(text)
+        return None
+    except SyntaxError as error:
+        first = (error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg)
+    except ValueError as error:  # source code string cannot contain null bytes
+        return (1, 0, str(error))
+    try:
+        libcst.parse_module(text)
+    except libcst.ParserSyntaxError:
+        return first
+    return None
+
+
+def read_source(root: Path, path: str, config: Config) -> SourceFile | Finding | None:
+    """The file's text, a finding that says why it cannot be read, or None for generated code."""
+    abspath = root / path
+    if abspath.is_symlink() and not abspath.resolve().is_relative_to(root):
+        return _problem(path, UNREADABLE_RULE,
+                        "symlink to a file outside the repository; heal leaves it alone", Priority.P3)
+    try:
+        size = abspath.stat().st_size
+        with abspath.open("rb") as handle:
+            header = handle.read(HEADER_BYTES)
+            if GENERATED_MARKER in header:
+                return None
+            if size > config.max_file_size:
+                return _problem(path, TOO_LARGE_RULE,
+                                f"file is {size:,} bytes, over max-file-size ({config.max_file_size:,});"
+                                " exclude it or raise max-file-size in [tool.heal]", Priority.P2)
+            data = header + handle.read()
+    except OSError as error:
+        return _problem(path, UNREADABLE_RULE,
+                        f"cannot read file ({error.strerror}); fix its permissions or exclude it")
+    if b"\0" in data:
+        return _problem(path, UNREADABLE_RULE, "binary content in a .py file; exclude it in [tool.heal]")
+    try:
+        text, encoding = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
+        return _problem(path, UNREADABLE_RULE,
+                        f"not valid UTF-8 or declared encoding ({reason}); re-save it as UTF-8")
+    problem = syntax_error(text)
+    if problem:
+        line, column, message = problem
+        finding = _problem(path, SYNTAX_RULE, f"syntax error: {message}")
+        return dataclasses.replace(finding, span=Span.of(line, column, line, column))
+    return SourceFile(path=path, abspath=abspath, text=text, encoding=encoding)
+
+
+def discover(root: Path, candidates: Sequence[str], config: Config) -> Discovery:
+    found = Discovery()
+    for path in candidates:
+        result = read_source(root, path, config)
+        if result is None:
+            found.generated.append(path)
+        elif isinstance(result, Finding):
+            found.findings.append(result)
+        else:
+            found.files.append(result)
+    return found

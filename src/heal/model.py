@@ -1,0 +1,204 @@
+"""The vocabulary every part of heal speaks: findings, fixes and verdicts.
+
+Frozen dataclasses and enums only; nothing here does I/O. Positions follow one convention
+for every tool: lines are 1-based, columns are 0-based, and a span's end is exclusive.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Category(str, enum.Enum):
+    """The six healer categories."""
+
+    TYPE = "type"
+    IMPORT = "import"
+    STYLE = "style"
+    SECURITY = "security"
+    PERFORMANCE = "performance"
+    LOGIC = "logic"
+
+
+class Priority(str, enum.Enum):
+    """P0 security, P1 errors, P2 warnings, P3 style; lower number is more urgent."""
+
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+    @property
+    def rank(self) -> int:
+        return int(self.value[1])
+
+    def at_least(self, other: Priority) -> bool:
+        """True when self is as urgent as `other` or more (P0 is at least P1)."""
+        return self.rank <= other.rank
+
+
+class Safety(str, enum.Enum):
+    """How much a fix may be trusted to keep meaning (ruff's Applicability, plus review)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 0-based
+
+
+@dataclass(frozen=True)
+class Span:
+    start: Position
+    end: Position  # exclusive
+
+    @classmethod
+    def of(cls, line: int, column: int, end_line: int, end_column: int) -> Span:
+        return cls(Position(line, column), Position(end_line, end_column))
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "start": {"line": self.start.line, "column": self.start.column},
+            "end": {"line": self.end.line, "column": self.end.column},
+        }
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the characters between two positions (same convention as Span) with `content`."""
+
+    span: Span
+    content: str
+
+
+@dataclass(frozen=True)
+class ToolFix:
+    """A fix an analyzer itself proposes (ruff's `fix` object), kept for the style healer."""
+
+    applicability: str  # safe | unsafe | display-only
+    message: str
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # namespaced: ruff:F401, mypy:union-attr, bandit:B506, heal:PERF101
+    category: Category
+    priority: Priority
+    path: str  # repo-relative, POSIX
+    span: Span
+    message: str
+    tool: str
+    fingerprint: str
+    tool_fix: ToolFix | None = None
+    hint: str | None = None
+    severity: str | None = None  # the tool's own word (bandit HIGH, mypy error, ...)
+    fixable: str = "none"  # none | safe | unsafe | review: the best heal can offer
+
+    @property
+    def code(self) -> str:
+        """The rule code without its namespace (F401, union-attr, B506, PERF101)."""
+        return self.rule.split(":", 1)[1]
+
+    def sort_key(self) -> tuple[int, str, int, int, str]:
+        return (self.priority.rank, self.path, self.span.start.line, self.span.start.column,
+                self.rule)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "category": self.category.value,
+            "priority": self.priority.value,
+            "path": self.path,
+            "span": self.span.to_dict(),
+            "message": self.message,
+            "tool": self.tool,
+            "fingerprint": self.fingerprint,
+            "fixable": self.fixable,
+        }
+
+
+def fingerprint(rule: str, path: str, node_source: str, occurrence: int = 0) -> str:
+    """Stable identity of a finding: rule + path + the node's source with whitespace folded.
+
+    Line numbers are left out on purpose so the fingerprint survives edits above the node;
+    `occurrence` tells apart identical nodes in one file.
+    """
+    normalised = " ".join(node_source.split())
+    digest = hashlib.sha256(f"{rule}\0{path}\0{normalised}\0{occurrence}".encode())
+    return digest.hexdigest()[:16]
+
+
+class Verdict(str, enum.Enum):
+    """What verification decided about a fix."""
+
+    VERIFIED = "verified"  # tests passed with it; landed (or would land with --dry-run)
+    REJECTED = "rejected"  # broke a test, a parse, or left the finding in place
+    SKIPPED = "skipped"  # not attempted or not landed (user edited the file, stopped, ...)
+    NEEDS_REVIEW = "needs-review"  # verified, but a human must approve it
+    UNVERIFIED = "unverified"  # --no-verify: landed on the fixer's word only
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A proposed change to one file that resolves one or more findings."""
+
+    fingerprints: tuple[str, ...]
+    rule: str
+    category: Category
+    path: str
+    edits: tuple[TextEdit, ...]
+    source: str  # fixer:NAME or pattern:ID@VERSION
+    safety: Safety
+    description: str
+    confidence: float = 1.0
+    priority: Priority = Priority.P3
+    line: int = 0  # first line of the finding, for display
+    rationale: str = ""  # why a human must look (review fixes)
+
+    @property
+    def id(self) -> str:
+        key = "\0".join([self.path, self.rule, self.source, *self.fingerprints])
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Declined:
+    """A fixer looked at a finding and chose not to fix it; `reason` is shown to the user."""
+
+    fingerprint: str
+    rule: str
+    path: str
+    line: int
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file heal could not analyze (binary, undecodable, too large, unreadable)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnalyzerError:
+    """An analyzer that ran but could not finish (crash, blocking error)."""
+
+    tool: str
+    message: str
+
+
+@dataclass
+class ScanStats:
+    files: int = 0
+    skipped_generated: int = 0
+    durations: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,132 @@
+"""Every git call heal makes, in one module, through GitPython.
+
+Keeping git in one place (as pre-commit does) means one spot to audit for what heal may touch:
+the functions here only read the user's repository, except the worktree ones, which write
+under `.heal/worktrees/`, and `commit_paths`/`commit_to_branch`, which the user asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import git
+
+from heal.errors import HealError, NotARepoError, UsageError
+
+GitError = git.GitCommandError
+
+
+def _env() -> dict[str, str]:
+    # Never prompt, never page, and never let a user hook or a locale change the output we parse.
+    return {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def open_repo(path: Path) -> git.Repo:
+    """The repository that holds `path`; a one-line error when there is none or it is bare."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise NotARepoError(
+            f"{path} is not inside a git repository; run `git init` there or pass --repo DIR"
+        ) from None
+    if repo.bare:
+        raise NotARepoError(
+            f"{path} is a bare repository; heal needs a working tree: clone it and run heal there"
+        )
+    repo.git.update_environment(**_env())
+    return repo
+
+
+def root_of(repo: git.Repo) -> Path:
+    assert repo.working_tree_dir is not None
+    return Path(repo.working_tree_dir).resolve()
+
+
+def _split_z(output: str) -> list[str]:
+    return [item for item in output.split("\0") if item]
+
+
+def listed_files(repo: git.Repo) -> list[str]:
+    """Tracked files plus untracked ones git does not ignore, repo-relative POSIX paths."""
+    output = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard")
+    return sorted(set(_split_z(output)))
+
+
+def untracked_files(repo: git.Repo) -> list[str]:
+    return sorted(_split_z(repo.git.ls_files("-z", "--others", "--exclude-standard")))
+
+
+def has_head(repo: git.Repo) -> bool:
+    try:
+        repo.git.rev_parse("--verify", "-q", "HEAD")
+    except GitError:
+        return False
+    return True
+
+
+def head_sha(repo: git.Repo) -> str | None:
+    return repo.git.rev_parse("HEAD") if has_head(repo) else None
+
+
+def verify_revision(repo: git.Repo, rev: str) -> str:
+    try:
+        return str(repo.git.rev_parse("--verify", "-q", f"{rev}^{{commit}}"))
+    except GitError:
+        raise UsageError(f"`{rev}` is not a commit in this repository; pass a branch, tag or SHA"
+                         ) from None
+
+
+def changed_files(repo: git.Repo, since: str | None = None) -> list[str]:
+    """Files changed against HEAD (or against `since`), staged or not, plus untracked files."""
+    base = verify_revision(repo, since) if since else ("HEAD" if has_head(repo) else None)
+    changed: set[str] = set(untracked_files(repo))
+    if base is None:  # no commit yet: everything listed is new
+        return listed_files(repo)
+    changed.update(_split_z(repo.git.diff("-z", "--name-only", "--no-renames", base)))
+    return sorted(changed)
+
+
+def state_in_progress(repo: git.Repo) -> str | None:
+    """'merge', 'rebase', 'cherry-pick' or 'revert' when one is under way, else None."""
+    gitdir = Path(repo.git_dir)
+    markers = {
+        "MERGE_HEAD": "merge",
+        "rebase-merge": "rebase",
+        "rebase-apply": "rebase",
+        "CHERRY_PICK_HEAD": "cherry-pick",
+        "REVERT_HEAD": "revert",
+    }
+    for name, state in markers.items():
+        if (gitdir / name).exists():
+            return state
+    return None
+
+
+def ensure_ok(repo: git.Repo, paths: Iterable[str]) -> None:
+    """Raise a HealError when a path is outside the repository."""
+    root = root_of(repo)
+    for raw in paths:
+        path = Path(raw)
+        resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        if not resolved.is_relative_to(root):
+            raise UsageError(f"{raw} is outside the repository {root}; pass paths inside it")
+        if not resolved.exists():
+            raise UsageError(f"{raw} does not exist; check the path")
+
+
+def relative_to_root(repo: git.Repo, raw: str) -> str:
+    root = root_of(repo)
+    path = Path(raw)
+    resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    rel = resolved.relative_to(root).as_posix()
+    return "" if rel == "." else rel
+
+
+def environment_problem(repo: git.Repo) -> HealError | None:
+    """Reasons heal refuses to work in this repository at all (for healing, not scanning)."""
+    state = state_in_progress(repo)
+    if state:
+        return HealError(f"a {state} is in progress; finish or abort it, then rerun heal")
+    return None
+
