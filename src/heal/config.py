@@ -193,3 +193,20 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
             shown = str(value)
         rows.append((key, shown or "-", config.sources.get(name, "default")))
     return rows
+
+
+def project_python(root: Path, config: Config) -> str:
+    """The interpreter the project runs on: `python` from config, its .venv/venv, the active
+    VIRTUAL_ENV, else the interpreter heal runs on."""
+    if config.python:
+        candidate = Path(config.python)
+        return str(candidate if candidate.is_absolute() else root / candidate)
+    bindir = "Scripts" if os.name == "nt" else "bin"
+    exe = "python.exe" if os.name == "nt" else "python"
+    for folder in (root / ".venv", root / "venv"):
+        if (folder / bindir / exe).exists():
+            return str(folder / bindir / exe)
+    active = os.environ.get("VIRTUAL_ENV")
+    if active and (Path(active) / bindir / exe).exists():
+        return str(Path(active) / bindir / exe)
+    return sys.executable

@@ -130,3 +130,16 @@ def environment_problem(repo: git.Repo) -> HealError | None:
         return HealError(f"a {state} is in progress; finish or abort it, then rerun heal")
     return None
 
+
+
+def init_with_commit(path: Path, message: str) -> git.Repo:
+    """`git init` a folder and commit everything in it (used by `heal demo`)."""
+    repo = git.Repo.init(path, initial_branch="main")
+    repo.git.update_environment(**_env())
+    with repo.config_writer() as writer:
+        writer.set_value("user", "name", "heal demo")
+        writer.set_value("user", "email", "demo@heal.invalid")
+        writer.set_value("commit", "gpgsign", "false")
+    repo.git.add("-A")
+    repo.git.commit("-q", "--no-verify", "-m", message)
+    return repo

@@ -1,0 +1,189 @@
+"""PERF102: `for i in range(len(x))` where `i` is only used to read `x[i]`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from heal.cases import Invalid, Valid
+from heal.detectors.base import Detector, dotted_name
+from heal.model import Category, Priority
+
+MUTATORS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+    "__setitem__", "__delitem__",
+})
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under `node` (not `node` itself), in source order."""
+    stack = list(reversed(node.children))
+    while stack:
+        child = stack.pop()
+        yield child
+        stack.extend(reversed(child.children))
+
+
+def _range_len_arg(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`x` for `range(len(x))`, else None."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)
+            and expr.func.value == "range" and len(expr.args) == 1):
+        return None
+    arg = expr.args[0]
+    inner = arg.value
+    if arg.keyword is not None or arg.star or not isinstance(inner, cst.Call):
+        return None
+    if not (isinstance(inner.func, cst.Name) and inner.func.value == "len"
+            and len(inner.args) == 1):
+        return None
+    only = inner.args[0]
+    if only.keyword is not None or only.star:
+        return None
+    return only.value
+
+
+class RangeLenIndex(Detector):
+    """`for i in range(len(x))` where `i` is only used to index `x`.
+
+    ## What it does
+    Flags `for i in range(len(x)):` loops whose body (and `else` clause) uses `i` only to read
+    `x[i]`: no arithmetic on `i`, no other use of it, no assignment to `x[i]`, and `x` itself is
+    neither rebound nor mutated in the loop.
+
+    ## Why is this bad?
+    Every `x[i]` is an extra index operation (and for attribute chains like `self.items[i]`,
+    extra attribute lookups too) that iterating directly avoids. It is also harder to read and
+    only works for sequences, while `for item in x` works for any iterable.
+
+    ## Example
+    ```python
+    for i in range(len(names)):
+        print(names[i].upper())
+    ```
+    Use instead:
+    ```python
+    for name in names:
+        print(name.upper())
+    ```
+    (or `for i, name in enumerate(names):` when the index is still needed).
+
+    ## Fix safety
+    A fix would be review-level: it is safe for lists, tuples and strings, but `x` might be a
+    custom sequence whose `__iter__` does not agree with `__len__` / `__getitem__`, and code
+    after the loop may still read `i`.
+    """
+
+    CODE = "PERF102"
+    NAME = "range-len-index"
+    CATEGORY = Category.PERFORMANCE
+    PRIORITY = Priority.P2
+    MESSAGE = ("`for i in range(len(x))` only uses `i` to read `x[i]`; iterate over `x` directly "
+               "(or use enumerate)")
+    VALID = [
+        Valid("""
+            for item in items:
+                print(item)
+        """),
+        Valid("""
+            for i in range(len(items)):
+                print(i, items[i])
+        """),
+        Valid("""
+            for i in range(len(items)):
+                items[i] = items[i] * 2
+        """),
+        Valid("""
+            for i in range(len(a)):
+                total += a[i] * b[i]
+        """),
+        Valid("""
+            for i in range(len(items)):
+                if items[i] > items[i - 1]:
+                    pass
+        """),
+        Valid("""
+            for i in range(len(stack)):
+                top = stack[i]
+                stack.append(top)
+        """),
+    ]
+    INVALID = [
+        Invalid("""
+            for i in range(len(names)):
+                print(names[i].upper())
+        """, line=1),
+        Invalid("""
+            class Table:
+                def dump(self):
+                    for row in range(len(self.rows)):
+                        if self.rows[row]:
+                            emit(self.rows[row])
+        """, line=3),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        seq = _range_len_arg(node.iter)
+        if seq is None or not isinstance(node.target, cst.Name):
+            return
+        seq_name = dotted_name(seq)
+        if seq_name is None:
+            return
+        index = node.target.value
+        regions: list[cst.CSTNode] = [node.body] + ([node.orelse] if node.orelse else [])
+        reads = 0
+        for region in regions:
+            for child in _walk(region):
+                if isinstance(child, cst.Name) and child.value == index and not self._label(child):
+                    if not self._reads_sequence(child, seq_name):
+                        return
+                    reads += 1
+                elif (isinstance(child, (cst.Name, cst.Attribute))
+                      and dotted_name(child) == seq_name and not self._label(child)
+                      and self._changes(child)):
+                    return
+        if reads:
+            self.report(node.iter)
+
+    def _label(self, node: cst.CSTNode) -> bool:
+        """True for names that are not variable references (`obj.<name>`, `f(<name>=...)`)."""
+        parent = self.parent(node)
+        return ((isinstance(parent, cst.Attribute) and parent.attr is node)
+                or (isinstance(parent, cst.Arg) and parent.keyword is node))
+
+    def _reads_sequence(self, name: cst.Name, seq_name: str) -> bool:
+        """True when `name` is the whole index of a load `seq[name]`."""
+        index = self.parent(name)
+        element = self.parent(index) if index is not None else None
+        subscript = self.parent(element) if element is not None else None
+        return (isinstance(index, cst.Index) and index.star is None
+                and isinstance(element, cst.SubscriptElement)
+                and isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1
+                and dotted_name(subscript.value) == seq_name and not self._stored(subscript))
+
+    def _changes(self, seq: cst.CSTNode) -> bool:
+        """True when this occurrence of the sequence rebinds, stores into or mutates it."""
+        if self._stored(seq):
+            return True
+        parent = self.parent(seq)
+        if isinstance(parent, cst.Subscript) and parent.value is seq:
+            return self._stored(parent)
+        if isinstance(parent, cst.Attribute) and parent.value is seq:
+            return parent.attr.value in MUTATORS
+        return False
+
+    def _stored(self, node: cst.CSTNode) -> bool:
+        """True when `node` is (part of) an assignment, `del` or loop target."""
+        child = node
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+                child = parent
+                continue
+            if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
+                return True
+            if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+                return parent.target is child
+            if isinstance(parent, cst.NamedExpr):
+                return parent.target is child
+            return False
+        return False

@@ -1,0 +1,173 @@
+"""Every rule heal knows, from every tool: code, category, priority, summary, link and fix.
+
+ruff lists its own rules (`ruff rule --all`), mypy has its error-code table, bandit its plugin
+manager, and heal's detectors their registry. `--select` / `--ignore` are checked against this
+index, `heal rules` prints it and `heal rule CODE` explains one entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from heal import catalog
+from heal.analyzers.base import find_tool
+from heal.errors import HealError, UsageError
+from heal.model import Category, Priority
+from heal.ruledoc import docstring, title
+
+MYPY_DOCS = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
+BANDIT_DOCS = "https://bandit.readthedocs.io/en/latest/plugins/index.html"
+TOOLS = ("ruff", "mypy", "bandit", "heal")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    rule: str  # namespaced
+    name: str
+    category: Category
+    priority: Priority
+    tool: str
+    summary: str
+    url: str
+    fix: str = "none"  # none | safe | unsafe | review
+    fixers: tuple[str, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return self.rule.split(":", 1)[1]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule, "code": self.code, "name": self.name,
+            "category": self.category.value, "priority": self.priority.value, "tool": self.tool,
+            "summary": self.summary, "url": self.url, "fix": self.fix, "fixers": list(self.fixers),
+        }
+
+
+def _ruff_rules() -> list[RuleInfo]:
+    try:
+        out = subprocess.run([find_tool("ruff"), "rule", "--all", "--output-format", "json"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout
+    except (HealError, subprocess.SubprocessError, OSError):
+        return []
+    rules = []
+    for item in json.loads(out):
+        code = item.get("code")
+        if not code:
+            continue
+        category, priority = catalog.ruff_class(code)
+        rules.append(RuleInfo(
+            rule=f"ruff:{code}", name=item.get("name", ""), category=category, priority=priority,
+            tool="ruff", summary=item.get("summary", ""),
+            url=f"https://docs.astral.sh/ruff/rules/{item.get('name', '')}",
+        ))
+    return rules
+
+
+def _mypy_rules() -> list[RuleInfo]:
+    from mypy import errorcodes
+
+    rules = []
+    for code, info in sorted(errorcodes.error_codes.items()):
+        category, priority = catalog.mypy_class(code)
+        rules.append(RuleInfo(
+            rule=f"mypy:{code}", name=code, category=category, priority=priority, tool="mypy",
+            summary=info.description, url=f"{MYPY_DOCS}#code-{code}",
+        ))
+    return rules
+
+
+def _bandit_rules() -> list[RuleInfo]:
+    from bandit.core import extension_loader
+
+    manager = extension_loader.MANAGER
+    rules = []
+    for test_id, plugin in sorted(manager.plugins_by_id.items()):
+        doc = (plugin.plugin.__doc__ or "").strip().splitlines()
+        summary = doc[0].strip("*").split(":", 1)[-1].strip() if doc else plugin.name
+        rules.append(RuleInfo(
+            rule=f"bandit:{test_id}", name=plugin.name, category=Category.SECURITY,
+            priority=Priority.P0, tool="bandit", summary=summary or plugin.name, url=BANDIT_DOCS,
+        ))
+    for test_id, entry in sorted(manager.blacklist_by_id.items()):
+        rules.append(RuleInfo(
+            rule=f"bandit:{test_id}", name=str(entry["name"]), category=Category.SECURITY,
+            priority=catalog.bandit_class(str(entry.get("level", "MEDIUM")))[1], tool="bandit",
+            summary=str(entry.get("message", "")).split(".")[0], url=BANDIT_DOCS,
+        ))
+    return rules
+
+
+def _native_rules() -> list[RuleInfo]:
+    from heal.detectors import DETECTORS
+    from heal.discover import SYNTAX_RULE, TOO_LARGE_RULE, UNREADABLE_RULE
+
+    rules = [
+        RuleInfo(rule=f"heal:{cls.CODE}", name=cls.NAME, category=cls.CATEGORY,
+                 priority=cls.PRIORITY, tool="heal", summary=title(docstring(cls)),
+                 url=f"docs/rules/{cls.CODE}.md")
+        for cls in DETECTORS.values()
+    ]
+    rules += [
+        RuleInfo(SYNTAX_RULE, "syntax-error", Category.LOGIC, Priority.P1, "heal",
+                 "The file does not parse; no other tool can check it", "docs/rules.md"),
+        RuleInfo(UNREADABLE_RULE, "unreadable-file", Category.LOGIC, Priority.P1, "heal",
+                 "The file is binary, undecodable, unreadable or a link out of the repo",
+                 "docs/rules.md"),
+        RuleInfo(TOO_LARGE_RULE, "file-too-large", Category.LOGIC, Priority.P2, "heal",
+                 "The file is over max-file-size and was not analyzed", "docs/rules.md"),
+    ]
+    return rules
+
+
+@functools.lru_cache(maxsize=1)
+def all_rules() -> tuple[RuleInfo, ...]:
+    from heal.healers import fix_level_for
+
+    rules = [*_native_rules(), *_ruff_rules(), *_mypy_rules(), *_bandit_rules()]
+    return tuple(
+        RuleInfo(**{**r.__dict__, "fix": fix_level_for(r.rule)[0], "fixers": fix_level_for(r.rule)[1]})
+        for r in rules
+    )
+
+
+def by_rule() -> dict[str, RuleInfo]:
+    return {r.rule: r for r in all_rules()}
+
+
+def matches(rule: str, selector: str) -> bool:
+    """Does a namespaced rule match a selector: `F401`, `ruff:F4`, `mypy:`, `bandit:B5`, `PERF`?"""
+    if ":" in selector:
+        tool, _, code = selector.partition(":")
+        return rule.startswith(f"{tool}:") and rule.split(":", 1)[1].startswith(code)
+    return rule.split(":", 1)[1].startswith(selector)
+
+
+def check_selectors(selectors: Iterable[str], option: str) -> None:
+    """A selector that matches no known rule is a usage error naming it."""
+    selectors = list(selectors)
+    if not selectors:
+        return
+    known = [r.rule for r in all_rules()]
+    for selector in selectors:
+        tool = selector.split(":", 1)[0] if ":" in selector else None
+        if tool is not None and tool not in TOOLS:
+            raise UsageError(f"{option} {selector}: unknown tool `{tool}`; use one of "
+                             f"{', '.join(TOOLS)} (e.g. ruff:F401)")
+        if not any(matches(rule, selector) for rule in known):
+            raise UsageError(f"{option} {selector}: no rule has this code; "
+                             "`heal rules` lists the codes heal knows")
+
+
+def lookup(code: str) -> RuleInfo:
+    index = by_rule()
+    if code in index:
+        return index[code]
+    hits = [r for r in all_rules() if r.code == code or r.name == code]
+    if not hits:
+        raise UsageError(f"unknown rule `{code}`; `heal rules` lists the codes heal knows")
+    return hits[0]
