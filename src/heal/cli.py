@@ -66,7 +66,7 @@ def stderr_console() -> Console:
 
 
 def fail(error: HealError) -> None:
-    stderr_console().print(f"[bold red]heal: error:[/] {escape(error.message)}")
+    stderr_console().print(f"[bold red]heal: error:[/] {escape(error.message)}", soft_wrap=True)
     raise typer.Exit(error.exit_code)
 
 
@@ -199,7 +199,7 @@ def run(
             traceback.print_exc()
         stderr_console().print(
             f"[bold red]heal: internal error:[/] {escape(type(error).__name__)}: {escape(str(error))}"
-            " (rerun with --debug for the traceback, and please report it)")
+            " (rerun with --debug for the traceback, and please report it)", soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     raise typer.Exit(EXIT_FINDINGS if result.failing() else EXIT_OK)
 

@@ -148,7 +148,7 @@ def _node_source(text_lines: Sequence[str], finding: Finding) -> str:
         return finding.message
     if (start.line, start.column) == (end.line, end.column):
         return text_lines[start.line - 1]
-    chunk = text_lines[start.line - 1:end.line]
+    chunk = list(text_lines[start.line - 1:end.line])
     if len(chunk) == 1:
         return chunk[0][start.column:end.column]
     chunk[0] = chunk[0][start.column:]

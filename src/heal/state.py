@@ -12,7 +12,10 @@ from pathlib import Path
 from heal.errors import HealError
 
 STATE_DIR = ".heal"
-GITIGNORE = "# written by heal: only learned patterns are meant to be committed\n*\n!patterns/\n!patterns/**\n"
+GITIGNORE = (
+    "# written by heal: only learned patterns are meant to be committed\n"
+    "*\n!patterns/\n!patterns/**\n"
+)
 
 
 def state_dir(root: Path) -> Path:

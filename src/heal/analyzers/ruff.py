@@ -82,5 +82,9 @@ class RuffAnalyzer:
             message = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
             result.errors.append(AnalyzerError(NAME, message))
             return result
-        result.findings = parse_output(out, context)
+        try:
+            result.findings = parse_output(out, context)
+        except (ValueError, KeyError, TypeError) as error:
+            result.errors.append(AnalyzerError(NAME, f"printed output heal cannot read ({error}); "
+                                                     "check `ruff --version` is 0.15 or newer"))
         return result

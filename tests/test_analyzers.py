@@ -1,0 +1,116 @@
+"""Each analyzer against the real tool's real output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from heal.analyzers.bandit import BanditAnalyzer, char_column
+from heal.analyzers.base import AnalyzeContext
+from heal.analyzers.mypy import MypyAnalyzer, module_name, split_duplicates
+from heal.analyzers.native import NativeAnalyzer
+from heal.analyzers.ruff import RuffAnalyzer
+from heal.config import Config
+from heal.discover import discover
+from heal.model import Category, Priority
+
+
+def context(root: Path, paths: list[str], config: Config | None = None) -> AnalyzeContext:
+    config = config or Config()
+    state = root / ".heal"
+    state.mkdir(exist_ok=True)
+    found = discover(root, paths, config)
+    import sys
+    return AnalyzeContext(root=root, files=found.files, config=config, python=sys.executable,
+                          state_dir=state)
+
+
+def write(root: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return list(files)
+
+
+def test_ruff_findings_and_fix_edits(tmp_path):
+    paths = write(tmp_path, {"a.py": "import os, sys\nx = 1\n"})
+    result = RuffAnalyzer().run(context(tmp_path, paths))
+    assert result.errors == []
+    f401 = next(f for f in result.findings if f.rule == "ruff:F401")
+    assert (f401.span.start.line, f401.span.start.column) == (1, 7)
+    assert f401.tool_fix is not None and f401.tool_fix.applicability == "safe"
+    edit = f401.tool_fix.edits[0]
+    assert edit.span.start.line == 1 and edit.span.start.column == 0
+    assert f401.path == "a.py"
+
+
+def test_ruff_uses_the_projects_config(tmp_path):
+    paths = write(tmp_path, {
+        "pyproject.toml": '[tool.ruff.lint]\nselect = ["E501"]\n[tool.ruff]\nline-length = 10\n',
+        "a.py": "import os\nvalue = 'a long line'\n",
+    })
+    result = RuffAnalyzer().run(context(tmp_path, [p for p in paths if p.endswith(".py")]))
+    assert {f.rule for f in result.findings} == {"ruff:E501"}
+    assert not (tmp_path / ".ruff_cache").exists()  # the cache lives under .heal/
+
+
+def test_mypy_findings_columns_and_cache(tmp_path):
+    paths = write(tmp_path, {"a.py": 'def f(x: int = None) -> int:\n    return "é" + 1\n'})
+    result = MypyAnalyzer().run(context(tmp_path, paths))
+    by_rule = {f.rule: f for f in result.findings}
+    assignment = by_rule["mypy:assignment"]
+    assert (assignment.span.start.column, assignment.span.end.column) == (15, 19)
+    assert assignment.category is Category.TYPE and assignment.priority is Priority.P1
+    assert (tmp_path / ".heal" / "mypy_cache").is_dir()
+
+
+def test_mypy_duplicate_module_names_are_left_out_not_fatal(tmp_path):
+    paths = write(tmp_path, {
+        "t1/conftest.py": "x: int = 'a'\n",
+        "t2/conftest.py": "y: int = 'b'\n",
+        "pkg/__init__.py": "",
+        "pkg/conftest.py": "z: int = 'c'\n",
+    })
+    assert module_name(tmp_path, "pkg/conftest.py") == "pkg.conftest"
+    assert module_name(tmp_path, "pkg/__init__.py") == "pkg"
+    _, dropped = split_duplicates(tmp_path, paths)
+    assert dropped == ["t2/conftest.py"]
+    result = MypyAnalyzer().run(context(tmp_path, paths))
+    assert {f.path for f in result.findings} == {"t1/conftest.py", "pkg/conftest.py"}
+    assert any("t2/conftest.py" in e.message for e in result.errors)
+
+
+def test_bandit_columns_are_characters_and_nosec_is_honoured(tmp_path):
+    paths = write(tmp_path, {"a.py": (
+        "import subprocess\n"
+        "d = {'é': subprocess.call(cmd, shell=True)}\n"
+        "subprocess.call(cmd, shell=True)  # nosec\n"
+    )})
+    result = BanditAnalyzer().run(context(tmp_path, paths))
+    b602 = [f for f in result.findings if f.rule == "bandit:B602"]
+    assert len(b602) == 1
+    assert b602[0].span.start.column == 10  # 'subprocess' starts at character 10 (byte 11)
+    assert b602[0].priority is Priority.P0 and b602[0].severity.startswith("HIGH")
+    assert char_column("é = 1", 3) == 2
+
+
+def test_bandit_reads_the_projects_config(tmp_path):
+    paths = write(tmp_path, {
+        "pyproject.toml": '[tool.bandit]\nskips = ["B101"]\n',
+        "a.py": "assert True\nimport pickle\npickle.loads(b'')\n",
+    })
+    result = BanditAnalyzer().run(context(tmp_path, [p for p in paths if p.endswith(".py")]))
+    rules = {f.rule for f in result.findings}
+    assert "bandit:B101" not in rules and "bandit:B301" in rules
+
+
+def test_native_suppression_and_crash_isolation(tmp_path):
+    paths = write(tmp_path, {"a.py": (
+        "s = ''\n"
+        "for x in xs:\n"
+        "    s += 'a'\n"
+        "    s += 'b'  # heal: ignore[PERF101]\n"
+        "    s += 'c'  # heal: ignore\n"
+        "    s += 'd'  # heal: ignore[LOG101]\n"
+    )})
+    result = NativeAnalyzer().run(context(tmp_path, paths))
+    assert sorted(f.span.start.line for f in result.findings if f.rule == "heal:PERF101") == [3, 6]
