@@ -14,6 +14,9 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
+# The suites heal runs inside throwaway repos do not need the plugins installed in heal's own
+# test environment (hypothesis alone costs a second per run); real pytest, minus autoload.
+TEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "heal tests", "GIT_AUTHOR_EMAIL": "tests@heal.invalid",
     "GIT_COMMITTER_NAME": "heal tests", "GIT_COMMITTER_EMAIL": "tests@heal.invalid",
@@ -72,7 +75,7 @@ def demo_repo(tmp_path: Path) -> Path:
 def run_heal(*args: str, cwd: Path, env: dict[str, str] | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`heal ARGS` in a subprocess, as a user would run it (no terminal, so no colour)."""
-    full_env = {**os.environ, **GIT_ENV, **(env or {})}
+    full_env = {**os.environ, **GIT_ENV, **TEST_ENV, **(env or {})}
     full_env.pop("FORCE_COLOR", None)
     full_env.pop("GITHUB_ACTIONS", None)
     return subprocess.run([sys.executable, "-m", "heal", *args], cwd=cwd, env=full_env,

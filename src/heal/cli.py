@@ -11,8 +11,10 @@ import io
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +23,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from heal import __version__
-from heal.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, HealError, UsageError
+from heal.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_STOPPED, HealError, UsageError
 from heal.model import Category, Priority
 
 DEFAULT_COMMAND = "run"
@@ -122,6 +124,8 @@ def run(
     paths: Annotated[list[str] | None, typer.Argument(
         help="Files or folders to look at (default: the whole repository).")] = None,
     scan: Annotated[bool, typer.Option("--scan", help="Report findings; change nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Fix and verify in a worktree, print the diff; write nothing.")] = False,
     repo: Annotated[Path | None, typer.Option(
         "--repo", help="The repository to work on (default: the one around the current folder).",
         file_okay=False)] = None,
@@ -141,67 +145,128 @@ def run(
         "--fail-on", help="Exit 1 when findings at or above this priority remain: P0..P3 "
         "[default: P1].")] = None,
     output_format: Annotated[str | None, typer.Option(
-        "--format", "-f", help="text, json, sarif or github [default: text].")] = None,
+        "--format", "-f", help="text, json, sarif or github [default: text]; healing prints "
+        "text or json.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the report to this file instead of stdout.",
         dir_okay=False)] = None,
+    unsafe_fixes: Annotated[bool, typer.Option(
+        "--unsafe-fixes", help="Also try fixes marked unsafe (still verified by the tests).")
+    ] = False,
+    no_verify: Annotated[bool, typer.Option(
+        "--no-verify", help="Skip the tests: land only safe fixes, labelled unverified.")] = False,
+    commit: Annotated[bool, typer.Option(
+        "--commit", help="Commit the fixed files on the current branch.")] = False,
+    branch: Annotated[str | None, typer.Option(
+        "--branch", help="Commit the fixes on a new branch; leave the working tree alone.")
+    ] = None,
+    test_cmd: Annotated[str | None, typer.Option(
+        "--test-cmd", help="Test command [default: python -m pytest -q -x -p no:cacheprovider]; "
+        "`python` means the project's interpreter.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Seconds one test run may take before it counts as failed "
+        "[default: 600].")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", help="Parallel worktrees for verification, 1-5 [default: CPU count].",
+        min=1, max=5)] = None,
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Run without analyzers that are not installed, with a warning.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
-    """Scan (--scan) or heal the repository; see `heal --help`."""
+    """Scan (--scan), preview (--dry-run) or heal the repository; see `heal --help`."""
     from heal import pipeline
-    from heal.report import github as github_report
-    from heal.report import json as json_report
-    from heal.report import sarif as sarif_report
-    from heal.report import text as text_report
 
-    try:
+    def build() -> pipeline.ScanRequest:
         overrides: dict[str, object] = {
             "categories": _categories(category), "select": _split(select),
             "ignore": _split(ignore), "fail_on": _priority(fail_on),
-            "output_format": _format(output_format),
+            "output_format": _format(output_format), "test_command": test_cmd,
+            "test_timeout": timeout, "jobs": jobs, "unsafe_fixes": unsafe_fixes or None,
         }
         if since and changed:
             raise UsageError("--changed and --since cannot be combined; pick one")
-        if not scan:
-            raise UsageError("healing lands with the healing engine; use --scan for now")
-        request = pipeline.ScanRequest(
+        if scan and (dry_run or commit or branch):
+            raise UsageError("--scan changes nothing; drop --dry-run/--commit/--branch or --scan")
+        return pipeline.ScanRequest(
             repo=(repo or Path.cwd()).resolve(), paths=tuple(paths or ()), changed=changed,
             since=since, overrides={k: v for k, v in overrides.items() if v is not None},
         )
-        fmt = str(request.overrides.get("output_format") or "")
-        with progress_display(enabled=fmt in ("", "text") and output is None) as progress:
-            result = pipeline.scan(request, progress=progress, skip_missing=skip_missing)
-        fmt = result.config.output_format
-        if fmt == "text" and output is None:
-            text_report.render_scan(result, stdout_console())
-        else:
-            rendered = {
-                "json": json_report.render_scan, "sarif": sarif_report.render_scan,
-                "github": github_report.render_scan,
-            }.get(fmt)
-            if rendered is None:
-                console = Console(record=True, file=io.StringIO(), width=120)
-                text_report.render_scan(result, console)
-                body = console.export_text()
-            else:
-                body = rendered(result)
-            emit(body, output)
+
+    code = guarded(debug, lambda: _scan(build(), output, skip_missing) if scan else
+                   _heal(pipeline.HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify,
+                                              commit=commit, branch=branch,
+                                              command=" ".join(["heal", *sys.argv[1:]])),
+                         output, skip_missing))
+    raise typer.Exit(code)
+
+
+def guarded(debug: bool, action: Callable[[], int]) -> int:
+    """Run a command's body: expected errors are one line, others one line unless --debug."""
+    try:
+        return action()
     except HealError as error:
         fail(error)
-    except (typer.Exit, KeyboardInterrupt):
+    except typer.Exit:
         raise
+    except KeyboardInterrupt:
+        stderr_console().print("[bold red]heal: stopped[/]", soft_wrap=True)
+        return EXIT_STOPPED
     except Exception as error:  # an internal error: one line unless --debug
         if debug:
             traceback.print_exc()
         stderr_console().print(
             f"[bold red]heal: internal error:[/] {escape(type(error).__name__)}: {escape(str(error))}"
             " (rerun with --debug for the traceback, and please report it)", soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    raise typer.Exit(EXIT_FINDINGS if result.failing() else EXIT_OK)
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _scan(request: Any, output: Path | None, skip_missing: bool) -> int:
+    from heal import pipeline
+    from heal.report import github as github_report
+    from heal.report import json as json_report
+    from heal.report import sarif as sarif_report
+    from heal.report import text as text_report
+
+    fmt = str(request.overrides.get("output_format") or "")
+    with progress_display(enabled=fmt in ("", "text") and output is None) as progress:
+        result = pipeline.scan(request, progress=progress, skip_missing=skip_missing)
+    fmt = result.config.output_format
+    if fmt == "text":
+        if output is None:
+            text_report.render_scan(result, stdout_console())
+        else:
+            console = Console(record=True, file=io.StringIO(), width=160)
+            text_report.render_scan(result, console)
+            emit(console.export_text(), output)
+    else:
+        renderers = {"json": json_report.render_scan, "sarif": sarif_report.render_scan,
+                     "github": github_report.render_scan}
+        emit(renderers[fmt](result), output)
+    return EXIT_FINDINGS if result.failing() else EXIT_OK
+
+
+def _heal(request: Any, output: Path | None, skip_missing: bool) -> int:
+    from heal import pipeline
+    from heal.report import json as json_report
+    from heal.report import text as text_report
+
+    fmt = str(request.scan.overrides.get("output_format") or "text")
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt}: healing reports as text or json (use --scan for {fmt})")
+    with progress_display(enabled=fmt == "text" and output is None) as progress:
+        result = pipeline.heal(request, progress=progress, skip_missing=skip_missing)
+    if fmt == "json":
+        emit(json_report.render_heal(result), output)
+    elif output is None:
+        text_report.render_heal(result, stdout_console())
+    else:
+        console = Console(record=True, file=io.StringIO(), width=160)
+        text_report.render_heal(result, console)
+        emit(console.export_text(), output)
+    return EXIT_FINDINGS if result.failing() else EXIT_OK
 
 
 def emit(body: str, output: Path | None) -> None:
@@ -238,8 +303,74 @@ class progress_display:  # noqa: N801 - used as a context manager, reads like a 
         elif event == "done":
             self.running.pop(name, None)
             self.console.print(f"[dim]  {name}: {detail}[/]")
+        elif event in ("tests", "plan"):
+            self.console.print(f"[dim]  {name}: {escape(detail)}[/]")
+            self.status.update(f"{event}: {name}")
+            return
         if self.running:
             self.status.update(f"analyzing: {', '.join(sorted(self.running))}")
+
+
+def _root(repo: Path | None) -> Path:
+    from heal.sandbox import git as gitops
+
+    return gitops.root_of(gitops.open_repo((repo or Path.cwd()).resolve()))
+
+
+@app.command("history")
+def history_command(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show.")] = 20,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """List recent heal runs: when, what, and how they ended."""
+    from heal.history import History
+    from heal.state import state_dir
+
+    def body() -> int:
+        folder = state_dir(_root(repo))
+        if not (folder / "history.db").exists():
+            stdout_console().print("no heal runs recorded here yet")
+            return EXIT_OK
+        history = History(folder)
+        try:
+            runs = history.runs(limit)
+        finally:
+            history.close()
+        if output_format == "json":
+            emit(json.dumps({"version": 1, "runs": [r.__dict__ for r in runs]}, indent=2), None)
+            return EXIT_OK
+        from rich.table import Table
+
+        table = Table(show_edge=False)
+        for column in ("run", "started", "mode", "status", "findings", "landed", "rejected",
+                       "review", "test runs", "seconds"):
+            table.add_column(column)
+        for r in runs:
+            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+            table.add_row(r.id, started, r.mode, r.status, str(r.findings), str(r.landed),
+                          str(r.rejected), str(r.review), str(r.test_runs),
+                          f"{r.duration:.1f}" if r.duration is not None else "-")
+        stdout_console().print(table)
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
+
+
+@app.command("stop")
+def stop_command(
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """Stop the heal running in this repository: it rolls back its worktrees and exits 3."""
+    from heal.lock import stop_running
+    from heal.state import state_dir
+
+    def body() -> int:
+        holder = stop_running(state_dir(_root(repo)))
+        stdout_console().print(f"stopped heal (pid {holder.get('pid')}: {holder.get('command')})")
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
 
 
 @app.command("rule")

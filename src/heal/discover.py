@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import fnmatch
+import hashlib
 import io
 import tokenize
 import warnings
@@ -37,6 +38,7 @@ class SourceFile:
     abspath: Path
     text: str
     encoding: str = "utf-8"
+    digest: str = ""  # sha256 of the bytes read: landing writes only if the file still has them
 
     @property
     def lines(self) -> list[str]:
@@ -97,12 +99,19 @@ def _problem(path: str, rule: str, message: str, priority: Priority = Priority.P
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding of Python source, honouring a PEP 263 coding line and a BOM."""
+    """Text and encoding of Python source, honouring a PEP 263 coding line and a BOM
+    (`utf-8-sig` strips the BOM on the way in and puts it back on the way out)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, encoding
+    return data.decode(encoding), encoding
+
+
+def encode(source: SourceFile, text: str) -> bytes:
+    """`text` as bytes in the file's own encoding (BOM and line endings as the text has them)."""
+    return text.encode(source.encoding)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def syntax_error(text: str) -> tuple[int, int, str] | None:
@@ -160,7 +169,8 @@ def read_source(root: Path, path: str, config: Config) -> SourceFile | Finding |
         line, column, message = problem
         finding = _problem(path, SYNTAX_RULE, f"syntax error: {message}")
         return dataclasses.replace(finding, span=Span.of(line, column, line, column))
-    return SourceFile(path=path, abspath=abspath, text=text, encoding=encoding)
+    return SourceFile(path=path, abspath=abspath, text=text, encoding=encoding,
+                      digest=digest(data))
 
 
 def discover(root: Path, candidates: Sequence[str], config: Config) -> Discovery:

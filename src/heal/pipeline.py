@@ -6,23 +6,54 @@ values and raises `HealError`s, and reports progress through a callback so the C
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import queue
+import secrets
+import signal
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heal import catalog, rules
+import git
+
+from heal import catalog, lock, proc, rules
 from heal.analyzers import ANALYZERS
-from heal.analyzers.base import AnalyzeContext, AnalyzerResult
+from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.config import Config, load_config, project_python
-from heal.discover import Discovery, SourceFile, discover, select_paths
-from heal.errors import ToolMissingError
-from heal.healers import fix_level_for
-from heal.model import AnalyzerError, Category, Finding, Priority, fingerprint
+from heal.audit import AuditLog
+from heal.discover import Discovery, SourceFile, digest, discover, select_paths
+from heal.edits import apply_fixes, non_overlapping, unified_diff
+from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
+from heal.healers import fix_level_for, fixers_for
+from heal.history import History
+from heal.land import land as land_files
+from heal.model import (
+    AnalyzerError,
+    Category,
+    Declined,
+    Finding,
+    Fix,
+    Priority,
+    Safety,
+    Verdict,
+    fingerprint,
+)
+from heal.plan import Planner
+from heal.redact import redact
+from heal.sandbox import bisect
 from heal.sandbox import git as gitops
+from heal.sandbox.verify import Baseline, TestRun, TestRunner
+from heal.sandbox.verify import baseline_key as verify_baseline_key
+from heal.sandbox.verify import establish as establish_baseline
+from heal.sandbox.verify import load_cached as load_baseline
+from heal.sandbox.verify import store as store_baseline
+from heal.sandbox.worktree import Sandbox, Worktree, prune_stale
 from heal.state import ensure_state_dir
 
 # (event, analyzer name, detail): "start" | "done" with "N findings in S s" | "skip" with why
@@ -53,6 +84,7 @@ class ScanResult:
     durations: dict[str, float]
     duration: float
     skipped_tools: list[str] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.priority.at_least(self.config.fail_on)]
@@ -102,13 +134,15 @@ def _ruff_extend_select(config: Config) -> tuple[str, ...]:
 
 
 def analyze(
-    workspace: Workspace,
-    found: Discovery,
+    root: Path,
+    files: Sequence[SourceFile],
+    config: Config,
+    state_dir: Path,
+    python: str,
     progress: ProgressCallback = _quiet,
     skip_missing: bool = False,
 ) -> tuple[list[AnalyzerResult], list[str]]:
     """Run the wanted analyzers concurrently over the readable files."""
-    config = workspace.config
     analyzers = []
     skipped: list[str] = []
     for name in _wanted_tools(config):
@@ -122,20 +156,16 @@ def analyze(
             progress("skip", name, "not installed")
             continue
         analyzers.append(analyzer)
-    context = AnalyzeContext(
-        root=workspace.root, files=found.files, config=config,
-        python=project_python(workspace.root, config), state_dir=ensure_state_dir(workspace.root),
-        extra_ruff_select=_ruff_extend_select(config),
-    )
+    context = AnalyzeContext(root=root, files=files, config=config, python=python,
+                             state_dir=state_dir, extra_ruff_select=_ruff_extend_select(config))
 
-    def run_one(analyzer: object) -> AnalyzerResult:
-        name = getattr(analyzer, "name", "?")
-        progress("start", name, "")
-        result: AnalyzerResult = analyzer.run(context)  # type: ignore[attr-defined]
-        progress("done", name, f"{len(result.findings)} findings in {result.duration:.1f}s")
+    def run_one(analyzer: Analyzer) -> AnalyzerResult:
+        progress("start", analyzer.name, "")
+        result = analyzer.run(context)
+        progress("done", analyzer.name, f"{len(result.findings)} findings in {result.duration:.1f}s")
         return result
 
-    if not analyzers:
+    if not analyzers or not files:
         return [], skipped
     with ThreadPoolExecutor(max_workers=len(analyzers)) as pool:
         results = list(pool.map(run_one, analyzers))
@@ -232,13 +262,16 @@ def scan(
     started = time.perf_counter()
     workspace = open_workspace(request)
     found = discover(workspace.root, workspace.candidates, workspace.config)
-    results, skipped = analyze(workspace, found, progress, skip_missing)
+    results, skipped = analyze(
+        workspace.root, found.files, workspace.config, ensure_state_dir(workspace.root),
+        project_python(workspace.root, workspace.config), progress, skip_missing)
     findings = merge(results, found, workspace.config)
     return ScanResult(
         root=workspace.root, config=workspace.config, findings=findings,
         errors=[e for r in results for e in r.errors], files=found.files,
         generated=found.generated, durations={r.tool: r.duration for r in results},
         duration=time.perf_counter() - started, skipped_tools=skipped,
+        secrets={s for r in results for s in r.secrets},
     )
 
 
@@ -259,3 +292,582 @@ def summary(result: ScanResult) -> dict[str, object]:
         "files": len(result.files),
         "duration_s": round(result.duration, 3),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# healing: plan -> verify -> land -> record
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealRequest:
+    scan: ScanRequest = field(default_factory=ScanRequest)
+    dry_run: bool = False
+    no_verify: bool = False
+    commit: bool = False
+    branch: str | None = None
+    command: str = "heal"
+
+
+@dataclass
+class FixRecord:
+    fix: Fix
+    verdict: Verdict
+    reason: str
+    diff: str
+    round: int
+    failing_tests: tuple[str, ...] = ()
+    output: str = ""
+    evidence: str = ""
+    covering_tests: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.fix.id, "fingerprints": list(self.fix.fingerprints), "rule": self.fix.rule,
+            "category": self.fix.category.value, "priority": self.fix.priority.value,
+            "path": self.fix.path, "line": self.fix.line, "source": self.fix.source,
+            "safety": self.fix.safety.value, "verdict": self.verdict.value,
+            "reason": self.reason, "diff": self.diff, "failing_tests": list(self.failing_tests),
+            "evidence": self.evidence, "covering_tests": list(self.covering_tests),
+        }
+
+
+@dataclass
+class HealResult:
+    run_id: str
+    root: Path
+    config: Config
+    scan: ScanResult
+    records: list[FixRecord] = field(default_factory=list)
+    declined: list[Declined] = field(default_factory=list)
+    patch: dict[str, str] = field(default_factory=dict)  # path -> unified diff of what lands
+    landed: list[str] = field(default_factory=list)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    test_runs: int = 0
+    duration: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    baseline: Baseline | None = None
+    dry_run: bool = False
+    commit: str | None = None
+    branch: str | None = None
+    remaining: list[Finding] = field(default_factory=list)
+
+    def by_verdict(self, verdict: Verdict) -> list[FixRecord]:
+        return [r for r in self.records if r.verdict is verdict]
+
+    def failing(self) -> list[Finding]:
+        return [f for f in self.remaining if f.priority.at_least(self.config.fail_on)]
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+class _Phases:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = defaultdict(float)
+        self._start = time.perf_counter()
+        self._name = ""
+
+    def enter(self, name: str) -> None:
+        now = time.perf_counter()
+        if self._name:
+            self.times[self._name] += now - self._start
+        self._name, self._start = name, now
+
+    def done(self) -> dict[str, float]:
+        self.enter("")
+        return {k: round(v, 3) for k, v in self.times.items() if k}
+
+
+def _keys(findings: Iterable[Finding]) -> set[tuple[str, str]]:
+    return {(f.rule, f.fingerprint) for f in findings}
+
+
+def _fixable(finding: Finding, config: Config) -> bool:
+    return finding.fixable == "safe" or (finding.fixable == "unsafe" and config.unsafe_fixes)
+
+
+class _Healer:
+    """One healing run's state: the worktrees, the current verified texts, and the records."""
+
+    def __init__(self, request: HealRequest, repo: git.Repo, root: Path, state_dir: Path,
+                 config: Config, run_id: str, originals: dict[str, SourceFile],
+                 history: History, audit: AuditLog, progress: ProgressCallback,
+                 secrets_found: set[str]) -> None:
+        self.request = request
+        self.root = root
+        self.state_dir = state_dir
+        self.config = config
+        self.run_id = run_id
+        self.originals = originals
+        self.history = history
+        self.audit = audit
+        self.progress = progress
+        self.secrets = secrets_found
+        self.python = project_python(root, config)
+        self.sandbox = Sandbox(repo, root, state_dir, run_id, originals)
+        self.pool: queue.Queue[Worktree] = queue.Queue()
+        self.trees = 0
+        self.state: dict[str, str] = {}  # path -> verified text (only changed files)
+        self.records: list[FixRecord] = []
+        self.declined: dict[str, Declined] = {}
+        self.given_up: set[str] = set()
+        self.test_runs = 0
+        self.baseline: Baseline | None = None
+        self.runner: TestRunner | None = None
+        self.planner = Planner(config)
+        self.last_passed_state: dict[str, str] | None = None
+        self.seen: dict[str, set[str]] = defaultdict(set)
+
+    # -- worktrees and test runs -------------------------------------------------------------
+    def primary(self) -> Worktree:
+        if not self.sandbox.trees:
+            self.sandbox.add()
+            self.trees = 1
+            self.pool.put(self.sandbox.trees[0])
+        return self.sandbox.trees[0]
+
+    def _borrow(self) -> Worktree:
+        try:
+            return self.pool.get_nowait()
+        except queue.Empty:
+            if self.trees < self.config.jobs:
+                self.trees += 1
+                return self.sandbox.add()
+            return self.pool.get()
+
+    def _texts(self, fixes: Sequence[Fix]) -> dict[str, str]:
+        texts = dict(self.state)
+        by_path: dict[str, list[Fix]] = defaultdict(list)
+        for fix in fixes:
+            by_path[fix.path].append(fix)
+        for path, group in by_path.items():
+            texts[path] = apply_fixes(self.state.get(path, self.originals[path].text), group)
+        return texts
+
+    def _test(self, fixes: Sequence[Fix], kind: str) -> TestRun:
+        assert self.runner is not None and self.baseline is not None
+        tree = self._borrow()
+        try:
+            tree.materialize(self._texts(fixes))
+            run = self.runner.run(tree.path, deselect=self.baseline.deselected())
+        finally:
+            self.pool.put(tree)
+        self.test_runs += 1
+        self.history.record_test_run(self.run_id, kind, len(fixes), run.passed, run.returncode,
+                                     run.duration, run.failed)
+        self.history.event(self.run_id, "test_run", "passed" if run.passed else "failed",
+                           tool="tests", parameters={"kind": kind, "fixes": len(fixes)},
+                           duration=run.duration,
+                           error=None if run.passed else run.excerpt(5))
+        self.progress("tests", kind, f"{len(fixes)} fixes: {'pass' if run.passed else 'FAIL'} "
+                                     f"({run.duration:.1f}s)")
+        return run
+
+    def establish_baseline(self) -> None:
+        self.runner = TestRunner(self.config.test_command, self.python, self.config.test_timeout)
+        tree = self.primary()
+        changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
+                   for p in self.sandbox.changed]
+        key = verify_baseline_key(gitops.tree_key(self.sandbox.repo), changed, self.runner)
+        cached = load_baseline(self.state_dir, key)
+        if cached is not None:
+            self.baseline = cached
+            self.progress("tests", "baseline", "cached")
+            return
+        self.progress("tests", "baseline", "running the test suite on the unchanged code")
+        baseline, runs = establish_baseline(self.runner, tree.path)
+        for run in runs:
+            self.test_runs += 1
+            self.history.record_test_run(self.run_id, "baseline", 0, run.passed, run.returncode,
+                                         run.duration, run.failed)
+        self.history.event(self.run_id, "baseline", "ok", tool="tests",
+                           parameters={"known_failures": baseline.known_failures,
+                                       "flaky": baseline.flaky}, duration=baseline.duration)
+        self.baseline = baseline
+        store_baseline(self.state_dir, key, baseline)
+        self.last_passed_state = {}
+
+    # -- analyzers in the worktree -----------------------------------------------------------
+    def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+        tree = self.primary()
+        tree.materialize(texts)
+        wanted = sorted(set(paths))
+        found = discover(tree.path, wanted, self.config)
+        results, _ = analyze(tree.path, found.files, self.config, self.state_dir, self.python)
+        for result in results:
+            self.secrets |= result.secrets
+        return merge(results, found, self.config)
+
+    # -- records -----------------------------------------------------------------------------
+    def record(self, fix: Fix, verdict: Verdict, reason: str, round_no: int,
+               run: TestRun | None = None) -> FixRecord:
+        base = self.state.get(fix.path, self.originals[fix.path].text)
+        try:
+            diff = unified_diff(fix.path, base, apply_fixes(base, [fix]))
+        except ValueError:
+            diff = ""
+        entry = FixRecord(fix=fix, verdict=verdict, reason=reason, diff=redact(diff, self.secrets),
+                          round=round_no, failing_tests=run.failed if run else (),
+                          output=redact(run.excerpt(), self.secrets) if run else "",
+                          evidence="unverified" if verdict is Verdict.UNVERIFIED else "")
+        self.records.append(entry)
+        if verdict in (Verdict.REJECTED,):
+            self.given_up.update(fix.fingerprints)
+        return entry
+
+    # -- one round ---------------------------------------------------------------------------
+    def _ineffective(self, fixes: Sequence[Fix], after: Sequence[Finding]) -> list[Fix]:
+        present = {f.fingerprint for f in after}
+        return [fix for fix in fixes if any(fp in present for fp in fix.fingerprints)]
+
+    def _new_unfixable(self, before: set[tuple[str, str]], after: Sequence[Finding],
+                       paths: set[str]) -> set[tuple[str, str]]:
+        return {(f.rule, f.fingerprint) for f in after
+                if f.path in paths and (f.rule, f.fingerprint) not in before
+                and not _fixable(f, self.config)}
+
+    def _attribute(self, fixes: list[Fix], bad_keys: set[tuple[str, str]]) -> list[Fix]:
+        """Which fixes bring in the new findings: bisect with the analyzers as the check."""
+        def check(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
+            answers = []
+            for base, subset in candidates:
+                group = [*base, *subset]
+                paths = {f.path for f in group}
+                after = self.rescan(self._texts(group), paths) if paths else []
+                answers.append(not (_keys(after) & bad_keys))
+            return answers
+        return bisect.verify(fixes, check).culprits
+
+    def _tests(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
+        if self.request.no_verify or not fixes:
+            return fixes, []
+        runs: dict[tuple[str, ...], TestRun] = {}
+
+        def check(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
+            def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
+                group = [*pair[0], *pair[1]]
+                run = self._test(group, "batch" if not runs else "bisect")
+                runs[tuple(f.id for f in pair[1])] = run
+                return run.passed
+            with ThreadPoolExecutor(max_workers=max(1, min(self.config.jobs, len(candidates)))) as pool:
+                return list(pool.map(one, candidates))
+
+        outcome = bisect.verify(fixes, check)
+        for culprit in outcome.culprits:
+            run = runs.get((culprit.id,)) or next(
+                (r for ids, r in runs.items() if culprit.id in ids and not r.passed), None)
+            why = "breaks the tests" + (f": {', '.join(run.failed[:3])}" if run and run.failed else
+                                        " (timed out)" if run and run.timed_out else "")
+            self.record(culprit, Verdict.REJECTED, why, round_no, run)
+        if outcome.kept:
+            self.last_passed_state = self._texts(outcome.kept)
+        return outcome.kept, outcome.culprits
+
+    def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
+        """Plan, check and verify one batch; (anything kept, the findings now)."""
+        proc.check_stop()
+        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+        plan = self.planner.plan(findings, texts, skip=self.given_up)
+        for declined in plan.declined:
+            self.declined.setdefault(declined.fingerprint, declined)
+        for fix, problem in plan.bugs:
+            self.record(fix, Verdict.REJECTED, f"fixer bug: {problem}", round_no)
+            self.history.event(self.run_id, "fixer_bug", "dropped", tool=fix.source,
+                               parameters={"rule": fix.rule, "path": fix.path}, error=problem)
+        candidates = []
+        for path in sorted({f.path for f in plan.fixes}):
+            group = [f for f in plan.fixes if f.path == path]
+            if _hash(apply_fixes(texts[path], group)) in self.seen[path]:
+                for fix in group:
+                    self.record(fix, Verdict.REJECTED, "fixer bug: the fix does not converge "
+                                                       "(it brings back an earlier version)", round_no)
+            else:
+                candidates += group
+        if not candidates:
+            return bool(plan.bugs), findings
+        self.progress("plan", f"round {round_no}", f"{len(candidates)} fixes")
+        touched = {f.path for f in candidates}
+        before = _keys(findings)
+        after: list[Finding] = []
+        tested = settled = False
+        for _ in range(4):
+            if not candidates:
+                settled = True
+                break
+            after = self.rescan(self._texts(candidates), touched)
+            ineffective = self._ineffective(candidates, after)
+            for fix in ineffective:
+                self.record(fix, Verdict.REJECTED, "the finding is still there after the fix",
+                            round_no)
+            rest = [f for f in candidates if f not in ineffective]
+            bad_keys = self._new_unfixable(before, after, touched)
+            culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
+            for fix in culprits:
+                introduced = sorted({k[0] for k in bad_keys})
+                self.record(fix, Verdict.REJECTED,
+                            f"the fix brings new findings: {', '.join(introduced)}", round_no)
+            if ineffective or culprits:
+                candidates = [f for f in rest if f not in culprits]
+                tested = False
+                continue
+            if tested:
+                settled = True
+                break
+            candidates, dropped = self._tests(candidates, round_no)
+            tested = True
+            if not dropped:
+                settled = True
+                break
+        if not settled:
+            for fix in candidates:
+                self.record(fix, Verdict.REJECTED, "the batch did not settle after repeated checks",
+                            round_no)
+            candidates = []
+        if not candidates:
+            return True, findings
+        verdict = Verdict.UNVERIFIED if self.request.no_verify else Verdict.VERIFIED
+        for fix in candidates:
+            self.record(fix, verdict, "tests pass" if verdict is Verdict.VERIFIED else
+                        "not verified (--no-verify)", round_no)
+        for path in touched:
+            self.seen[path].add(_hash(texts[path]))
+        self.state = self._texts(candidates)
+        remaining = [f for f in findings if f.path not in touched] + [
+            f for f in after if f.path in touched]
+        return True, remaining
+
+    def final_check(self) -> None:
+        """The combined patch passes the full test command before anything lands."""
+        if self.request.no_verify or not self.state or self.last_passed_state == self.state:
+            return
+        run = self._test([], "final")
+        if not run.passed:
+            for entry in self.records:
+                if entry.verdict is Verdict.VERIFIED:
+                    entry.verdict = Verdict.REJECTED
+                    entry.reason = "the combined patch fails the final test run"
+            self.state = {}
+
+    def review_phase(self, findings: list[Finding], round_no: int) -> None:
+        """Fixes that need a human: verified on top of the final state, queued, never landed."""
+        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+        plan = self.planner.plan(findings, texts, skip=self.given_up)
+        for declined in plan.declined:
+            self.declined.setdefault(declined.fingerprint, declined)
+        review = [f for f in plan.review if f.path in texts]
+        independent, _ = _split_independent(review, texts)
+        if not independent:
+            return
+        kept, _ = self._tests(independent, round_no)
+        verdict = Verdict.UNVERIFIED if self.request.no_verify else Verdict.NEEDS_REVIEW
+        for fix in kept:
+            self.record(fix, verdict, fix.rationale or "needs a human's approval", round_no)
+
+
+def _split_independent(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:
+    kept: list[Fix] = []
+    waiting: list[Fix] = []
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for fix in fixes:
+        by_path[fix.path].append(fix)
+    for path, group in by_path.items():
+        ok, later = non_overlapping(texts[path], group)
+        kept += ok
+        waiting += later
+    return kept, waiting
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM (from `heal stop`) and Ctrl-C stop the run: children die, cleanup runs, exit 3."""
+    def on_signal(signum: int, frame: object) -> None:
+        proc.request_stop()
+        raise StoppedError("stopped on request; your working tree is unchanged")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    proc.reset_stop()
+    try:
+        yield
+    except KeyboardInterrupt:
+        proc.request_stop()
+        raise StoppedError("interrupted; your working tree is unchanged") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def heal(request: HealRequest, progress: ProgressCallback = _quiet,
+         skip_missing: bool = False) -> HealResult:
+    """Scan, fix in a worktree, verify with the tests, land what passed, record everything."""
+    started = time.perf_counter()
+    phases = _Phases()
+    repo = gitops.open_repo(request.scan.repo)
+    root = gitops.root_of(repo)
+    problem = gitops.environment_problem(repo)
+    if problem:
+        raise problem
+    if request.branch and (request.commit or request.dry_run):
+        raise UsageError("--branch cannot be combined with --commit or --dry-run")
+    if request.branch:
+        gitops.check_branch_name(repo, request.branch)
+    state_dir = ensure_state_dir(root)
+    run_id = new_run_id()
+    with _stop_on_signals(), lock.held(state_dir, request.command, run_id) as held_lock:
+        history = History(state_dir)
+        messages = [history.warning] if history.warning else []
+        if held_lock.recovered:
+            messages.append(f"recovered a stale lock left by pid {held_lock.recovered.get('pid')}")
+        pruned = prune_stale(repo, state_dir)
+        if pruned:
+            messages.append(f"removed {len(pruned)} stale worktree(s) of killed runs")
+        history.start_run(run_id, request.command, "dry-run" if request.dry_run else "heal",
+                          gitops.head_sha(repo))
+        healer: _Healer | None = None
+        try:
+            phases.enter("scan")
+            scanned = scan(request.scan, progress, skip_missing)
+            config = scanned.config
+            history.record_findings(run_id, [
+                (f.fingerprint, f.rule, f.category.value, f.priority.value, f.path,
+                 f.span.start.line, redact(f.message, scanned.secrets), f.tool)
+                for f in scanned.findings])
+            originals = {f.path: f for f in scanned.files}
+            audit = AuditLog(state_dir, run_id, scanned.secrets)
+            audit.write("run-start", command=request.command, findings=len(scanned.findings))
+            result = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
+                                messages=messages, dry_run=request.dry_run)
+            healer = _Healer(request, repo, root, state_dir, config, run_id, originals, history,
+                             audit, progress, scanned.secrets)
+            findings = [f for f in scanned.findings if f.path in originals]
+            fixable = [f for f in findings if _fixable(f, config) or f.fixable == "review"
+                       or any(rule_fixer.SAFETY is Safety.REVIEW for rule_fixer in fixers_for(f.rule)
+                              if f.rule in rule_fixer.RULES)]
+            if fixable:
+                if not request.no_verify:
+                    phases.enter("verify")
+                    healer.establish_baseline()
+                    result.baseline = healer.baseline
+                for round_no in range(1, config.max_iterations + 1):
+                    phases.enter("plan")
+                    changed, findings = healer.round(round_no, findings)
+                    if not changed:
+                        break
+                else:
+                    result.messages.append(f"stopped after {config.max_iterations} rounds "
+                                           "(max-iterations); rerun heal to continue")
+                phases.enter("verify")
+                healer.final_check()
+                healer.review_phase(findings, config.max_iterations + 1)
+            result.records = healer.records
+            result.declined = list(healer.declined.values())
+            result.test_runs = healer.test_runs
+            phases.enter("land")
+            _land(request, repo, root, result, healer)
+            landed = set(result.landed)
+            result.remaining = [f for f in findings if f.path in landed
+                                or f.path not in healer.state] + [
+                f for f in scanned.findings if f.path in healer.state and f.path not in landed]
+            phases.enter("record")
+            _record(history, audit, result, healer)
+            result.phases = phases.done()
+            result.duration = time.perf_counter() - started
+            history.finish_run(run_id, "ok", findings=len(scanned.findings),
+                               landed=len(result.by_verdict(Verdict.VERIFIED)) if result.landed
+                               else 0, rejected=len(result.by_verdict(Verdict.REJECTED)),
+                               review=len(result.by_verdict(Verdict.NEEDS_REVIEW)),
+                               test_runs=result.test_runs, duration=result.duration,
+                               phases=result.phases)
+            audit.write("run-end", status="ok", landed=result.landed,
+                        duration=round(result.duration, 3))
+            return result
+        except StoppedError:
+            history.finish_run(run_id, "stopped", duration=time.perf_counter() - started)
+            raise
+        except HealError as error:
+            history.finish_run(run_id, "error", error=error.message,
+                               duration=time.perf_counter() - started)
+            raise
+        except BaseException as error:
+            history.finish_run(run_id, "error", error=f"{type(error).__name__}: {error}",
+                               duration=time.perf_counter() - started)
+            raise
+        finally:
+            if healer is not None:
+                healer.sandbox.close()
+            history.close()
+
+
+def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
+          healer: _Healer) -> None:
+    landable = {r.fix.path for r in result.records
+                if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
+                and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)}
+    texts = {p: t for p, t in healer.state.items() if p in landable}
+    result.patch = {p: redact(unified_diff(p, healer.originals[p].text, t), healer.secrets)
+                    for p, t in sorted(texts.items())}
+    if not texts or request.dry_run:
+        return
+    if request.branch:
+        clean = [p for p in texts if p not in healer.sandbox.changed]
+        for path in sorted(set(texts) - set(clean)):
+            result.skipped_files.append((path, "it has uncommitted changes; left out of the branch"))
+        if clean:
+            tree = healer.primary()
+            tree.materialize({p: texts[p] for p in clean})
+            result.commit = gitops.commit_on_branch(tree.path, clean, _commit_message(result),
+                                                    request.branch)
+            result.branch = request.branch
+            result.landed = sorted(clean)
+        return
+    landing = land_files(root, healer.originals, texts)
+    result.landed = landing.written
+    result.skipped_files += landing.skipped
+    if request.commit and landing.written:
+        tracked = sorted(gitops.tracked(repo, landing.written))
+        for path in sorted(set(landing.written) - set(tracked)):
+            result.skipped_files.append((path, "untracked; fixed but not committed"))
+        if tracked:
+            result.commit = gitops.commit_paths(repo, tracked, _commit_message(result))
+
+
+def _commit_message(result: HealResult) -> str:
+    verified = result.by_verdict(Verdict.VERIFIED)
+    rules = sorted({r.fix.rule for r in verified})
+    body = "\n".join(f"- {r.fix.path}:{r.fix.line} {r.fix.rule} ({r.fix.source})" for r in verified)
+    return (f"heal: {len(verified)} verified fixes ({', '.join(rules[:6])}"
+            f"{', ...' if len(rules) > 6 else ''})\n\n{body}\n\nheal run {result.run_id}")
+
+
+def _record(history: History, audit: AuditLog, result: HealResult, healer: _Healer) -> None:
+    landed = set(result.landed)
+    for entry in result.records:
+        history.record_fix(result.run_id, {
+            "id": entry.fix.id, "fingerprints": entry.fix.fingerprints, "rule": entry.fix.rule,
+            "category": entry.fix.category.value, "priority": entry.fix.priority.value,
+            "path": entry.fix.path, "line": entry.fix.line, "source": entry.fix.source,
+            "safety": entry.fix.safety.value, "verdict": entry.verdict.value,
+            "reason": redact(entry.reason, healer.secrets), "diff": entry.diff,
+            "failing_tests": entry.failing_tests, "output": entry.output,
+            "evidence": entry.evidence, "covering_tests": entry.covering_tests,
+            "round": entry.round,
+            "landed": int(entry.fix.path in landed and entry.verdict in (Verdict.VERIFIED,
+                                                                         Verdict.UNVERIFIED)),
+        })
+        audit.write("fix", id=entry.fix.id, rule=entry.fix.rule, path=entry.fix.path,
+                    line=entry.fix.line, source=entry.fix.source, safety=entry.fix.safety.value,
+                    verdict=entry.verdict.value, reason=entry.reason, diff=entry.diff,
+                    failing_tests=list(entry.failing_tests))
+    if result.landed:
+        audit.write("land", files=result.landed, commit=result.commit, branch=result.branch,
+                    skipped=[list(s) for s in result.skipped_files])
+        history.event(result.run_id, "land", "ok", parameters={"files": result.landed,
+                                                               "commit": result.commit})

@@ -7,11 +7,14 @@ index, `heal rules` prints it and `heal rule CODE` explains one entry.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from heal import catalog
 from heal.analyzers.base import find_tool
@@ -48,6 +51,14 @@ class RuleInfo:
         }
 
 
+def _ruff_fix_level(item: dict[str, Any]) -> str:
+    """ruff's fix for a rule, as heal applies it: none, or safe/unsafe by ruff's own docs."""
+    if item.get("fix_availability", "None") == "None":
+        return "none"
+    safety = re.search(r"## Fix safety\n(.*?)(?:\n## |\Z)", item.get("explanation") or "", re.S)
+    return "unsafe" if safety and "unsafe" in safety.group(1).lower() else "safe"
+
+
 def _ruff_rules() -> list[RuleInfo]:
     try:
         out = subprocess.run([find_tool("ruff"), "rule", "--all", "--output-format", "json"],
@@ -64,6 +75,7 @@ def _ruff_rules() -> list[RuleInfo]:
             rule=f"ruff:{code}", name=item.get("name", ""), category=category, priority=priority,
             tool="ruff", summary=item.get("summary", ""),
             url=f"https://docs.astral.sh/ruff/rules/{item.get('name', '')}",
+            fix=_ruff_fix_level(item), fixers=("ruff-edits",) if _ruff_fix_level(item) != "none" else (),
         ))
     return rules
 
@@ -129,10 +141,13 @@ def all_rules() -> tuple[RuleInfo, ...]:
     from heal.healers import fix_level_for
 
     rules = [*_native_rules(), *_ruff_rules(), *_mypy_rules(), *_bandit_rules()]
-    return tuple(
-        RuleInfo(**{**r.__dict__, "fix": fix_level_for(r.rule)[0], "fixers": fix_level_for(r.rule)[1]})
-        for r in rules
-    )
+    out = []
+    for rule in rules:
+        level, fixers = fix_level_for(rule.rule)
+        if level != "none":
+            rule = dataclasses.replace(rule, fix=level, fixers=fixers + rule.fixers)
+        out.append(rule)
+    return tuple(out)
 
 
 def by_rule() -> dict[str, RuleInfo]:

@@ -17,6 +17,7 @@ from heal import catalog
 from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
 from heal.discover import SourceFile
 from heal.model import AnalyzerError, Finding, Span
+from heal.redact import SECRET_RULES, redact, secret_from_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,7 +66,10 @@ def _span(source: SourceFile | None, item: dict[str, Any]) -> Span:
     return Span.of(line, col, end_line, end_col)
 
 
-def parse_output(stdout: str, context: AnalyzeContext) -> tuple[list[Finding], list[str]]:
+def parse_output(stdout: str, context: AnalyzeContext,
+                 secrets: set[str] | None = None) -> tuple[list[Finding], list[str]]:
+    """Findings and errors from bandit's JSON; hard-coded password values go into `secrets`
+    and out of the message, so they never reach a report, the history or the audit log."""
     document = json.loads(stdout or "{}")
     files = context.by_path()
     findings = []
@@ -73,10 +77,17 @@ def parse_output(stdout: str, context: AnalyzeContext) -> tuple[list[Finding], l
         path = rel_path(context.root, item["filename"])
         severity = str(item.get("issue_severity", "LOW"))
         category, priority = catalog.bandit_class(severity)
+        rule = f"bandit:{item['test_id']}"
+        message = str(item.get("issue_text", ""))
+        if rule in SECRET_RULES:
+            secret = secret_from_message(message)
+            if secret:
+                message = redact(message, [secret])
+                if secrets is not None:
+                    secrets.add(secret)
         findings.append(Finding(
-            rule=f"bandit:{item['test_id']}", category=category, priority=priority, path=path,
-            span=_span(files.get(path), item), message=str(item.get("issue_text", "")),
-            tool=NAME, fingerprint="",
+            rule=rule, category=category, priority=priority, path=path,
+            span=_span(files.get(path), item), message=message, tool=NAME, fingerprint="",
             severity=f"{severity}/{item.get('issue_confidence', 'UNDEFINED')}",
         ))
     errors = [f"{rel_path(context.root, e['filename'])}: {e['reason']}"
@@ -102,7 +113,7 @@ class BanditAnalyzer:
             result.errors.append(AnalyzerError(NAME, "timed out"))
             return result
         try:
-            result.findings, errors = parse_output(out, context)
+            result.findings, errors = parse_output(out, context, result.secrets)
         except json.JSONDecodeError:
             tail = (err.strip().splitlines() or [f"exit code {code}"])[-1]
             result.errors.append(AnalyzerError(NAME, f"could not run: {tail}"))

@@ -12,12 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from heal import proc
 from heal.config import Config
 from heal.discover import SourceFile
 from heal.errors import ToolMissingError
@@ -49,6 +49,7 @@ class AnalyzerResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[AnalyzerError] = field(default_factory=list)
     duration: float = 0.0
+    secrets: set[str] = field(default_factory=set)  # values to keep out of every output
 
 
 class Analyzer(Protocol):
@@ -86,12 +87,10 @@ def run_tool(argv: Sequence[str], cwd: Path, timeout: float = 900.0) -> tuple[in
     """Run a tool with an argument list (never a shell); (exit code, stdout, stderr, seconds)."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
     env.pop("FORCE_COLOR", None)
-    start = time.perf_counter()
-    proc = subprocess.run(
-        list(argv), cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8",
-        errors="replace", timeout=timeout, check=False,
-    )
-    return proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
+    done = proc.run(argv, cwd, env, timeout)
+    if done.timed_out:
+        raise subprocess.TimeoutExpired(list(argv), timeout)
+    return done.returncode, done.stdout, done.stderr, done.duration
 
 
 def rel_path(root: Path, reported: str, cwd: Path | None = None) -> str:

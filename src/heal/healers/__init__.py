@@ -1,8 +1,40 @@
-"""The fixers heal has, by category; the engine asks them for fixes (issue: healing engine)."""
+"""The fixers heal has, one package per category, collected here by hand (plain dicts).
+
+`fixers_for(rule)` gives the fixer classes that heal a rule, most specific first (a fixer that
+names the rule before one that takes every rule of a tool); `fix_level_for(rule)` says how
+safely heal can fix a rule, for `heal rules` and the `fixable` field of findings.
+"""
 
 from __future__ import annotations
 
+from heal.healers.base import Fixer
+from heal.healers.style.ruff_edits import RuffEdits
+from heal.model import Safety
+
+STYLE: tuple[type[Fixer], ...] = (RuffEdits,)
+TYPES: tuple[type[Fixer], ...] = ()
+IMPORTS: tuple[type[Fixer], ...] = ()
+SECURITY: tuple[type[Fixer], ...] = ()
+PERFORMANCE: tuple[type[Fixer], ...] = ()
+LOGIC: tuple[type[Fixer], ...] = ()
+
+FIXERS: dict[str, type[Fixer]] = {
+    cls.CODE: cls for cls in (*TYPES, *IMPORTS, *STYLE, *SECURITY, *PERFORMANCE, *LOGIC)
+}
+_LEVEL_ORDER = {Safety.SAFE: 0, Safety.UNSAFE: 1, Safety.REVIEW: 2}
+
+
+def fixers_for(rule: str) -> list[type[Fixer]]:
+    specific = [cls for cls in FIXERS.values() if rule in cls.RULES]
+    wildcard = [cls for cls in FIXERS.values() if cls not in specific and cls.handles(rule)]
+    return specific + wildcard
+
 
 def fix_level_for(rule: str) -> tuple[str, tuple[str, ...]]:
-    """(best fix level, fixer names) heal can offer for a rule; ("none", ()) when none."""
-    return "none", ()
+    """(best fix level, fixer names) for a rule, not counting ruff's own edits (those depend on
+    each finding); ("none", ()) when no fixer names the rule."""
+    specific = [cls for cls in FIXERS.values() if rule in cls.RULES]
+    if not specific:
+        return "none", ()
+    best = min(specific, key=lambda cls: _LEVEL_ORDER[cls.SAFETY])
+    return best.SAFETY.value, tuple(cls.NAME for cls in specific)

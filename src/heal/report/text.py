@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from heal.model import Category, Finding, Priority
-from heal.pipeline import ScanResult, count_by
+from heal.model import Category, Finding, Priority, Verdict
+from heal.pipeline import FixRecord, HealResult, ScanResult, count_by
 
 PRIORITY_TITLES = {
     Priority.P0: "P0 security",
@@ -63,3 +63,80 @@ def render_scan(result: ScanResult, console: Console) -> None:
         f"{result.config.fail_on.value}) in {len(result.files)} files{generated}, "
         f"{result.duration:.1f}s"
     )
+
+
+def _fix_rows(records: list[FixRecord], title: str, style: str) -> Table:
+    table = Table(title=f"{title} ({len(records)})", title_justify="left", title_style=style,
+                  show_edge=False)
+    table.add_column("location", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("source")
+    table.add_column("why", overflow="fold")
+    for record in records:
+        table.add_row(escape(f"{record.fix.path}:{record.fix.line}"), record.fix.rule,
+                      record.fix.source, escape(record.reason))
+    return table
+
+
+def print_diff(diff: str, console: Console) -> None:
+    for line in diff.splitlines():
+        style = ("green" if line.startswith("+") and not line.startswith("+++") else
+                 "red" if line.startswith("-") and not line.startswith("---") else
+                 "cyan" if line.startswith("@@") else "bold" if line.startswith(("---", "+++"))
+                 else "")
+        console.print(escape(line), style=style or None, soft_wrap=True)
+
+
+def render_heal(result: HealResult, console: Console) -> None:
+    for message in result.messages:
+        console.print(f"[yellow]note:[/] {escape(message)}")
+    verified = result.by_verdict(Verdict.VERIFIED)
+    unverified = result.by_verdict(Verdict.UNVERIFIED)
+    rejected = result.by_verdict(Verdict.REJECTED)
+    review = result.by_verdict(Verdict.NEEDS_REVIEW)
+    if result.dry_run and result.patch:
+        console.print("[bold]verified fixes (dry run: nothing was written)[/]\n")
+        for diff in result.patch.values():
+            print_diff(diff, console)
+        console.print()
+    for records, title, style in ((verified, "verified", "green"),
+                                  (unverified, "unverified (--no-verify)", "yellow"),
+                                  (review, "needs review", "magenta"),
+                                  (rejected, "rejected", "red")):
+        if records:
+            console.print(_fix_rows(records, title, style))
+            console.print()
+    if result.dry_run and result.declined:
+        table = Table(title=f"declined ({len(result.declined)})", title_justify="left",
+                      show_edge=False)
+        table.add_column("location", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("why", overflow="fold")
+        for declined in result.declined:
+            table.add_row(escape(f"{declined.path}:{declined.line}"), declined.rule,
+                          escape(declined.reason))
+        console.print(table)
+        console.print()
+    if result.baseline is not None and (result.baseline.known_failures or result.baseline.flaky):
+        console.print(f"[yellow]baseline:[/] {len(result.baseline.known_failures)} tests already "
+                      f"failing, {len(result.baseline.flaky)} flaky; never blamed on a fix")
+    for path, why in result.skipped_files:
+        console.print(f"[yellow]skipped[/] {escape(path)}: {escape(why)}")
+    if result.branch:
+        console.print(f"committed {len(result.landed)} files on branch [bold]{result.branch}[/] "
+                      f"({result.commit[:10] if result.commit else ''}); your tree is untouched")
+    elif result.commit:
+        console.print(f"committed {len(result.landed)} files as {result.commit[:10]}")
+    if result.dry_run:
+        action = f"would land in {len(result.patch)} files"
+    else:
+        action = f"landed in {len(result.landed)} files"
+    failing = len(result.failing())
+    console.print(
+        f"[bold]{len(verified) + len(unverified)} fixes {action}[/], {len(rejected)} rejected, "
+        f"{len(review)} for review, {len(result.declined)} declined; {result.test_runs} test runs; "
+        f"{len(result.remaining)} findings remain ({failing} at or above "
+        f"{result.config.fail_on.value}); {result.duration:.1f}s"
+    )
+    if review:
+        console.print("review them with `heal review`")

@@ -7,7 +7,7 @@ under `.heal/worktrees/`, and `commit_paths`/`commit_to_branch`, which the user 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import git
@@ -18,8 +18,12 @@ GitError = git.GitCommandError
 
 
 def _env() -> dict[str, str]:
-    # Never prompt, never page, and never let a user hook or a locale change the output we parse.
+    # Never prompt or page; never let a locale change the output we parse; and never take the
+    # optional index lock, so that reading status does not rewrite the user's index.
     return {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+NO_HOOKS = ("-c", "core.hooksPath=/dev/null")  # heal's own git calls never run the user's hooks
 
 
 def open_repo(path: Path) -> git.Repo:
@@ -143,3 +147,102 @@ def init_with_commit(path: Path, message: str) -> git.Repo:
     repo.git.add("-A")
     repo.git.commit("-q", "--no-verify", "-m", message)
     return repo
+
+
+def uncommitted(repo: git.Repo) -> tuple[list[str], list[str]]:
+    """(paths whose working-tree content differs from HEAD or is untracked, paths deleted)."""
+    if not has_head(repo):
+        return listed_files(repo), []
+    changed, deleted = set(untracked_files(repo)), []
+    fields = _split_z(repo.git.diff("-z", "--name-status", "--no-renames", "HEAD"))
+    for status, path in zip(fields[::2], fields[1::2]):
+        if status.startswith("D"):
+            deleted.append(path)
+        else:
+            changed.add(path)
+    return sorted(changed), sorted(deleted)
+
+
+def is_modified(repo: git.Repo, path: str) -> bool:
+    """True when `path` differs from HEAD in the working tree or index, or is untracked."""
+    changed, deleted = uncommitted(repo)
+    return path in changed or path in deleted
+
+
+def tracked(repo: git.Repo, paths: Iterable[str]) -> set[str]:
+    wanted = list(paths)
+    if not wanted:
+        return set()
+    return set(_split_z(repo.git.ls_files("-z", "--", *wanted)))
+
+
+def worktree_add(repo: git.Repo, path: Path) -> None:
+    """A detached worktree of HEAD at `path` (the user's checkout is not touched)."""
+    if not has_head(repo):
+        raise HealError("this repository has no commit yet; commit your code once, then run heal")
+    repo.git.execute(["git", *NO_HOOKS, "worktree", "add", "--detach", "--force", "-q", str(path),
+                      "HEAD"])
+    wt = git.Repo(path)
+    wt.git.update_environment(**_env())
+
+
+def worktree_remove(repo: git.Repo, path: Path) -> None:
+    try:
+        repo.git.execute(["git", *NO_HOOKS, "worktree", "remove", "--force", "--force", str(path)])
+    except GitError:
+        pass
+    worktree_prune(repo)
+
+
+def worktree_prune(repo: git.Repo) -> None:
+    try:
+        repo.git.worktree("prune")
+    except GitError:
+        pass
+
+
+def worktree_paths(repo: git.Repo) -> list[Path]:
+    output = repo.git.worktree("list", "--porcelain")
+    return [Path(line.split(" ", 1)[1]) for line in output.splitlines() if line.startswith("worktree ")]
+
+
+def commit_paths(repo: git.Repo, paths: Sequence[str], message: str) -> str:
+    """Commit exactly `paths` as they are in the working tree on the current branch."""
+    if not paths:
+        raise HealError("nothing to commit")
+    repo.git.execute(["git", *NO_HOOKS, "commit", "-q", "--no-verify", "-m", message, "--only",
+                      "--", *paths])
+    return str(repo.git.rev_parse("HEAD"))
+
+
+def branch_exists(repo: git.Repo, name: str) -> bool:
+    try:
+        repo.git.rev_parse("--verify", "-q", f"refs/heads/{name}")
+    except GitError:
+        return False
+    return True
+
+
+def check_branch_name(repo: git.Repo, name: str) -> None:
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except GitError:
+        raise UsageError(f"--branch {name}: not a valid branch name") from None
+    if branch_exists(repo, name):
+        raise UsageError(f"--branch {name}: the branch already exists; pick a new name or delete it")
+
+
+def commit_on_branch(worktree: Path, paths: Sequence[str], message: str, branch: str) -> str:
+    """In a detached worktree: commit `paths` on top of HEAD and point a new branch at it."""
+    wt = git.Repo(worktree)
+    wt.git.update_environment(**_env())
+    wt.git.execute(["git", *NO_HOOKS, "add", "--", *paths])
+    wt.git.execute(["git", *NO_HOOKS, "commit", "-q", "--no-verify", "-m", message, "--", *paths])
+    sha = str(wt.git.rev_parse("HEAD"))
+    wt.git.branch(branch, sha)
+    return sha
+
+
+def tree_key(repo: git.Repo) -> str:
+    """HEAD's tree id (for caching what depends on the committed code)."""
+    return str(repo.git.rev_parse("HEAD^{tree}")) if has_head(repo) else "no-head"

@@ -1,0 +1,115 @@
+"""Text edits: apply them, tell when two collide, and show what they did as a unified diff.
+
+Every fix, whether from ruff's own edits, a libcst fixer or a pattern, reaches the engine as
+`TextEdit`s against one version of a file (lines 1-based, columns 0-based, end exclusive).
+Fixes that edit the same base text and do not overlap can be applied in any combination,
+which is what lets verification bisect a batch.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+from heal.model import Fix, Position, Span, TextEdit
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of the start of every line; lines end after '\\n' (so CRLF stays in its line)."""
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    return starts
+
+
+def offset(starts: Sequence[int], text: str, position: Position) -> int:
+    if position.line > len(starts):
+        return len(text)
+    return min(starts[position.line - 1] + position.column, len(text))
+
+
+def edit_offsets(text: str, edits: Iterable[TextEdit]) -> list[tuple[int, int, str]]:
+    starts = line_starts(text)
+    return sorted((offset(starts, text, e.span.start), offset(starts, text, e.span.end), e.content)
+                  for e in edits)
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    """Apply non-overlapping edits to `text`; raises ValueError when two overlap."""
+    pieces = []
+    cursor = 0
+    for start, end, content in edit_offsets(text, edits):
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        pieces.append(text[cursor:start])
+        pieces.append(content)
+        cursor = max(end, start)
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
+    return apply_edits(text, [edit for fix in fixes for edit in fix.edits])
+
+
+def _ranges(text: str, fix: Fix) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, _ in edit_offsets(text, fix.edits)]
+
+
+def collides(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Two sets of ranges overlap, or insert at the same point (their order would be a guess)."""
+    for a_start, a_end in a:
+        for b_start, b_end in b:
+            if a_start < b_end and b_start < a_end:
+                return True
+            if a_start == a_end == b_start == b_end:
+                return True
+    return False
+
+
+def non_overlapping(text: str, fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fix]]:
+    """(fixes that can go together, fixes that wait for the next round), first come first kept."""
+    kept: list[Fix] = []
+    kept_ranges: list[tuple[int, int]] = []
+    waiting: list[Fix] = []
+    for fix in fixes:
+        ranges = _ranges(text, fix)
+        if collides(ranges, kept_ranges):
+            waiting.append(fix)
+            continue
+        kept.append(fix)
+        kept_ranges += ranges
+    return kept, waiting
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"a/{path}", tofile=f"b/{path}",
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def diff_edits(before: str, after: str) -> tuple[TextEdit, ...]:
+    """The line-level edits that turn `before` into `after` (for fixers that rewrite a module)."""
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        span = Span(Position(i1 + 1, 0), Position(i2 + 1, 0))
+        edits.append(TextEdit(span, "".join(new[j1:j2])))
+    return tuple(edits)
+
+
+def touched_lines(text: str, fix: Fix) -> set[int]:
+    lines: set[int] = set()
+    for edit in fix.edits:
+        lines.update(range(edit.span.start.line, max(edit.span.end.line, edit.span.start.line) + 1))
+    return lines

@@ -1,0 +1,58 @@
+"""STY100: apply ruff's own fix edits, verified like every other fix."""
+
+from __future__ import annotations
+
+from heal.cases import Invalid, Valid
+from heal.healers.base import Fixer, ModuleContext
+from heal.model import Category, Declined, Finding, Fix, Safety
+
+
+class RuffEdits(Fixer):
+    """Ruff's own fix for a ruff finding, applied by heal's engine.
+
+    ## What it does
+    Takes the edits ruff proposes for a finding (`ruff check --output-format json`, field
+    `fix.edits`) and offers them to the engine as a fix, like any other fixer's.
+
+    ## Why is this bad?
+    `ruff --fix` writes its edits straight into your tree and hopes. heal applies the same
+    edits in a sandbox worktree, re-runs ruff and your tests, and lands only what passes.
+
+    ## Example
+    ```python
+    import os, sys
+    print(sys.argv)
+    ```
+    becomes, after F401 (unused import) and the re-scan that follows:
+    ```python
+    import sys
+    print(sys.argv)
+    ```
+
+    ## Fix safety
+    As safe as ruff says: edits ruff marks `safe` land after verification; `unsafe` ones only
+    with `--unsafe-fixes`; `display-only` ones are never applied.
+    """
+
+    CODE = "STY100"
+    NAME = "ruff-edits"
+    CATEGORY = Category.STYLE
+    RULES = ("ruff:*",)
+    SAFETY = Safety.SAFE
+    VALID = [Valid("import os\nprint(os.sep)\n")]
+    INVALID = [
+        Invalid("import os\nimport sys\nprint(sys.argv)\n", expected="import sys\nprint(sys.argv)\n"),
+        Invalid("from typing import List\n\n\ndef f() -> List[int]:\n    return []\n",
+                expected="def f() -> list[int]:\n    return []\n"),
+    ]
+
+    def fix(self, finding: Finding, context: ModuleContext) -> Fix | Declined | None:
+        tool_fix = finding.tool_fix
+        if tool_fix is None:
+            return None
+        if tool_fix.applicability == "display-only":
+            return self.decline(finding, "ruff shows this fix for display only; apply it by hand")
+        safety = Safety.SAFE if tool_fix.applicability == "safe" else Safety.UNSAFE
+        if safety is Safety.UNSAFE and not context.config.unsafe_fixes:
+            return self.decline(finding, "ruff marks this fix unsafe; pass --unsafe-fixes to try it")
+        return self.make_fix(finding, tool_fix.edits, tool_fix.message or finding.message, safety)

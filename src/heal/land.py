@@ -1,0 +1,72 @@
+"""Step 5: write verified fixes into the user's working tree, one file at a time, atomically.
+
+A file is written only if its bytes are still the ones heal read at the start; a file the user
+saved in the meantime is skipped and named, never merged. Each write goes to a temporary file
+in the same folder, is flushed to disk, then replaces the original (`os.replace`), so a crash
+leaves every file wholly old or wholly new. Nothing is staged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heal.discover import SourceFile, digest, encode
+
+
+@dataclass
+class Landing:
+    written: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".heal-tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def still_as_read(root: Path, source: SourceFile) -> str | None:
+    """None when the file on disk is what heal read; else why it must be left alone."""
+    target = root / source.path
+    if target.is_symlink():
+        return "it is a symbolic link; heal does not replace links"
+    try:
+        current = target.read_bytes()
+    except OSError as error:
+        return f"it cannot be read now ({error.strerror})"
+    if digest(current) != source.digest:
+        return "it changed since heal started; rerun heal to fix it"
+    return None
+
+
+def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, str]) -> Landing:
+    landing = Landing()
+    for path in sorted(texts):
+        source = originals[path]
+        why = still_as_read(root, source)
+        if why is not None:
+            landing.skipped.append((path, why))
+            continue
+        try:
+            write_atomically(root / path, encode(source, texts[path]))
+        except OSError as error:
+            landing.skipped.append((path, f"it could not be written ({error.strerror})"))
+            continue
+        landing.written.append(path)
+    return landing

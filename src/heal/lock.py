@@ -1,0 +1,125 @@
+"""`.heal/lock`: one heal run at a time per repository, and `heal stop` for the running one.
+
+The lock file holds the run's pid, start time and command, and is held with `flock` for the
+run's lifetime: when a run is killed the kernel drops the flock, so the next run sees the file,
+finds it unlocked, and takes it over (a stale lock) instead of refusing forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from heal.errors import HealError, LockedError
+
+LOCK_NAME = "lock"
+STOP_NAME = "STOP"
+
+
+def read_lock(state_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((state_dir / LOCK_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_held(state_dir: Path) -> bool:
+    """True when a live heal run holds the lock."""
+    path = state_dir / LOCK_NAME
+    if not path.exists():
+        return False
+    try:
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+class RunLock:
+    def __init__(self, state_dir: Path, command: str, run_id: str) -> None:
+        self.path = state_dir / LOCK_NAME
+        self.stop_path = state_dir / STOP_NAME
+        self.command = command
+        self.run_id = run_id
+        self.handle: IO[str] | None = None
+        self.recovered: dict[str, Any] | None = None
+
+    def acquire(self) -> None:
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            holder = read_lock(self.path.parent) or {}
+            started = time.strftime("%H:%M:%S", time.localtime(holder.get("start", 0)))
+            raise LockedError(
+                f"another heal is running here (pid {holder.get('pid', '?')}, started {started}: "
+                f"{holder.get('command', '?')}); wait for it or run `heal stop`"
+            ) from None
+        handle.seek(0)
+        previous = handle.read().strip()
+        if previous:
+            with contextlib.suppress(ValueError):
+                self.recovered = json.loads(previous)
+        handle.seek(0)
+        handle.truncate()
+        json.dump({"pid": os.getpid(), "start": time.time(), "command": self.command,
+                   "run_id": self.run_id}, handle)
+        handle.flush()
+        self.handle = handle
+        with contextlib.suppress(FileNotFoundError):
+            self.stop_path.unlink()
+
+    def release(self) -> None:
+        if self.handle is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self.stop_path.unlink()
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+        self.handle = None
+
+    def stop_flagged(self) -> bool:
+        return self.stop_path.exists()
+
+
+@contextlib.contextmanager
+def held(state_dir: Path, command: str, run_id: str) -> Iterator[RunLock]:
+    lock = RunLock(state_dir, command, run_id)
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def stop_running(state_dir: Path, wait: float = 10.0) -> dict[str, Any]:
+    """Ask the running heal to stop (STOP flag plus SIGTERM) and wait until it has."""
+    holder = read_lock(state_dir)
+    if holder is None or not is_held(state_dir):
+        raise HealError("no heal is running in this repository; nothing to stop")
+    (state_dir / STOP_NAME).write_text(str(time.time()), encoding="utf-8")
+    pid = int(holder.get("pid", 0))
+    if pid > 0:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if not is_held(state_dir):
+            return holder
+        time.sleep(0.05)
+    raise HealError(f"heal (pid {pid}) did not stop within {wait:.0f}s; kill it, then rerun heal")

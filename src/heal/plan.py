@@ -1,0 +1,201 @@
+"""Step 3 of the pipeline: from findings to fixes, patterns first, then fixers.
+
+For each finding the planner asks the pattern library (when one is loaded) and then every
+fixer that heals the rule; the first fix wins. Fixes are then checked before anything is run:
+a fix that does not re-parse, or that a heal fixer made outside the finding's statement and the
+module's import block, is a fixer bug and is dropped. Fixes that collide on one file wait for the
+next round; the rest form the round's batch, all against the same text of each file.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from heal.config import Config
+from heal.edits import apply_fixes, non_overlapping
+from heal.healers import fixers_for
+from heal.healers.base import Fixer, ModuleContext
+from heal.model import Declined, Finding, Fix, Safety
+
+PatternSource = Callable[[Finding, ModuleContext], Fix | Declined | None]
+
+
+@dataclass
+class Plan:
+    fixes: list[Fix] = field(default_factory=list)  # this round's batch, non-overlapping
+    review: list[Fix] = field(default_factory=list)  # need a human; verified but never landed
+    waiting: list[Fix] = field(default_factory=list)  # collided; next round
+    declined: list[Declined] = field(default_factory=list)
+    bugs: list[tuple[Fix, str]] = field(default_factory=list)  # dropped: fixer bugs
+
+
+def parses(text: str) -> bool:
+    try:
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return False
+    return True
+
+
+def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int]:
+    """Line ranges of every module-level statement, and the last line of the import block."""
+    module = cst.parse_module(text)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    ranges = []
+    import_end = 0
+    in_header = True
+    for statement in wrapper.module.body:
+        where = positions[statement]
+        ranges.append((where.start.line, where.end.line))
+        is_import = isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in statement.body)
+        if in_header and (is_import or isinstance(statement, cst.If)):
+            import_end = where.end.line
+        elif not isinstance(statement, cst.SimpleStatementLine):
+            in_header = False
+    return ranges, import_end
+
+
+def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
+    """Edits stay in the finding's module-level statement or the import block, or insert new
+    module-level statements before the first definition (a hoisted constant)."""
+    ranges, import_end = _statement_lines(text)
+    line = finding.span.start.line
+    home = next(((a, b) for a, b in ranges if a <= line <= b), (line, finding.span.end.line))
+    first_def = next((a for a, _ in ranges if a > import_end), len(text.splitlines()) + 1)
+    for edit in fix.edits:
+        start, end = edit.span.start.line, edit.span.end.line
+        if edit.span.end.column == 0 and end > start:
+            end -= 1  # a whole-line edit ends at column 0 of the next line
+        inserting = edit.span.start == edit.span.end
+        if home[0] <= start and end <= home[1]:
+            continue
+        if end <= import_end + 1:
+            continue
+        if inserting and start <= first_def:
+            continue
+        return False
+    return True
+
+
+class Planner:
+    def __init__(self, config: Config, patterns: PatternSource | None = None) -> None:
+        self.config = config
+        self.patterns = patterns
+        self._fixers: dict[type[Fixer], Fixer] = {}
+
+    def _fixer(self, cls: type[Fixer]) -> Fixer:
+        if cls not in self._fixers:
+            self._fixers[cls] = cls()
+        return self._fixers[cls]
+
+    def propose(self, finding: Finding, context: ModuleContext) -> tuple[Fix | None, list[Declined],
+                                                                            str | None]:
+        """(fix, reasons others declined, crash message) for one finding."""
+        declined: list[Declined] = []
+        attempts: list[Callable[[], Fix | Declined | None]] = []
+        if self.patterns is not None:
+            patterns = self.patterns
+            attempts.append(lambda: patterns(finding, context))
+        for cls in fixers_for(finding.rule):
+            if cls.CATEGORY not in self.config.categories and finding.category not in \
+                    self.config.categories:
+                continue
+            fixer = self._fixer(cls)
+            attempts.append(lambda fixer=fixer: fixer.fix(finding, context))  # type: ignore[misc]
+        for attempt in attempts:
+            try:
+                result = attempt()
+            except Exception as error:
+                where = traceback.extract_tb(error.__traceback__)[-1]
+                return None, declined, (f"{type(error).__name__}: {error} "
+                                        f"({where.filename}:{where.lineno})")
+            if isinstance(result, Fix):
+                return result, declined, None
+            if isinstance(result, Declined):
+                declined.append(result)
+        return None, declined, None
+
+    def plan(self, findings: Iterable[Finding], texts: Mapping[str, str],
+             skip: set[str] | None = None) -> Plan:
+        """One round: propose, validate, and split into batch / review / waiting."""
+        plan = Plan()
+        skip = skip or set()
+        by_path: dict[str, list[Fix]] = {}
+        contexts: dict[str, ModuleContext] = {}
+        for finding in findings:
+            if finding.fingerprint in skip or finding.path not in texts:
+                continue
+            context = contexts.setdefault(
+                finding.path, ModuleContext(finding.path, texts[finding.path], self.config))
+            fix, declined, crash = self.propose(finding, context)
+            plan.declined += declined
+            if crash is not None:
+                plan.declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                              finding.span.start.line, "planner",
+                                              f"fixer crashed: {crash}"))
+                continue
+            if fix is None:
+                continue
+            if fix.safety is Safety.UNSAFE and not self.config.unsafe_fixes:
+                plan.declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                              finding.span.start.line, fix.source,
+                                              "unsafe fix; pass --unsafe-fixes to try it"))
+                continue
+            problem = self._check(fix, finding, texts[finding.path])
+            if problem:
+                plan.bugs.append((fix, problem))
+                continue
+            by_path.setdefault(fix.path, []).append(fix)
+        for path, fixes in sorted(by_path.items()):
+            auto = [f for f in fixes if f.safety is not Safety.REVIEW]
+            review = [f for f in fixes if f.safety is Safety.REVIEW]
+            kept, waiting = non_overlapping(texts[path], auto)
+            plan.fixes += kept
+            plan.waiting += waiting
+            plan.review += review
+        plan.fixes, bugs = drop_unparsable(plan.fixes, texts)
+        plan.bugs += bugs
+        return plan
+
+    def _check(self, fix: Fix, finding: Finding, text: str) -> str | None:
+        try:
+            after = apply_fixes(text, [fix])
+        except ValueError:
+            return "the fix's own edits overlap"
+        if after == text:
+            return "the fix changes nothing"
+        if not parses(after):
+            return "the fixed file does not parse"
+        if fix.source.startswith("fixer:") and fix.source != "fixer:ruff-edits" \
+                and not in_bounds(text, finding, fix):
+            return "the fix edits code outside the finding's statement and the import block"
+        return None
+
+
+def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix],
+                                                                              list[tuple[Fix, str]]]:
+    """Fixes that parse alone can still break a file together; keep a parsing prefix per file."""
+    kept: list[Fix] = []
+    bugs: list[tuple[Fix, str]] = []
+    by_path: dict[str, list[Fix]] = {}
+    for fix in fixes:
+        by_path.setdefault(fix.path, []).append(fix)
+    for path, group in by_path.items():
+        if parses(apply_fixes(texts[path], group)):
+            kept += group
+            continue
+        good: list[Fix] = []
+        for fix in group:
+            if parses(apply_fixes(texts[path], [*good, fix])):
+                good.append(fix)
+            else:
+                bugs.append((fix, "the fixed file does not parse together with the other fixes"))
+        kept += good
+    return kept, bugs

@@ -1,0 +1,72 @@
+"""Find the fixes that break the tests, without one test run per fix.
+
+A batch that fails is split in two and both halves are tested at once (in two worktrees when
+`--jobs` allows). A failing half is split again; a passing half is kept. When both halves pass
+but the whole failed, the fixes interact: the first half is kept and the second is bisected on
+top of it. With k culprits among N fixes this takes at most 2k·⌈log2 N⌉ runs after the first.
+The kept set is tested once more as a whole, since halves that pass apart may fail together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+MAX_RECHECKS = 3
+
+
+@dataclass
+class Outcome(Generic[T]):
+    kept: list[T] = field(default_factory=list)
+    culprits: list[T] = field(default_factory=list)
+    runs: int = 0
+
+
+# check(list of candidate sets, each on top of a base) -> one pass/fail per set, run together
+Check = Callable[[Sequence[tuple[Sequence[T], Sequence[T]]]], list[bool]]
+
+
+def _halves(items: Sequence[T]) -> tuple[list[T], list[T]]:
+    middle = len(items) // 2
+    return list(items[:middle]), list(items[middle:])
+
+
+def _isolate(base: list[T], failing: list[T], check: Check[T], outcome: Outcome[T]) -> list[T]:
+    """`base + failing` is known to fail; return the part of `failing` that can be kept."""
+    if len(failing) == 1:
+        outcome.culprits.extend(failing)
+        return []
+    first, second = _halves(failing)
+    ok_first, ok_second = check([(base, first), (base, second)])
+    outcome.runs += 2
+    if ok_first and ok_second:
+        return first + _isolate(base + first, second, check, outcome)
+    kept = first if ok_first else _isolate(base, first, check, outcome)
+    kept += second if ok_second else _isolate(base, second, check, outcome)
+    return kept
+
+
+def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = ()) -> Outcome[T]:
+    """Keep the largest set of `items` the check passes with, isolating each culprit."""
+    outcome: Outcome[T] = Outcome()
+    if not items:
+        return outcome
+    candidates = list(items)
+    outcome.runs += 1
+    if check([(list(base), candidates)])[0]:
+        outcome.kept = candidates
+        return outcome
+    for _ in range(MAX_RECHECKS):
+        kept = _isolate(list(base), candidates, check, outcome)
+        if not kept or len(kept) == len(candidates):
+            outcome.kept = kept
+            return outcome
+        outcome.runs += 1
+        if check([(list(base), kept)])[0]:
+            outcome.kept = kept
+            return outcome
+        candidates = kept
+    outcome.culprits.extend(candidates)  # still failing together: keep none of them
+    return outcome

@@ -1,0 +1,187 @@
+"""Running the project's own tests in a worktree, and the baseline every verdict compares to.
+
+The test command (default `python -m pytest -q -x -p no:cacheprovider`) runs with the project's
+interpreter, from the worktree, with the worktree's package roots (`src/` and the root) first on
+`PYTHONPATH`: an editable install of the project would otherwise send imports back to the user's
+tree and test the wrong code. A run that exceeds the timeout is killed and counts as a failure.
+
+The baseline runs first and is cached in `.heal/baseline.json` by a key over HEAD's tree, the
+user's uncommitted files, the command and the interpreter. Tests failing at baseline are re-run
+once: the ones that pass then are flaky; both kinds are deselected from every later pytest run,
+so they can never be blamed on a fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heal import proc
+from heal.errors import BaselineError
+
+FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<id>\S+?)(?: - .*)?$", re.MULTILINE)
+OUTPUT_TAIL = 3000
+BASELINE_FILE = "baseline.json"
+MAX_BASELINE_ROUNDS = 6
+
+PYTEST_NO_TESTS = 5
+
+
+@dataclass(frozen=True)
+class TestRun:
+    passed: bool
+    returncode: int
+    failed: tuple[str, ...]
+    duration: float
+    output: str  # the tail, for the record
+    timed_out: bool = False
+
+    def excerpt(self, lines: int = 30) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+@dataclass
+class Baseline:
+    known_failures: list[str] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    cached: bool = False
+    runs: int = 0
+
+    def deselected(self) -> list[str]:
+        return sorted(set(self.known_failures) | set(self.flaky))
+
+
+def failed_ids(output: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group("id") for m in FAILED_LINE.finditer(output)))
+
+
+class TestRunner:
+    """Runs the configured test command in a worktree."""
+
+    def __init__(self, command: str, python: str, timeout: float) -> None:
+        self.argv = shlex.split(command)
+        if not self.argv:
+            raise BaselineError("test-command is empty; set one in [tool.heal] or pass --test-cmd")
+        if self.argv[0] in ("python", "python3"):
+            self.argv[0] = python
+        self.python = python
+        self.timeout = timeout
+        self.is_pytest = any("pytest" in part for part in self.argv[:3])
+
+    def environment(self, worktree: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        roots = [str(worktree / "src")] if (worktree / "src").is_dir() else []
+        roots.append(str(worktree))
+        env["PYTHONPATH"] = os.pathsep.join(roots)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        bindir = str(Path(self.python).parent)
+        env["PATH"] = os.pathsep.join([bindir, env.get("PATH", "")])
+        for noisy in ("PYTEST_ADDOPTS", "FORCE_COLOR", "PY_COLORS"):
+            env.pop(noisy, None)
+        env["NO_COLOR"] = "1"
+        return env
+
+    def command(self, deselect: Iterable[str] = (), only: Sequence[str] = ()) -> list[str]:
+        argv = list(self.argv)
+        if self.is_pytest:
+            for test_id in deselect:
+                argv += ["--deselect", test_id]
+            if only:
+                argv = [a for a in argv if a != "-x"] + list(only)
+        return argv
+
+    def run(self, worktree: Path, deselect: Iterable[str] = (), only: Sequence[str] = ()) -> TestRun:
+        argv = self.command(deselect, only)
+        try:
+            done = proc.run(argv, worktree, self.environment(worktree), self.timeout)
+        except FileNotFoundError:
+            raise BaselineError(
+                f"test command not found: {argv[0]}; fix test-command in [tool.heal] or --test-cmd"
+            ) from None
+        output = (done.stdout + ("\n" + done.stderr if done.stderr.strip() else ""))[-OUTPUT_TAIL:]
+        if done.timed_out:
+            output += f"\nheal: the test run exceeded {self.timeout:.0f}s and was killed"
+        return TestRun(passed=done.returncode == 0 and not done.timed_out,
+                       returncode=done.returncode, failed=failed_ids(done.stdout),
+                       duration=done.duration, output=output, timed_out=done.timed_out)
+
+
+def baseline_key(tree: str, changed: Sequence[tuple[str, str]], runner: TestRunner) -> str:
+    digest = hashlib.sha256()
+    digest.update(tree.encode())
+    for path, content_digest in sorted(changed):
+        digest.update(f"{path}\0{content_digest}\n".encode())
+    digest.update("\0".join(runner.argv).encode())
+    return digest.hexdigest()[:24]
+
+
+def load_cached(state_dir: Path, key: str) -> Baseline | None:
+    try:
+        data = json.loads((state_dir / BASELINE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    entry = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    return Baseline(known_failures=list(entry.get("known_failures", [])),
+                    flaky=list(entry.get("flaky", [])), duration=float(entry.get("duration", 0)),
+                    cached=True)
+
+
+def store(state_dir: Path, key: str, baseline: Baseline) -> None:
+    path = state_dir / BASELINE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data = dict(list(data.items())[-20:])  # keep the file small
+    data[key] = {"known_failures": baseline.known_failures, "flaky": baseline.flaky,
+                 "duration": baseline.duration}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
+    if run.timed_out:
+        why = f"the test suite ran over test-timeout ({runner.timeout:.0f}s)"
+    elif runner.is_pytest and run.returncode == PYTEST_NO_TESTS:
+        why = "no tests were collected"
+    elif runner.is_pytest and run.returncode in (2, 3, 4):
+        last = [line for line in run.output.splitlines() if line.strip()][-1:] or ["?"]
+        why = f"pytest could not collect or run the tests ({last[0].strip()[:160]})"
+    else:
+        why = f"the test command exited with {run.returncode}"
+    return BaselineError(f"baseline tests cannot run: {why}; fix the tests or test-command, "
+                         "or pass --no-verify to land only safe fixes unverified")
+
+
+def establish(runner: TestRunner, worktree: Path) -> tuple[Baseline, list[TestRun]]:
+    """Run the suite on the unchanged code; learn which failures are known and which flaky."""
+    runs: list[TestRun] = []
+    baseline = Baseline()
+    for _ in range(MAX_BASELINE_ROUNDS):
+        run = runner.run(worktree, deselect=baseline.deselected())
+        runs.append(run)
+        baseline.duration += run.duration
+        if run.passed:
+            baseline.runs = len(runs)
+            return baseline, runs
+        if not (runner.is_pytest and run.returncode == 1 and run.failed):
+            raise _cannot_run(run, runner)
+        rerun = runner.run(worktree, only=run.failed)
+        runs.append(rerun)
+        still = set(rerun.failed) if not rerun.passed else set()
+        baseline.known_failures += [t for t in run.failed if t in still]
+        baseline.flaky += [t for t in run.failed if t not in still]
+    raise BaselineError("too many tests fail at baseline to tell them apart; fix the suite first, "
+                        "or pass --no-verify")
