@@ -170,3 +170,18 @@ def ruff_to_bandit(code: str) -> str | None:
     if code.startswith("S") and code[1:].isdigit():
         return "B" + code[1:]
     return None
+
+
+# heal's native rules that another tool also reports; on the same line the other tool's
+# finding is kept (it is what the project configured) and heal's is dropped as a duplicate.
+NATIVE_TWINS: dict[str, tuple[str, ...]] = {
+    "heal:LOG101": ("ruff:PLW0101",),
+    "heal:LOG103": ("ruff:PLR0124",),
+    "heal:LOG104": ("ruff:PLW0127", "ruff:PLW0128"),
+    "heal:LOG107": ("ruff:B012",),
+    "heal:LOG108": ("ruff:F631",),
+    "heal:LOG109": ("ruff:F632",),
+    "heal:LOG110": ("ruff:B006",),
+    "heal:LOG111": ("ruff:B023",),
+    "heal:LOG112": ("ruff:S110", "bandit:B110", "ruff:SIM105"),
+}

@@ -160,6 +160,9 @@ def run(
     branch: Annotated[str | None, typer.Option(
         "--branch", help="Commit the fixes on a new branch; leave the working tree alone.")
     ] = None,
+    approve_all_verified: Annotated[bool, typer.Option(
+        "--approve-all-verified", help="Land fixes that need review too, once verified (for "
+        "batch use in CI; never the default).")] = False,
     test_cmd: Annotated[str | None, typer.Option(
         "--test-cmd", help="Test command [default: python -m pytest -q -x -p no:cacheprovider]; "
         "`python` means the project's interpreter.")] = None,
@@ -197,6 +200,7 @@ def run(
     code = guarded(debug, lambda: _scan(build(), output, skip_missing) if scan else
                    _heal(pipeline.HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify,
                                               commit=commit, branch=branch,
+                                              approve_all=approve_all_verified,
                                               command=" ".join(["heal", *sys.argv[1:]])),
                          output, skip_missing))
     raise typer.Exit(code)
@@ -373,22 +377,170 @@ def stop_command(
     raise typer.Exit(guarded(False, body))
 
 
+review_app = typer.Typer(help="The queue of verified fixes that need a human: list, show, "
+                                "approve, reject.", no_args_is_help=False)
+app.add_typer(review_app, name="review")
+
+
+def _with_history(repo: Path | None) -> Any:
+    from heal.history import History
+    from heal.state import ensure_state_dir
+
+    return History(ensure_state_dir(_root(repo)))
+
+
+@review_app.callback(invoke_without_command=True)
+def review_list(
+    ctx: typer.Context,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    show_all: Annotated[bool, typer.Option("--all", help="Decided items too.")] = False,
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """List the fixes waiting for review (priority, rule, file:line, why a human must look)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from heal import review
+
+    def body() -> int:
+        history = _with_history(repo)
+        try:
+            listed = review.items(history, status=None if show_all else review.PENDING)
+        finally:
+            history.close()
+        if output_format == "json":
+            emit(json.dumps({"version": 1, "items": [
+                {"id": i.id, "status": i.status, "priority": i.fix.priority.value,
+                 "rule": i.fix.rule, "path": i.fix.path, "line": i.fix.line,
+                 "source": i.fix.source, "rationale": i.rationale, "diff": i.diff,
+                 "evidence": i.evidence, "covering_tests": list(i.covering_tests),
+                 "reason": i.reason} for i in listed]}, indent=2), None)
+            return EXIT_OK
+        console = stdout_console()
+        if not listed:
+            console.print("the review queue is empty")
+            return EXIT_OK
+        from rich.table import Table
+
+        table = Table(show_edge=False)
+        for column in ("id", "status", "priority", "rule", "location", "why a human must look"):
+            table.add_column(column, overflow="fold")
+        for i in listed:
+            table.add_row(i.id, i.status, i.fix.priority.value, i.fix.rule,
+                          escape(f"{i.fix.path}:{i.fix.line}"), escape(i.rationale))
+        console.print(table)
+        console.print("`heal review show ID` for the diff; `heal review approve ID` to land it")
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
+
+
+@review_app.command("show")
+def review_show(
+    item_id: Annotated[str, typer.Argument(help="The item's id (a unique prefix will do).")],
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """Print an item's rationale, diff and verification result."""
+    from heal import review
+    from heal.report.text import print_diff
+
+    def body() -> int:
+        history = _with_history(repo)
+        try:
+            item = review.find(history, item_id)
+        finally:
+            history.close()
+        console = stdout_console()
+        console.print(f"[bold]{item.id}[/] {item.fix.rule} at {escape(item.fix.path)}:"
+                      f"{item.fix.line} ({item.status}), proposed by {item.fix.source}")
+        console.print(f"why a human must look: {escape(item.rationale)}")
+        console.print(f"what it does: {escape(item.fix.description)}")
+        console.print(f"verification: {escape(item.verification)}")
+        if item.evidence:
+            console.print(f"evidence: {item.evidence}"
+                          + (f" ({', '.join(item.covering_tests[:5])})" if item.covering_tests
+                             else ""))
+        if item.reason:
+            console.print(f"decision: {escape(item.reason)}")
+        console.print()
+        print_diff(item.diff, console)
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
+
+
+@review_app.command("approve")
+def review_approve(
+    item_ids: Annotated[list[str] | None, typer.Argument(help="Items to land.")] = None,
+    approve_all: Annotated[bool, typer.Option("--all", help="Every pending item.")] = False,
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """Land reviewed fixes (verified again first if the tree moved since)."""
+    from heal import pipeline
+
+    def body() -> int:
+        if not item_ids and not approve_all:
+            raise UsageError("name the items to approve, or pass --all")
+        with progress_display(enabled=True) as progress:
+            outcome = pipeline.approve((repo or Path.cwd()).resolve(), item_ids or [], progress,
+                                       everything=approve_all)
+        console = stdout_console()
+        for message in outcome.messages:
+            console.print(f"[yellow]note:[/] {escape(message)}")
+        for item_id, why in outcome.stale:
+            console.print(f"[yellow]not landed[/] {item_id}: {escape(why)}")
+        console.print(f"approved and landed {len(outcome.approved)} fixes in "
+                      f"{len(outcome.landed)} files")
+        return EXIT_OK if not outcome.stale else EXIT_FINDINGS
+
+    raise typer.Exit(guarded(False, body))
+
+
+@review_app.command("reject")
+def review_reject(
+    item_ids: Annotated[list[str], typer.Argument(help="Items to reject.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (recorded; required).")] = "",
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """Reject fixes: they are not proposed again, and their source loses confidence."""
+    from heal import review
+
+    def body() -> int:
+        history = _with_history(repo)
+        try:
+            rejected = review.reject(history, item_ids, reason)
+        finally:
+            history.close()
+        stdout_console().print(f"rejected {len(rejected)} fixes: {escape(reason)}")
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
+
+
 @app.command("rule")
 def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101, F401, B506...")]
                  ) -> None:
     """Explain one rule: what it finds, why it matters, and how heal can fix it."""
     from heal import rules
     from heal.detectors import DETECTORS
+    from heal.healers import FIXERS
     from heal.ruledoc import docstring
 
+    console = stdout_console()
+    fixer = FIXERS.get(code.upper())
+    if fixer is not None:
+        console.print(f"[bold]{fixer.CODE}[/] ({fixer.NAME}): a {fixer.CATEGORY.value} fixer, "
+                      f"fix safety {fixer.SAFETY.value}; heals {', '.join(fixer.RULES)}")
+        console.print()
+        console.print(docstring(fixer), markup=False)
+        return
     try:
         info = rules.lookup(code)
     except HealError as error:
         fail(error)
-    console = stdout_console()
     console.print(f"[bold]{info.rule}[/] ({info.name}): {escape(info.summary)}")
     console.print(f"category {info.category.value}, priority {info.priority.value}, "
-                  f"tool {info.tool}, fix: {info.fix}")
+                  f"tool {info.tool}, fix: {info.fix}"
+                  + (f" ({', '.join(info.fixers)})" if info.fixers else ""))
     detector = DETECTORS.get(info.code) if info.tool == "heal" else None
     if detector is not None:
         console.print()

@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from heal.errors import HealError
+from heal.pipeline import ProgressCallback
 from heal.sandbox import git as gitops
 
 
@@ -33,16 +34,24 @@ def copy_demo(target: Path) -> Path:
     return project
 
 
-def run_demo(console: Console, keep: bool = False) -> int:
-    from heal.pipeline import ScanRequest, scan
-    from heal.report.text import render_scan
+def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | None = None) -> int:
+    """Scan the demo, heal it (verify, land), and show what changed; returns an exit code."""
+    from heal.pipeline import HealRequest, ScanRequest, heal, scan
+    from heal.report.text import print_diff, render_heal, render_scan
 
     workdir = Path(tempfile.mkdtemp(prefix="heal-demo-"))
     try:
         project = copy_demo(workdir)
-        console.print(f"[bold]heal demo[/]: scanning a copy of the bundled demo at {project}\n")
-        result = scan(ScanRequest(repo=project))
-        render_scan(result, console)
+        console.print(f"[bold]heal demo[/]: a copy of the bundled demo project is at {project}\n")
+        console.print("[bold]1. heal --scan[/]: what is wrong\n")
+        render_scan(scan(ScanRequest(repo=project)), console)
+        console.print("\n[bold]2. heal[/]: fix in a worktree, verify with the demo's tests, land\n")
+        result = heal(HealRequest(scan=ScanRequest(repo=project), command="heal demo"),
+                      progress=progress or (lambda *_: None))
+        for diff in result.patch.values():
+            print_diff(diff, console)
+        console.print()
+        render_heal(result, console)
         return 0
     finally:
         if keep:

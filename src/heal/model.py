@@ -168,6 +168,30 @@ class Fix:
         key = "\0".join([self.path, self.rule, self.source, *self.fingerprints])
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fingerprints": list(self.fingerprints), "rule": self.rule,
+            "category": self.category.value, "path": self.path,
+            "edits": [[e.span.start.line, e.span.start.column, e.span.end.line, e.span.end.column,
+                       e.content] for e in self.edits],
+            "source": self.source, "safety": self.safety.value, "description": self.description,
+            "confidence": self.confidence, "priority": self.priority.value, "line": self.line,
+            "rationale": self.rationale,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fix:
+        return cls(
+            fingerprints=tuple(data["fingerprints"]), rule=data["rule"],
+            category=Category(data["category"]), path=data["path"],
+            edits=tuple(TextEdit(Span.of(a, b, c, d), content)
+                        for a, b, c, d, content in data["edits"]),
+            source=data["source"], safety=Safety(data["safety"]),
+            description=data.get("description", ""), confidence=float(data.get("confidence", 1.0)),
+            priority=Priority(data.get("priority", "P3")), line=int(data.get("line", 0)),
+            rationale=data.get("rationale", ""),
+        )
+
 
 @dataclass(frozen=True)
 class Declined:

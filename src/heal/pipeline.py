@@ -22,7 +22,7 @@ from pathlib import Path
 
 import git
 
-from heal import catalog, lock, proc, rules
+from heal import catalog, lock, proc, review, rules
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.config import Config, load_config, project_python
@@ -203,15 +203,20 @@ def with_fingerprints(findings: Iterable[Finding], files: dict[str, SourceFile])
 
 def deduplicate(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per problem: exact repeats go, and where two tools report the same rule on the
-    same line (ruff's S-rules mirror bandit; ruff F821 and mypy name-defined), one is kept."""
-    unique: dict[tuple[str, str, object], Finding] = {}
+    same line (ruff's S-rules mirror bandit; ruff F821 and mypy name-defined; heal's native
+    rules and their twins in ruff or bandit), one is kept."""
+    unique: dict[tuple[str, str, object, str], Finding] = {}
     for finding in findings:
-        unique.setdefault((finding.rule, finding.path, finding.span), finding)
+        unique.setdefault((finding.rule, finding.path, finding.span, finding.message), finding)
     kept = list(unique.values())
     bandit_lines = {(f.path, f.span.start.line, f.code) for f in kept if f.tool == "bandit"}
     ruff_f821 = {(f.path, f.span.start.line) for f in kept if f.rule == "ruff:F821"}
+    lines = {(f.path, f.span.start.line, f.rule) for f in kept}
     result = []
     for finding in kept:
+        twins = catalog.NATIVE_TWINS.get(finding.rule, ())
+        if any((finding.path, finding.span.start.line, twin) in lines for twin in twins):
+            continue
         mirror = catalog.ruff_to_bandit(finding.code) if finding.tool == "ruff" else None
         if mirror and (finding.path, finding.span.start.line, mirror) in bandit_lines:
             continue
@@ -307,6 +312,7 @@ class HealRequest:
     commit: bool = False
     branch: str | None = None
     command: str = "heal"
+    approve_all: bool = False  # --approve-all-verified: land review fixes too (batch use in CI)
 
 
 @dataclass
@@ -652,19 +658,34 @@ class _Healer:
             self.state = {}
 
     def review_phase(self, findings: list[Finding], round_no: int) -> None:
-        """Fixes that need a human: verified on top of the final state, queued, never landed."""
+        """Fixes that need a human: verified on top of the final state, queued, never landed.
+        A fix a reviewer rejected is not proposed again; one already queued for this very text
+        is not verified again."""
         texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
         plan = self.planner.plan(findings, texts, skip=self.given_up)
         for declined in plan.declined:
             self.declined.setdefault(declined.fingerprint, declined)
-        review = [f for f in plan.review if f.path in texts]
-        independent, _ = _split_independent(review, texts)
+        decided = {item.id: item for item in review.items(self.history, status=None)}
+        fresh = []
+        for fix in plan.review:
+            item = decided.get(fix.id)
+            if item is not None and (item.status == review.REJECTED or (
+                    item.status == review.PENDING
+                    and item.base_digest == _hash(texts[fix.path]))):
+                continue
+            fresh.append(fix)
+        independent, _ = _split_independent(fresh, texts)
         if not independent:
             return
+        if self.request.no_verify:
+            for fix in independent:
+                self.record(fix, Verdict.SKIPPED, "needs review, and --no-verify cannot verify it",
+                            round_no)
+            return
         kept, _ = self._tests(independent, round_no)
-        verdict = Verdict.UNVERIFIED if self.request.no_verify else Verdict.NEEDS_REVIEW
         for fix in kept:
-            self.record(fix, verdict, fix.rationale or "needs a human's approval", round_no)
+            self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
+                        round_no)
 
 
 def _split_independent(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:
@@ -778,6 +799,8 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                 f for f in scanned.findings if f.path in healer.state and f.path not in landed]
             phases.enter("record")
             _record(history, audit, result, healer)
+            if not request.dry_run:
+                _queue_for_review(history, repo, root, result, healer, request.approve_all)
             result.phases = phases.done()
             result.duration = time.perf_counter() - started
             history.finish_run(run_id, "ok", findings=len(scanned.findings),
@@ -871,3 +894,140 @@ def _record(history: History, audit: AuditLog, result: HealResult, healer: _Heal
                     skipped=[list(s) for s in result.skipped_files])
         history.event(result.run_id, "land", "ok", parameters={"files": result.landed,
                                                                "commit": result.commit})
+
+
+def tree_key(repo: git.Repo, root: Path) -> str:
+    """HEAD's tree plus the content of every uncommitted file: 'has the tree moved?'"""
+    changed, deleted = gitops.uncommitted(repo)
+    parts = [gitops.tree_key(repo)]
+    for path in changed:
+        if path.startswith(".heal/"):
+            continue
+        target = root / path
+        parts.append(f"{path}:{digest(target.read_bytes()) if target.is_file() else '-'}")
+    parts += [f"{path}:deleted" for path in deleted]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def _queue_for_review(history: History, repo: git.Repo, root: Path, result: HealResult,
+                      healer: _Healer, approve_all: bool) -> None:
+    queued = [r for r in result.records if r.verdict is Verdict.NEEDS_REVIEW]
+    if not queued:
+        return
+    key = tree_key(repo, root)
+    for entry in queued:
+        base = healer.state.get(entry.fix.path, healer.originals[entry.fix.path].text)
+        review.enqueue(history, result.run_id, entry.fix, entry.diff, _hash(base), key,
+                       verification=f"tests pass with this fix on top of run {result.run_id}",
+                       evidence=entry.evidence, covering_tests=entry.covering_tests)
+    if approve_all:
+        result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
+        outcome = _approve_items(history, repo, root, result.config,
+                                 [review.find(history, e.fix.id) for e in queued], result.run_id,
+                                 healer.progress)
+        result.landed = sorted(set(result.landed) | set(outcome.landed))
+        result.messages += outcome.messages
+        fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
+        result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
+
+
+@dataclass
+class ApproveResult:
+    landed: list[str] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    test_runs: int = 0
+
+
+def _current_sources(root: Path, config: Config, paths: Iterable[str]) -> dict[str, SourceFile]:
+    from heal.discover import read_source
+
+    sources = {}
+    for path in sorted(set(paths)):
+        read = read_source(root, path, config)
+        if isinstance(read, SourceFile):
+            sources[path] = read
+    return sources
+
+
+def _approve_items(history: History, repo: git.Repo, root: Path, config: Config,
+                   chosen: list[review.ReviewItem], run_id: str,
+                   progress: ProgressCallback) -> ApproveResult:
+    outcome = ApproveResult()
+    sources = _current_sources(root, config, [i.fix.path for i in chosen])
+    ready: list[review.ReviewItem] = []
+    for item in chosen:
+        source = sources.get(item.fix.path)
+        if source is None or _hash(source.text) != item.base_digest:
+            why = "the file changed since the fix was verified; rerun heal to propose it again"
+            review.decide(history, item, review.STALE, why, run_id)
+            outcome.stale.append((item.id, why))
+            continue
+        ready.append(item)
+    if not ready:
+        return outcome
+    fixes = [i.fix for i in ready]
+    texts_now = {p: s.text for p, s in sources.items()}
+    fixes, later = _split_independent(fixes, texts_now)
+    for fix in later:
+        outcome.messages.append(f"{fix.id} collides with another approved fix; approve it again "
+                                "after this one lands")
+    moved = any(i.tree_key != tree_key(repo, root) for i in ready if i.fix in fixes)
+    kept = fixes
+    if moved:
+        progress("tests", "review", "the tree moved since verification: verifying again")
+        state_dir = ensure_state_dir(root)
+        request = HealRequest(scan=ScanRequest(repo=root), command="heal review approve")
+        healer = _Healer(request, repo, root, state_dir, config, run_id, sources, history,
+                         AuditLog(state_dir, run_id), progress, set())
+        try:
+            healer.establish_baseline()
+            kept, culprits = healer._tests(fixes, 1)
+            outcome.test_runs = healer.test_runs
+        finally:
+            healer.sandbox.close()
+        for fix in culprits:
+            item = next(i for i in ready if i.fix.id == fix.id)
+            why = "fails the tests on the current tree; rerun heal to propose it again"
+            review.decide(history, item, review.STALE, why, run_id)
+            outcome.stale.append((item.id, why))
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for fix in kept:
+        by_path[fix.path].append(fix)
+    texts = {p: apply_fixes(texts_now[p], group) for p, group in by_path.items()}
+    landing = land_files(root, sources, texts)
+    outcome.landed = landing.written
+    for path, why in landing.skipped:
+        outcome.messages.append(f"skipped {path}: {why}")
+    for fix in kept:
+        item = next(i for i in ready if i.fix.id == fix.id)
+        if fix.path in landing.written:
+            review.decide(history, item, review.LANDED, None, run_id)
+            outcome.approved.append(item.id)
+    return outcome
+
+
+def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback = _quiet,
+            everything: bool = False) -> ApproveResult:
+    """`heal review approve ID...`: land queued fixes, verifying again if the tree moved."""
+    repo = gitops.open_repo(repo_dir)
+    root = gitops.root_of(repo)
+    state_dir = ensure_state_dir(root)
+    config = load_config(root)
+    run_id = new_run_id()
+    with _stop_on_signals(), lock.held(state_dir, "heal review approve", run_id):
+        history = History(state_dir)
+        try:
+            chosen = review.items(history) if everything else [review.find(history, p)
+                                                                for p in prefixes]
+            for item in chosen:
+                if item.status != review.PENDING:
+                    raise UsageError(f"review item {item.id} is {item.status}, not pending")
+            history.start_run(run_id, "heal review approve", "review", gitops.head_sha(repo))
+            outcome = _approve_items(history, repo, root, config, chosen, run_id, progress)
+            history.finish_run(run_id, "ok", landed=len(outcome.approved),
+                               test_runs=outcome.test_runs)
+            return outcome
+        finally:
+            history.close()

@@ -15,6 +15,7 @@ from typing import Any
 
 from heal import catalog
 from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
+from heal.cache import ResultCache
 from heal.discover import SourceFile
 from heal.model import AnalyzerError, Finding, Span
 from heal.redact import SECRET_RULES, redact, secret_from_message
@@ -95,6 +96,22 @@ def parse_output(stdout: str, context: AnalyzeContext,
     return findings, errors
 
 
+def _salt(root: Path, argv: list[str]) -> list[str]:
+    """What a cached bandit answer depends on besides the file: bandit and its config."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        parts = [version("bandit")]
+    except PackageNotFoundError:
+        parts = ["?"]
+    parts += argv
+    for arg in argv:
+        path = Path(arg)
+        if path.is_absolute() and path.is_file():
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return parts
+
+
 class BanditAnalyzer:
     name = NAME
 
@@ -102,21 +119,45 @@ class BanditAnalyzer:
         find_tool(NAME)
 
     def run(self, context: AnalyzeContext) -> AnalyzerResult:
+        """bandit on the files whose answer is not cached; cached answers for the rest."""
         result = AnalyzerResult(NAME)
-        paths = [f.path for f in context.files]
-        if not paths:
+        if not context.files:
             return result
-        argv = [find_tool(NAME), "-f", "json", "-q", *config_args(context.root), "--", *paths]
-        try:
-            code, out, err, result.duration = run_tool(argv, context.root)
-        except subprocess.TimeoutExpired:
-            result.errors.append(AnalyzerError(NAME, "timed out"))
-            return result
-        try:
-            result.findings, errors = parse_output(out, context, result.secrets)
-        except json.JSONDecodeError:
-            tail = (err.strip().splitlines() or [f"exit code {code}"])[-1]
-            result.errors.append(AnalyzerError(NAME, f"could not run: {tail}"))
-            return result
-        result.errors += [AnalyzerError(NAME, e) for e in errors]
+        config = config_args(context.root)
+        cache = ResultCache(context.state_dir, NAME, _salt(context.root, config))
+        items: list[dict[str, Any]] = []
+        todo: dict[str, str] = {}
+        for source in context.files:
+            key = cache.key(source.text)
+            cached = cache.get(key)
+            if isinstance(cached, list):
+                items += cached
+            else:
+                todo[source.path] = key
+        errors: list[dict[str, Any]] = []
+        if todo:
+            argv = [find_tool(NAME), "-f", "json", "-q", *config, "--", *sorted(todo)]
+            try:
+                code, out, err, result.duration = run_tool(argv, context.root)
+                document = json.loads(out or "{}")
+            except subprocess.TimeoutExpired:
+                result.errors.append(AnalyzerError(NAME, "timed out"))
+                return result
+            except json.JSONDecodeError:
+                tail = (err.strip().splitlines() or [f"exit code {code}"])[-1]
+                result.errors.append(AnalyzerError(NAME, f"could not run: {tail}"))
+                return result
+            fresh: dict[str, list[dict[str, Any]]] = {path: [] for path in todo}
+            for item in document.get("results", []):
+                item.pop("code", None)  # source lines: may hold a secret, and heal reads the file
+                fresh.setdefault(rel_path(context.root, item["filename"]), []).append(item)
+            errors = document.get("errors", [])
+            failed = {rel_path(context.root, e["filename"]) for e in errors}
+            for path, found in fresh.items():
+                items += found
+                if path in todo and path not in failed:
+                    cache.put(todo[path], found)
+        result.findings, messages = parse_output(
+            json.dumps({"results": items, "errors": errors}), context, result.secrets)
+        result.errors += [AnalyzerError(NAME, m) for m in messages]
         return result

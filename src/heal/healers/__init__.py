@@ -8,6 +8,7 @@ safely heal can fix a rule, for `heal rules` and the `fixable` field of findings
 from __future__ import annotations
 
 from heal.healers.base import Fixer
+from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits
 from heal.model import Safety
 
@@ -16,7 +17,7 @@ TYPES: tuple[type[Fixer], ...] = ()
 IMPORTS: tuple[type[Fixer], ...] = ()
 SECURITY: tuple[type[Fixer], ...] = ()
 PERFORMANCE: tuple[type[Fixer], ...] = ()
-LOGIC: tuple[type[Fixer], ...] = ()
+LOGIC: tuple[type[Fixer], ...] = (IsLiteral,)
 
 FIXERS: dict[str, type[Fixer]] = {
     cls.CODE: cls for cls in (*TYPES, *IMPORTS, *STYLE, *SECURITY, *PERFORMANCE, *LOGIC)

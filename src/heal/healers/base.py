@@ -9,16 +9,20 @@ reason it will not touch this finding, or None when the finding is not its busin
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from heal.cases import Invalid, Valid
 from heal.config import Config
 from heal.edits import diff_edits
-from heal.model import Category, Declined, Finding, Fix, Safety, TextEdit
+from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
 
 
 @dataclass
@@ -30,12 +34,89 @@ class ModuleContext:
     config: Config = field(default_factory=Config)
     root: Path | None = None
     _module: cst.Module | None = field(default=None, repr=False)
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
 
     @property
     def module(self) -> cst.Module:
         if self._module is None:
             self._module = cst.parse_module(self.text)
         return self._module
+
+    def _resolve(self) -> None:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self._positions = wrapper.resolve(PositionProvider)
+        self._parents = wrapper.resolve(ParentNodeProvider)
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            self._resolve()
+        assert self._positions is not None
+        return self._positions
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if self._parents is None:
+            self._resolve()
+        assert self._parents is not None
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def nodes_at(self, span: Span, kinds: tuple[type[cst.CSTNode], ...] = (cst.CSTNode,)
+                 ) -> list[cst.CSTNode]:
+        """Nodes of the given kinds whose range is exactly the span, outermost first."""
+        start = (span.start.line, span.start.column)
+        end = (span.end.line, span.end.column)
+        return [node for node, where in self.positions.items()
+                if isinstance(node, kinds) and (where.start.line, where.start.column) == start
+                and (where.end.line, where.end.column) == end]
+
+    def nodes_covering(self, span: Span, kinds: tuple[type[cst.CSTNode], ...]
+                       ) -> list[cst.CSTNode]:
+        """Nodes of the given kinds that contain the span, innermost first."""
+        start = (span.start.line, span.start.column)
+        end = (span.end.line, span.end.column)
+        found = [(node, where) for node, where in self.positions.items()
+                 if isinstance(node, kinds) and (where.start.line, where.start.column) <= start
+                 and end <= (where.end.line, where.end.column)]
+        found.sort(key=lambda item: (item[1].start.line, item[1].start.column),
+                   reverse=True)
+        return [node for node, _ in found]
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode | cst.RemovalSentinel) -> str:
+        """The module's text with one node replaced (by identity; comments elsewhere kept)."""
+        replaced: object = (self.module.deep_remove(old) if isinstance(new, cst.RemovalSentinel)
+                            else self.module.deep_replace(old, new))
+        assert isinstance(replaced, cst.Module)
+        return replaced.code
+
+
+def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
+                 remove: Iterable[tuple[str, str | None]] = ()) -> str:
+    """Add `import m` / `from m import n` (and drop unused ones) through libcst's visitors,
+    which put them in the right block and keep everything else as it was."""
+    add, remove = list(add), list(remove)
+    if not add and not remove:
+        return text
+    module = cst.parse_module(text)
+    context = CodemodContext()
+    for module_name, name in add:
+        AddImportsVisitor.add_needed_import(context, module_name, name)
+    for module_name, name in remove:
+        RemoveImportsVisitor.remove_unused_import(context, module_name, name)
+    if add:
+        module = AddImportsVisitor(context).transform_module(module)
+    if remove:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    return module.code
 
 
 class Fixer:

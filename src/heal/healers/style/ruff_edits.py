@@ -39,11 +39,15 @@ class RuffEdits(Fixer):
     CATEGORY = Category.STYLE
     RULES = ("ruff:*",)
     SAFETY = Safety.SAFE
-    VALID = [Valid("import os\nprint(os.sep)\n")]
+    VALID = [Valid("import os\n\nprint(os.sep)\n")]
     INVALID = [
-        Invalid("import os\nimport sys\nprint(sys.argv)\n", expected="import sys\nprint(sys.argv)\n"),
-        Invalid("from typing import List\n\n\ndef f() -> List[int]:\n    return []\n",
-                expected="def f() -> list[int]:\n    return []\n"),
+        Invalid("import os\nimport sys\n\nprint(sys.argv)\n", expected="import sys\n\nprint(sys.argv)\n"),
+        Invalid(
+            '"""Two rounds: UP006 rewrites the annotation, then F401 drops the import."""\n'
+            "from typing import List\n\n\ndef f() -> List[int]:\n    return []\n",
+            expected='"""Two rounds: UP006 rewrites the annotation, then F401 drops the import."""\n'
+            "\n\ndef f() -> list[int]:\n    return []\n",
+        ),
     ]
 
     def fix(self, finding: Finding, context: ModuleContext) -> Fix | Declined | None:
