@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from conftest import GIT_ENV, TEST_ENV, git, write
 
 # util.py has three unused imports; a test imports `dumps` from it, so removing that one breaks

@@ -25,8 +25,8 @@ import git
 from heal import catalog, lock, proc, review, rules
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
-from heal.config import Config, load_config, project_python
 from heal.audit import AuditLog
+from heal.config import Config, load_config, project_python
 from heal.discover import Discovery, SourceFile, digest, discover, select_paths
 from heal.edits import apply_fixes, non_overlapping, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError

@@ -7,6 +7,7 @@ under `.heal/worktrees/`, and `commit_paths`/`commit_to_branch`, which the user 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def uncommitted(repo: git.Repo) -> tuple[list[str], list[str]]:
         return listed_files(repo), []
     changed, deleted = set(untracked_files(repo)), []
     fields = _split_z(repo.git.diff("-z", "--name-status", "--no-renames", "HEAD"))
-    for status, path in zip(fields[::2], fields[1::2]):
+    for status, path in zip(fields[::2], fields[1::2], strict=False):
         if status.startswith("D"):
             deleted.append(path)
         else:
@@ -187,18 +188,14 @@ def worktree_add(repo: git.Repo, path: Path) -> None:
 
 
 def worktree_remove(repo: git.Repo, path: Path) -> None:
-    try:
+    with contextlib.suppress(GitError):
         repo.git.execute(["git", *NO_HOOKS, "worktree", "remove", "--force", "--force", str(path)])
-    except GitError:
-        pass
     worktree_prune(repo)
 
 
 def worktree_prune(repo: git.Repo) -> None:
-    try:
+    with contextlib.suppress(GitError):
         repo.git.worktree("prune")
-    except GitError:
-        pass
 
 
 def worktree_paths(repo: git.Repo) -> list[Path]:
