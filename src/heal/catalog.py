@@ -175,7 +175,6 @@ def ruff_to_bandit(code: str) -> str | None:
 # heal's native rules that another tool also reports; on the same line the other tool's
 # finding is kept (it is what the project configured) and heal's is dropped as a duplicate.
 NATIVE_TWINS: dict[str, tuple[str, ...]] = {
-    "heal:LOG101": ("ruff:PLW0101",),
     "heal:LOG103": ("ruff:PLR0124",),
     "heal:LOG104": ("ruff:PLW0127", "ruff:PLW0128"),
     "heal:LOG107": ("ruff:B012",),

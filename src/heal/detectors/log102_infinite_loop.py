@@ -1,5 +1,7 @@
 """LOG102: a `while True:` loop with no way out."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst
@@ -22,6 +24,12 @@ def _always_true(test: cst.BaseExpression) -> bool:
     return False
 
 
+def _raises_name(call: cst.Call) -> bool:
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return name == "raises" or str(name).startswith("assertRaises")
+
+
 class _Exits(cst.CSTVisitor):
     """Looks through one loop body for anything that leaves (or suspends) that loop."""
 
@@ -41,10 +49,10 @@ class _Exits(cst.CSTVisitor):
             if node.orelse is not None:
                 node.orelse.visit(self)
             return False
-        if isinstance(node, LEAVES) or (isinstance(node, cst.Break) and self.depth == 0):
-            self.found = True
-        elif isinstance(node, cst.Call) and call_name(node) in EXIT_CALLS:
-            self.found = True
+        self.found = (
+            isinstance(node, LEAVES)
+            or (isinstance(node, cst.Break) and self.depth == 0)
+            or (isinstance(node, cst.Call) and call_name(node) in EXIT_CALLS))
         return not self.found
 
 
@@ -56,7 +64,9 @@ class InfiniteLoop(Detector):
     `raise` and no call to `sys.exit()`, `os._exit()`, `exit()` or `quit()`. Nested functions and
     classes do not count, nor does a `break` that belongs to a nested loop. Loops that `yield`
     or `await` are skipped: a generator or coroutine loop is ended by its consumer closing or
-    cancelling it.
+    cancelling it. So are loops in the body of a `try:` that has `except` handlers, or of
+    `with pytest.raises(...)` / `self.assertRaises(...)`: those are meant to end with an
+    exception raised by a call (`while True: stack.pop()` until `IndexError`).
 
     ## Why is this bad?
     Nothing in the loop can stop it, so the program hangs (or runs until killed). Intentional
@@ -116,6 +126,19 @@ class InfiniteLoop(Detector):
                 if done():
                     sys.exit(0)
         """),
+        Valid("""
+            try:
+                while True:
+                    stack.pop()
+            except IndexError:
+                pass
+        """),
+        Valid("""
+            def test_overflow():
+                with pytest.raises(OverflowError):
+                    while True:
+                        buffer.grow()
+        """),
     ]
     INVALID = [
         Invalid("""
@@ -135,12 +158,36 @@ class InfiniteLoop(Detector):
                     return
                 stop()
         """, line=1),
+        Invalid("""
+            try:
+                pass
+            except OSError:
+                while True:
+                    retry()
+        """, line=4),
     ]
 
     def visit_While(self, node: cst.While) -> None:
-        if not _always_true(node.test):
+        if not _always_true(node.test) or self._expects_raise(node):
             return
         exits = _Exits()
         node.body.visit(exits)
         if not exits.found:
             self.report(node)
+
+    def _expects_raise(self, node: cst.CSTNode) -> bool:
+        """Inside the body of a `try:` with `except` handlers, or of `with pytest.raises(...)`
+        / `self.assertRaises(...)`: the loop is meant to end with an exception."""
+        child = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, NESTED_SCOPES):
+                return False
+            if (isinstance(ancestor, (cst.Try, cst.TryStar)) and ancestor.handlers
+                    and child is ancestor.body):
+                return True
+            if isinstance(ancestor, cst.With) and any(
+                    isinstance(item.item, cst.Call) and _raises_name(item.item)
+                    for item in ancestor.items):
+                return True
+            child = ancestor
+        return False

@@ -1,11 +1,13 @@
 """LOG103: a value compared with itself (`x == x`, `a.b < a.b`)."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, dotted_name
+from heal.detectors.base import Detector, call_name, dotted_name
 from heal.model import Category, Priority
 
 # `x in x` can be meaningful (a string contains itself), so membership is left out
@@ -20,7 +22,8 @@ class SelfComparison(Detector):
     ## What it does
     Flags a comparison whose two sides are the same name or the same dotted attribute chain:
     `x == x`, `x != x`, `x is x`, `self.a < self.a`. Sides with calls or subscripts are not
-    compared, since they may differ between evaluations.
+    compared, since they may differ between evaluations. Comparisons inside `assert` (or an
+    `assert*()` call) are skipped: tests compare an object with itself to check `__eq__`.
 
     ## Why is this bad?
     The result is fixed (`x is x` is always true, `x < x` is false for any sane type), so the
@@ -60,6 +63,11 @@ class SelfComparison(Detector):
             first = xs[0] == xs[0]
             inside = s in s
         """),
+        Valid("""
+            def test_eq():
+                assert obj == obj
+                self.assertTrue(obj == obj)
+        """),
     ]
     INVALID = [
         Invalid("""
@@ -76,6 +84,8 @@ class SelfComparison(Detector):
     ]
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._in_assertion(node):
+            return
         left = node.left
         for target in node.comparisons:
             right = target.comparator
@@ -86,3 +96,15 @@ class SelfComparison(Detector):
                     self.report(node, self.NAN_MESSAGE if nan else None)
                     return
             left = right
+
+    def _in_assertion(self, node: cst.CSTNode) -> bool:
+        """`assert x == x` / `self.assertTrue(x == x)`: a test of `__eq__` itself."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.Assert):
+                return True
+            if isinstance(ancestor, cst.Call):
+                name = call_name(ancestor) or ""
+                return name.rpartition(".")[2].startswith("assert")
+            if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
+                return False
+        return False

@@ -1,5 +1,7 @@
 """LOG105: the same test twice in one if/elif chain."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst

@@ -1,5 +1,7 @@
 """LOG106: `if`/`else` (or `a if c else b`) whose two branches are the same code."""
 
+
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,7 +13,7 @@ from heal.detectors.base import Detector, same_code
 from heal.model import Category, Priority
 
 
-def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+def _smalls(suite: cst.BaseSuite) -> list[cst.CSTNode]:
     """The statements of a block, `x; y` lines split into their small statements."""
     out: list[cst.CSTNode] = []
     lines: Sequence[cst.CSTNode] = (
@@ -24,21 +26,30 @@ def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return out
 
 
-def _trivial(statements: Sequence[cst.CSTNode]) -> bool:
+def _statements(suite: cst.BaseSuite, other: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    """What to compare of a block: its lines (comments and all) when both branches are
+    indented blocks, else its small statements (`if c: x = 1` against an indented `x = 1`)."""
+    if isinstance(suite, cst.IndentedBlock) and isinstance(other, cst.IndentedBlock):
+        return suite.body
+    return _smalls(suite)
+
+
+def _trivial(suite: cst.BaseSuite) -> bool:
     return all(
         isinstance(s, cst.Pass)
         or (isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString)))
-        for s in statements)
+        for s in _smalls(suite))
 
 
 class IdenticalBranches(Detector):
     """`if` and `else` branches that do the same thing.
 
     ## What it does
-    Flags an `if ...: A else: B` where A and B are the same code (whitespace and comments
-    aside), and a conditional expression `a if c else a`. Branches that are only `pass` or
-    `...` are not reported. An `elif` whose body matches the final `else` is reported too:
-    the `elif` test then makes no difference.
+    Flags an `if ...: A else: B` where A and B are the same code, comments included (only
+    whitespace may differ), and a conditional expression `a if c else a`. Branches that are
+    only `pass` or `...` are not reported, nor are branches whose comments differ: those
+    usually document two cases on purpose. An `elif` whose body matches the final `else` is
+    reported too: the `elif` test then makes no difference.
 
     ## Why is this bad?
     The condition has no effect, which is seldom what the author meant: usually one branch was
@@ -81,13 +92,23 @@ class IdenticalBranches(Detector):
                 pass
             x = a if c else b
         """),
+        Valid("""
+            if shell == "ipython":
+                return False  # terminal IPython
+            else:
+                return False  # something else
+        """),
     ]
     INVALID = [
         Invalid("""
             if user.is_admin:
                 limit = 100
+                # the cap
+                notify(user,  limit)
             else:
-                limit  =  100  # same
+                limit  =  100
+                # the cap
+                notify(user, limit)
         """, line=1),
         Invalid("""
             value = compute(x) if flag else compute(x)
@@ -105,8 +126,9 @@ class IdenticalBranches(Detector):
     def visit_If(self, node: cst.If) -> None:
         if not isinstance(node.orelse, cst.Else):
             return
-        body, other = _statements(node.body), _statements(node.orelse.body)
-        if len(body) != len(other) or _trivial(body):
+        body = _statements(node.body, node.orelse.body)
+        other = _statements(node.orelse.body, node.body)
+        if len(body) != len(other) or _trivial(node.body):
             return
         if all(same_code(a, b) for a, b in zip(body, other, strict=True)):
             self.report(node)

@@ -1,5 +1,7 @@
 """LOG107: `return`, `break` or `continue` directly in a `finally:` block."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst

@@ -1,5 +1,7 @@
 """LOG109: `is` / `is not` against a literal (`x is "a"`, `n is 1`)."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst
@@ -16,7 +18,7 @@ DISPLAYS = (cst.List, cst.Dict, cst.Set, cst.Tuple,
 
 def _literal(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        return isinstance(node.operand, (cst.Integer, cst.Float, cst.Imaginary))
+        return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
     return isinstance(node, (*SCALARS, *DISPLAYS))
 
 

@@ -1,5 +1,7 @@
 """LOG111: a `lambda` or nested `def` in a loop that reads the loop variable late."""
 
+
+
 from __future__ import annotations
 
 import libcst as cst
@@ -68,9 +70,9 @@ class _Names(cst.CSTVisitor):
         if node.asname is None and isinstance(node.name, cst.Name):
             self.stores.add(node.name.value)
         elif node.asname is None and isinstance(node.name, cst.Attribute):
-            top = node.name
+            top: cst.BaseExpression = node.name
             while isinstance(top, cst.Attribute):
-                top = top.value  # type: ignore[assignment]
+                top = top.value
             self.stores |= _bound(top)
         return node.asname is not None
 
@@ -91,10 +93,45 @@ def _free_names(node: cst.Lambda | cst.FunctionDef) -> set[str]:
 
 def _params(params: cst.Parameters) -> list[cst.Param]:
     found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            found.append(star)
+    found.extend(star for star in (params.star_arg, params.star_kwarg)
+                 if isinstance(star, cst.Param))
     return found
+
+
+EAGER = frozenset({"sorted", "sort", "min", "max", "reduce", "nsmallest", "nlargest",
+                   "sub", "subn"})
+
+
+def _eager(call: cst.CSTNode | None) -> bool:
+    """Calls that use a function argument before returning and keep no reference to it."""
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in EAGER
+    return isinstance(func, cst.Name) and func.value in EAGER
+
+
+class _Uses(cst.CSTVisitor):
+    """Where a name is read in a region, outside one node (the closure itself)."""
+
+    def __init__(self, name: str, skip: cst.CSTNode) -> None:
+        self.name = name
+        self.skip = skip
+        self.found: list[cst.Name] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.skip:
+            return False
+        if isinstance(node, cst.Attribute):
+            node.value.visit(self)
+            return False
+        if isinstance(node, cst.Arg):
+            node.value.visit(self)
+            return False
+        if isinstance(node, cst.Name) and node.value == self.name:
+            self.found.append(node)
+        return True
 
 
 class LoopVariableClosure(Detector):
@@ -103,7 +140,10 @@ class LoopVariableClosure(Detector):
     ## What it does
     Flags a `lambda` or nested `def` written inside a `for` loop body (or a comprehension) that
     reads the loop variable as a free variable: not one of its own parameters, and not bound as
-    a default (`lambda x=x: ...`). A lambda that is called on the spot is not reported.
+    a default (`lambda x=x: ...`), and only when the closure may outlive its iteration. Not
+    reported: a lambda called on the spot or passed to `sorted`/`min`/`max`/`.sort` and the
+    like, and a named function (or lambda assigned to a name) that the loop only ever calls.
+    Decorated functions always count as escaping, since a decorator may register them.
 
     ## Why is this bad?
     Closures capture variables, not values. Every function made in the loop sees the loop
@@ -133,7 +173,7 @@ class LoopVariableClosure(Detector):
     NAME = "loop-variable-closure"
     CATEGORY = Category.LOGIC
     PRIORITY = Priority.P2
-    MESSAGE = ("closure reads loop variable {names!r} when called, not when defined; "
+    MESSAGE = ("closure reads the loop variable when called, not when defined; "
                "bind it as a default (x=x) or use functools.partial")
     VALID = [
         Valid("""
@@ -146,6 +186,15 @@ class LoopVariableClosure(Detector):
                 total += (lambda: row.size)()
                 def show(item, row=row):
                     return item.row
+        """),
+        Valid("""
+            for req in requests:
+                def setup():
+                    return connect(req)
+                conn = setup()
+                ranked = sorted(items, key=lambda item: item.score[req])
+                pick = lambda: choose(req)
+                pick()
         """),
     ]
     INVALID = [
@@ -163,38 +212,81 @@ class LoopVariableClosure(Detector):
         Invalid("""
             callbacks = [lambda: print(i) for i in range(3)]
         """, line=1),
+        Invalid("""
+            for path in paths:
+                @app.route(path)
+                def view():
+                    return render(path)
+        """, line=3),
+        Invalid("""
+            for n in range(3):
+                show = lambda: print(n)
+                later.append(show)
+        """, line=2),
     ]
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        parent = self.parent(node)
-        if isinstance(parent, cst.Call) and parent.func is node:
-            return  # (lambda: ...)() runs at once
         self._check(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._check(node)
 
     def _check(self, node: cst.Lambda | cst.FunctionDef) -> None:
-        loop_names = self._loop_names(node)
-        if not loop_names:
+        loop_names, region = self._loops(node)
+        if region is None:
             return
         captured = loop_names & _free_names(node)
-        if captured:
-            self.report(node, self.MESSAGE.format(names=", ".join(sorted(captured))))
+        if captured and self._escapes(node, region):
+            names = ", ".join(f"`{name}`" for name in sorted(captured))
+            self.report(node, f"closure reads loop variable {names} when called, not when "
+                              "defined; bind it as a default (x=x) or use functools.partial")
 
-    def _loop_names(self, node: cst.CSTNode) -> set[str]:
-        """Variables of the loops (and comprehensions) that run `node` once per iteration."""
+    def _loops(self, node: cst.CSTNode) -> tuple[set[str], cst.CSTNode | None]:
+        """Variables of the loops (and comprehensions) that run `node` once per iteration,
+        and the outermost of those loops."""
         names: set[str] = set()
+        region: cst.CSTNode | None = None
         child = node
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, SCOPES):
                 break
             if isinstance(ancestor, cst.For) and child is ancestor.body:
                 names |= _bound(ancestor.target)
+                region = ancestor
             elif isinstance(ancestor, COMPREHENSIONS) and child is not ancestor.for_in:
                 comp: cst.CompFor | None = ancestor.for_in
                 while comp is not None:
                     names |= _bound(comp.target)
                     comp = comp.inner_for_in
+                region = ancestor
             child = ancestor
-        return names
+        return names, region
+
+    def _escapes(self, node: cst.Lambda | cst.FunctionDef, region: cst.CSTNode) -> bool:
+        """Whether the closure may outlive its iteration: it is stored, passed on or returned
+        rather than only called (a decorator may register it, so decorated defs escape)."""
+        name: str | None = None
+        skip: cst.CSTNode = node
+        if isinstance(node, cst.FunctionDef):
+            if node.decorators:
+                return True
+            name = node.name.value
+        else:
+            parent = self.parent(node)
+            if isinstance(parent, cst.Call) and parent.func is node:
+                return False  # (lambda: ...)() runs at once
+            if isinstance(parent, cst.Arg) and _eager(self.parent(parent)):
+                return False  # sorted(xs, key=lambda ...) is done with it on return
+            if (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+                    and isinstance(parent.targets[0].target, cst.Name)):
+                name = parent.targets[0].target.value
+                skip = parent
+        if name is None:
+            return True
+        uses = _Uses(name, skip)
+        region.visit(uses)
+        return any(not self._called(use) for use in uses.found)
+
+    def _called(self, use: cst.Name) -> bool:
+        parent = self.parent(use)
+        return isinstance(parent, cst.Call) and parent.func is use

@@ -49,7 +49,8 @@ class RangeLenIndex(Detector):
     ## What it does
     Flags `for i in range(len(x)):` loops whose body (and `else` clause) uses `i` only to read
     `x[i]`: no arithmetic on `i`, no other use of it, no assignment to `x[i]`, and `x` itself is
-    neither rebound nor mutated in the loop.
+    neither rebound nor mutated in the loop. `range(len(self))` is left alone: it is how
+    `__iter__` itself is often written.
 
     ## Why is this bad?
     Every `x[i]` is an extra index operation (and for attribute chains like `self.items[i]`,
@@ -103,6 +104,12 @@ class RangeLenIndex(Detector):
                     pass
         """),
         Valid("""
+            class Spans:
+                def __iter__(self):
+                    for i in range(len(self)):
+                        yield self[i]
+        """),
+        Valid("""
             for i in range(len(stack)):
                 top = stack[i]
                 stack.append(top)
@@ -124,10 +131,10 @@ class RangeLenIndex(Detector):
 
     def visit_For(self, node: cst.For) -> None:
         seq = _range_len_arg(node.iter)
-        if seq is None or not isinstance(node.target, cst.Name):
+        if seq is None or node.asynchronous is not None or not isinstance(node.target, cst.Name):
             return
         seq_name = dotted_name(seq)
-        if seq_name is None:
+        if seq_name is None or seq_name == "self":  # often the body of `__iter__` itself
             return
         index = node.target.value
         regions: list[cst.CSTNode] = [node.body] + ([node.orelse] if node.orelse else [])
