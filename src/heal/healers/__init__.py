@@ -7,17 +7,16 @@ safely heal can fix a rule, for `heal rules` and the `fixable` field of findings
 
 from __future__ import annotations
 
+from heal.healers import imports, logic, performance, security, style, types
 from heal.healers.base import Fixer
-from heal.healers.logic.is_literal import IsLiteral
-from heal.healers.style.ruff_edits import RuffEdits
 from heal.model import Safety
 
-STYLE: tuple[type[Fixer], ...] = (RuffEdits,)
-TYPES: tuple[type[Fixer], ...] = ()
-IMPORTS: tuple[type[Fixer], ...] = ()
-SECURITY: tuple[type[Fixer], ...] = ()
-PERFORMANCE: tuple[type[Fixer], ...] = ()
-LOGIC: tuple[type[Fixer], ...] = (IsLiteral,)
+TYPES = types.FIXERS
+IMPORTS = imports.FIXERS
+STYLE = style.FIXERS
+SECURITY = security.FIXERS
+PERFORMANCE = performance.FIXERS
+LOGIC = logic.FIXERS
 
 FIXERS: dict[str, type[Fixer]] = {
     cls.CODE: cls for cls in (*TYPES, *IMPORTS, *STYLE, *SECURITY, *PERFORMANCE, *LOGIC)
