@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,3 +211,26 @@ def project_python(root: Path, config: Config) -> str:
     if active and (Path(active) / bindir / exe).exists():
         return str(Path(active) / bindir / exe)
     return sys.executable
+
+
+def project_target(root: Path) -> tuple[int, int]:
+    """The oldest Python the project supports, from ruff's target-version, mypy's
+    python_version or `requires-python`; (3, 10) when none says."""
+    path = root / "pyproject.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        document = {}
+    tool = document.get("tool", {})
+    ruff = str(tool.get("ruff", {}).get("target-version", ""))
+    if ruff.startswith("py") and ruff[2:].isdigit():
+        return (int(ruff[2]), int(ruff[3:]))
+    mypy = str(tool.get("mypy", {}).get("python_version", ""))
+    if mypy.count(".") == 1 and all(part.isdigit() for part in mypy.split(".")):
+        major, minor = mypy.split(".")
+        return (int(major), int(minor))
+    requires = str(document.get("project", {}).get("requires-python", ""))
+    match = re.search(r">=?\s*(\d+)\.(\d+)", requires)
+    if match:
+        return (int(match.group(1)), int(match.group(2)))
+    return (3, 10)

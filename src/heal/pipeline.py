@@ -26,7 +26,7 @@ from heal import catalog, lock, proc, review, rules
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.audit import AuditLog
-from heal.config import Config, load_config, project_python
+from heal.config import Config, load_config, project_python, project_target
 from heal.discover import Discovery, SourceFile, digest, discover, select_paths
 from heal.edits import apply_fixes, non_overlapping, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
@@ -423,7 +423,7 @@ class _Healer:
         self.test_runs = 0
         self.baseline: Baseline | None = None
         self.runner: TestRunner | None = None
-        self.planner = Planner(config)
+        self.planner = Planner(config, root=root, target=project_target(root))
         self.last_passed_state: dict[str, str] | None = None
         self.seen: dict[str, set[str]] = defaultdict(set)
 

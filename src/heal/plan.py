@@ -12,6 +12,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -85,9 +86,12 @@ def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
 
 
 class Planner:
-    def __init__(self, config: Config, patterns: PatternSource | None = None) -> None:
+    def __init__(self, config: Config, patterns: PatternSource | None = None,
+                 root: Path | None = None, target: tuple[int, int] = (3, 10)) -> None:
         self.config = config
         self.patterns = patterns
+        self.root = root
+        self.target = target
         self._fixers: dict[type[Fixer], Fixer] = {}
 
     def _fixer(self, cls: type[Fixer]) -> Fixer:
@@ -133,7 +137,8 @@ class Planner:
             if finding.fingerprint in skip or finding.path not in texts:
                 continue
             context = contexts.setdefault(
-                finding.path, ModuleContext(finding.path, texts[finding.path], self.config))
+                finding.path, ModuleContext(finding.path, texts[finding.path], self.config,
+                                            self.root, self.target))
             fix, declined, crash = self.propose(finding, context)
             plan.declined += declined
             if crash is not None:

@@ -33,6 +33,7 @@ class ModuleContext:
     text: str
     config: Config = field(default_factory=Config)
     root: Path | None = None
+    target: tuple[int, int] = (3, 10)  # the oldest Python the project supports
     _module: cst.Module | None = field(default=None, repr=False)
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
