@@ -58,3 +58,9 @@ def test_codes_and_names_are_unique() -> None:
     names = [cls.NAME for cls in DETECTORS.values()]
     assert len(set(names)) == len(names)
     assert all(code == cls.CODE for code, cls in DETECTORS.items())
+
+
+def test_native_analyzer_knows_every_detector_without_importing_them():
+    from heal.analyzers.native import NativeAnalyzer
+
+    assert sorted(NativeAnalyzer().codes) == sorted(DETECTORS)

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst
-
 from heal.config import Config
 from heal.model import Category, Finding, Priority, Span
 
@@ -129,6 +127,8 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
         first = (error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg)
     except ValueError as error:  # source code string cannot contain null bytes
         return (1, 0, str(error))
+    import libcst  # only when the interpreter's parser says no: libcst knows newer grammar
+
     try:
         libcst.parse_module(text)
     except libcst.ParserSyntaxError:

@@ -1,24 +1,33 @@
 """heal's own libcst detectors (`heal/detectors/`), batched into one traversal per file.
 
-Every enabled detector visits each module in a single `visit_batched` pass. A detector that
-crashes on a file becomes an `AnalyzerError` naming the rule and file, never a failed scan.
-A finding is suppressed by `# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line.
+Every enabled detector visits each module in one shared traversal. Answers are cached per file
+text (and detector code) under `.heal/cache/native/`, so a warm scan re-reads only what changed;
+a large cold scan spreads files over child processes. A detector that crashes on a file becomes
+an `AnalyzerError` naming the file, never a failed scan. A finding is suppressed by
+`# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
+from heal import __version__
 from heal.analyzers.base import AnalyzeContext, AnalyzerResult
-from heal.detectors import DETECTORS
-from heal.detectors.base import Detector
+from heal.cache import ResultCache
 from heal.discover import SourceFile
-from heal.model import AnalyzerError, Finding
+from heal.model import AnalyzerError, Category, Finding, Priority, Span
+
+if TYPE_CHECKING:  # libcst and the detectors load only when a file is not in the cache
+    from heal.detectors.base import Detector, Report
+
+DETECTORS_DIR = Path(__file__).resolve().parents[1] / "detectors"
 
 NAME = "native"
 _IGNORE = re.compile(r"#\s*heal:\s*ignore(?:\[(?P<codes>[^\]]*)\])?")
@@ -32,32 +41,81 @@ def suppressed(line: str, code: str) -> bool:
     return codes is None or code in {c.strip() for c in codes.split(",")}
 
 
-def detect(source: SourceFile, detectors: list[type[Detector]]) -> list[Finding]:
-    """Run detectors over one file; raises whatever libcst or a detector raises."""
-    module = cst.parse_module(source.text)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    visitors = [cls(wrapper.module) for cls in detectors]
-    wrapper.visit_batched(visitors)
+CACHE_FORMAT = "rows-v2"
+# one report as cached: [code, category, priority, line, column, end line, end column, message]
+Row = list[object]
+
+
+def detect_reports(text: str, detectors: list[type[Detector]]) -> list[Report]:
+    """All detectors over one module's text, in one shared traversal (raises on a crash)."""
+    import libcst as cst
+
+    from heal.detectors.base import run_detectors
+
+    visitors = run_detectors(cst.parse_module(text), detectors)
+    return [report for visitor in visitors for report in visitor.reports]
+
+
+def to_findings(source: SourceFile, rows: list[Row]) -> list[Finding]:
     lines = source.lines
     findings = []
-    for visitor in visitors:
-        for report in visitor.reports:
-            line = lines[report.span.start.line - 1] if report.span.start.line <= len(lines) else ""
-            if suppressed(line, report.code):
-                continue
-            findings.append(Finding(
-                rule=f"heal:{report.code}", category=visitor.CATEGORY, priority=visitor.PRIORITY,
-                path=source.path, span=report.span, message=report.message, tool=NAME,
-                fingerprint="",
-            ))
+    for code, category, priority, line, column, end_line, end_column, message in rows:
+        assert isinstance(line, int) and isinstance(column, int)
+        assert isinstance(end_line, int) and isinstance(end_column, int)
+        text = lines[line - 1] if line <= len(lines) else ""
+        if suppressed(text, str(code)):
+            continue
+        findings.append(Finding(
+            rule=f"heal:{code}", category=Category(category), priority=Priority(priority),
+            path=source.path, span=Span.of(line, column, end_line, end_column),
+            message=str(message), tool=NAME, fingerprint="",
+        ))
     return findings
+
+
+def detect(source: SourceFile, detectors: list[type[Detector]]) -> list[Finding]:
+    return to_findings(source, _encode(detect_reports(source.text, detectors), detectors))
+
+
+def _salt(codes: list[str]) -> list[str]:
+    """A cached answer is valid for this heal, these detectors and their code only (read from
+    the files, so that a warm scan does not need to import libcst at all)."""
+    sources = sorted(DETECTORS_DIR.glob("*.py"))
+    return [__version__, CACHE_FORMAT, *sorted(codes),
+            *(p.read_text(encoding="utf-8") for p in sources)]
+
+
+def _encode(reports: list[Report], detectors: list[type[Detector]]) -> list[Row]:
+    kinds = {cls.CODE: cls for cls in detectors}
+    return [[r.code, kinds[r.code].CATEGORY.value, kinds[r.code].PRIORITY.value,
+             r.span.start.line, r.span.start.column, r.span.end.line, r.span.end.column,
+             r.message] for r in reports]
+
+
+def _detect_chunk(texts: list[str], codes: list[str]) -> list[list[Row] | str]:
+    """Worker: encoded reports per text, or the error message (runs in a child process)."""
+    from heal.detectors import DETECTORS
+
+    detectors = [DETECTORS[code] for code in codes]
+    out: list[list[Row] | str] = []
+    for text in texts:
+        try:
+            out.append(_encode(detect_reports(text, detectors), detectors))
+        except Exception as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            out.append(f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno}); "
+                       "please report this")
+    return out
 
 
 class NativeAnalyzer:
     name = NAME
+    PARALLEL_FROM = 120  # uncached files; below this, child processes cost more than they save
 
-    def __init__(self, detectors: list[type[Detector]] | None = None) -> None:
-        self.detectors = detectors if detectors is not None else list(DETECTORS.values())
+    def __init__(self, codes: list[str] | None = None) -> None:
+        self.codes = codes if codes is not None else [
+            path.stem.split("_", 1)[0].upper() for path in sorted(DETECTORS_DIR.glob("*.py"))
+            if path.stem[:4] in ("perf", "log1")]
 
     def check_available(self) -> None:
         return None
@@ -65,13 +123,36 @@ class NativeAnalyzer:
     def run(self, context: AnalyzeContext) -> AnalyzerResult:
         result = AnalyzerResult(NAME)
         start = time.perf_counter()
+        cache = ResultCache(context.state_dir, NAME, _salt(self.codes))
+        todo: list[tuple[SourceFile, str]] = []
         for source in context.files:
-            try:
-                result.findings += detect(source, self.detectors)
-            except Exception as error:  # a detector bug must not sink the scan
-                where = traceback.extract_tb(error.__traceback__)[-1]
-                result.errors.append(AnalyzerError(
-                    NAME, f"{source.path}: {type(error).__name__}: {error} "
-                          f"(at {where.filename}:{where.lineno}); please report this"))
+            key = cache.key(source.text)
+            cached = cache.get(key)
+            if isinstance(cached, list):
+                result.findings += to_findings(source, cached)
+            else:
+                todo.append((source, key))
+        for (source, key), answer in zip(todo, self._detect([s.text for s, _ in todo]),
+                                         strict=True):
+            if isinstance(answer, str):
+                result.errors.append(AnalyzerError(NAME, f"{source.path}: {answer}"))
+                continue
+            cache.put(key, answer)
+            result.findings += to_findings(source, answer)
         result.duration = time.perf_counter() - start
         return result
+
+    def _detect(self, texts: list[str]) -> list[list[Row] | str]:
+        codes = self.codes
+        workers = min(os.cpu_count() or 1, 4)
+        if len(texts) < self.PARALLEL_FROM or workers < 2:
+            return _detect_chunk(texts, codes)
+        chunks = [texts[i::workers] for i in range(workers)]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_detect_chunk, chunks, [codes] * workers))
+        merged: list[list[Row] | str] = [[] for _ in texts]
+        for index, part in enumerate(parts):
+            for offset, answer in enumerate(part):
+                merged[index + offset * workers] = answer
+        return merged

@@ -10,12 +10,12 @@ am I inside a loop, which function am I in, what source text is this node.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider, PositionProvider, ProviderT
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from heal.cases import Invalid, Valid
 from heal.model import Category, Priority, Span
@@ -34,6 +34,64 @@ class Report:
     message: str
 
 
+class ModuleIndex:
+    """Parents and positions of one module's nodes, computed as cheaply as the rules allow.
+
+    libcst's metadata providers walk the whole tree before any rule runs, which costs more than
+    the rules themselves. Here parents are recorded during the one shared traversal (a node's
+    parent is known as soon as the node is visited), and the full parent map and the positions
+    are resolved only for a module where some rule asks for them: most modules report nothing.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.stack: list[cst.CSTNode] = []
+        self._full: Mapping[cst.CSTNode, cst.CSTNode] | None = None
+        self._filled: set[cst.CSTNode] = set()
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def before_visit(self, node: cst.CSTNode) -> None:
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.stack.append(node)
+
+    def after_leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        found = self.parents.get(node)
+        if found is not None or node is self.module:
+            return found
+        # a node the traversal has not reached yet: usually inside the node being visited, so
+        # record the parents of that subtree; failing that, of the whole module
+        for root in reversed(self.stack):
+            if root not in self._filled:
+                self._fill(root)
+            found = self.parents.get(node)
+            if found is not None:
+                return found
+        if self._full is None:
+            self._full = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(
+                ParentNodeProvider)
+        return self._full.get(node)
+
+    def _fill(self, root: cst.CSTNode) -> None:
+        pending = [root]
+        while pending:
+            current = pending.pop()
+            self._filled.add(current)
+            for child in current.children:
+                self.parents[child] = current
+                pending.append(child)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(
+                PositionProvider)
+        return self._positions[node]
+
+
 class Detector(cst.BatchableCSTVisitor):
     CODE: ClassVar[str]
     NAME: ClassVar[str]
@@ -42,18 +100,29 @@ class Detector(cst.BatchableCSTVisitor):
     MESSAGE: ClassVar[str]
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
-    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider, ParentNodeProvider)
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, index: ModuleIndex | None = None) -> None:
         super().__init__()
         self.module = module
-        self.reports: list[Report] = []
+        self.index = index or ModuleIndex(module)
+        self.found: list[tuple[cst.CSTNode, str]] = []
 
     # -- reporting ---------------------------------------------------------------------------
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:
-        where = self.get_metadata(PositionProvider, node)
-        span = Span.of(where.start.line, where.start.column, where.end.line, where.end.column)
-        self.reports.append(Report(self.CODE, span, message or self.MESSAGE))
+        self.found.append((node, message or self.MESSAGE))
+
+    @property
+    def reports(self) -> list[Report]:
+        """The reports with their spans (positions are resolved only when there are any)."""
+        out = []
+        for node, message in self.found:
+            where = self.index.position(node)
+            span = Span.of(where.start.line, where.start.column, where.end.line, where.end.column)
+            out.append(Report(self.CODE, span, message))
+        return out
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self.index.position(node)
 
     # -- questions rules ask -----------------------------------------------------------------
     def code_of(self, node: cst.CSTNode) -> str:
@@ -61,10 +130,7 @@ class Detector(cst.BatchableCSTVisitor):
         return self.module.code_for_node(node)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        try:
-            return self.get_metadata(ParentNodeProvider, node)
-        except KeyError:
-            return None
+        return self.index.parent(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parent(node)
@@ -117,3 +183,52 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 
 def call_name(node: cst.Call) -> str | None:
     return dotted_name(node.func)
+
+
+_HANDLERS: dict[type, list[tuple[str, str, str]]] = {}
+
+
+def _handlers(cls: type) -> list[tuple[str, str, str]]:
+    """(visit|leave, node class name, method name) of a detector class, found once per class
+    (libcst's own batching inspects every visitor instance for every module, which costs more
+    than the rules)."""
+    if cls not in _HANDLERS:
+        found = []
+        for name in dir(cls):
+            kind, _, node = name.partition("_")
+            if kind in ("visit", "leave") and node[:1].isupper() and "_" not in node:
+                found.append((kind, node, name))
+        _HANDLERS[cls] = found
+    return _HANDLERS[cls]
+
+
+class Batch(cst.CSTVisitor):
+    """One traversal of a module for many detectors, recording parents as it goes."""
+
+    def __init__(self, detectors: list[Detector], index: ModuleIndex) -> None:
+        super().__init__()
+        self.index = index
+        self.on_visit_table: dict[str, list[Callable[[cst.CSTNode], object]]] = {}
+        self.on_leave_table: dict[str, list[Callable[[cst.CSTNode], object]]] = {}
+        for detector in detectors:
+            for kind, node, method in _handlers(type(detector)):
+                table = self.on_visit_table if kind == "visit" else self.on_leave_table
+                table.setdefault(node, []).append(getattr(detector, method))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.index.before_visit(node)
+        for handler in self.on_visit_table.get(type(node).__name__, ()):
+            handler(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        for handler in self.on_leave_table.get(type(original_node).__name__, ()):
+            handler(original_node)
+        self.index.after_leave(original_node)
+
+
+def run_detectors(module: cst.Module, detectors: list[type[Detector]]) -> list[Detector]:
+    index = ModuleIndex(module)
+    instances = [cls(module, index) for cls in detectors]
+    module.visit(Batch(instances, index))
+    return instances

@@ -1,7 +1,5 @@
 """LOG101: statements after `return`, `raise`, `break` or `continue` in the same block."""
 
-
-
 from __future__ import annotations
 
 from collections.abc import Sequence

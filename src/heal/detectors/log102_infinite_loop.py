@@ -1,7 +1,5 @@
 """LOG102: a `while True:` loop with no way out."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

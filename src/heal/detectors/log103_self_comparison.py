@@ -1,7 +1,5 @@
 """LOG103: a value compared with itself (`x == x`, `a.b < a.b`)."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

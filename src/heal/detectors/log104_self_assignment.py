@@ -1,7 +1,5 @@
 """LOG104: a name or attribute assigned to itself (`x = x`, `self.a = self.a`)."""
 
-
-
 from __future__ import annotations
 
 import builtins

@@ -1,7 +1,5 @@
 """LOG105: the same test twice in one if/elif chain."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

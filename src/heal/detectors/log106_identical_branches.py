@@ -1,7 +1,5 @@
 """LOG106: `if`/`else` (or `a if c else b`) whose two branches are the same code."""
 
-
-
 from __future__ import annotations
 
 from collections.abc import Sequence

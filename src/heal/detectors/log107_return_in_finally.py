@@ -1,7 +1,5 @@
 """LOG107: `return`, `break` or `continue` directly in a `finally:` block."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

@@ -1,7 +1,5 @@
 """LOG108: `assert (condition, "message")`, which can never fail."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

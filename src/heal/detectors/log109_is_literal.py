@@ -1,7 +1,5 @@
 """LOG109: `is` / `is not` against a literal (`x is "a"`, `n is 1`)."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

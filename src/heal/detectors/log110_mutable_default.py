@@ -1,7 +1,5 @@
 """LOG110: a mutable value (`[]`, `{}`, `set()`, ...) as a parameter default."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

@@ -1,7 +1,5 @@
 """LOG111: a `lambda` or nested `def` in a loop that reads the loop variable late."""
 
-
-
 from __future__ import annotations
 
 import libcst as cst

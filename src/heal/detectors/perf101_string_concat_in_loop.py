@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector
+from heal.detectors.base import Detector, ModuleIndex
 from heal.model import Category, Priority
 
 STRINGY = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
@@ -84,8 +84,8 @@ class StringConcatInLoop(Detector):
         """, line=2),
     ]
 
-    def __init__(self, module: cst.Module) -> None:
-        super().__init__(module)
+    def __init__(self, module: cst.Module, index: ModuleIndex | None = None) -> None:
+        super().__init__(module, index)
         self.string_names: set[str] = set()
 
     def visit_Assign(self, node: cst.Assign) -> None:

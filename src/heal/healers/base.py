@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from heal.cases import Invalid, Valid
@@ -104,6 +102,9 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
                  remove: Iterable[tuple[str, str | None]] = ()) -> str:
     """Add `import m` / `from m import n` (and drop unused ones) through libcst's visitors,
     which put them in the right block and keep everything else as it was."""
+    from libcst.codemod import CodemodContext  # slow to import; only fixers that add imports pay
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
     add, remove = list(add), list(remove)
     if not add and not remove:
         return text
