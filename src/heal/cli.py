@@ -99,6 +99,12 @@ def _priority(value: str | None) -> Priority | None:
         raise UsageError(f"--fail-on {value}: use one of P0, P1, P2, P3") from None
 
 
+def _verify_mode(value: str | None) -> str | None:
+    if value is not None and value not in ("affected", "full"):
+        raise UsageError(f"--verify {value}: use affected or full")
+    return value
+
+
 def _format(value: str | None) -> str | None:
     if value is not None and value not in FORMATS:
         raise UsageError(f"--format {value}: use one of {', '.join(FORMATS)}")
@@ -172,6 +178,10 @@ def run(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="Parallel worktrees for verification, 1-5 [default: CPU count].",
         min=1, max=5)] = None,
+    verify: Annotated[str | None, typer.Option(
+        "--verify", help="affected: batches run only the tests that cover the changed lines "
+        "(the full suite still runs once before landing); full: every run is the whole suite "
+        "[default: affected].")] = None,
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Run without analyzers that are not installed, with a warning.")
     ] = False,
@@ -187,6 +197,7 @@ def run(
             "ignore": _split(ignore), "fail_on": _priority(fail_on),
             "output_format": _format(output_format), "test_command": test_cmd,
             "test_timeout": timeout, "jobs": jobs, "unsafe_fixes": unsafe_fixes or None,
+            "verify_mode": _verify_mode(verify),
         }
         if since and changed:
             raise UsageError("--changed and --since cannot be combined; pick one")
@@ -638,3 +649,9 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from heal.patterns import cli as patterns_cli  # noqa: E402 - the pattern commands hang off `app`
+
+app.add_typer(patterns_cli.app, name="patterns")
+app.command("learn")(patterns_cli.learn_command)

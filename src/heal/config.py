@@ -55,6 +55,7 @@ class Config:
     circuit_breaker: int = 3
     max_iterations: int = 10
     batch_size: int = 16
+    verify_mode: str = "affected"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def with_overrides(self, **values: Any) -> Config:
@@ -148,6 +149,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "circuit-breaker": ("circuit_breaker", _positive_int),
     "max-iterations": ("max_iterations", _positive_int),
     "batch-size": ("batch_size", _positive_int),
+    "verify": ("verify_mode", _choice(("affected", "full"))),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import hashlib
 import queue
 import secrets
@@ -47,6 +48,8 @@ from heal.model import (
 from heal.plan import Planner
 from heal.redact import redact
 from heal.sandbox import bisect
+from heal.sandbox import coverage as coverage_map
+from heal.sandbox.coverage import CoverageMap, Selection
 from heal.sandbox import git as gitops
 from heal.sandbox.verify import Baseline, TestRun, TestRunner
 from heal.sandbox.verify import baseline_key as verify_baseline_key
@@ -426,6 +429,13 @@ class _Healer:
         self.planner = Planner(config, root=root, target=project_target(root))
         self.last_passed_state: dict[str, str] | None = None
         self.seen: dict[str, set[str]] = defaultdict(set)
+        self.selective = config.verify_mode == "affected"
+        self.coverage: CoverageMap | None = None
+        self.test_files: list[str] = []
+        self.failed_last: set[str] = set()
+        self.selection_used = False
+        self.deferred: dict[str, str] = {}  # fingerprint -> why it goes to review instead
+        self.messages: list[str] = []
 
     # -- worktrees and test runs -------------------------------------------------------------
     def primary(self) -> Worktree:
@@ -453,17 +463,30 @@ class _Healer:
             texts[path] = apply_fixes(self.state.get(path, self.originals[path].text), group)
         return texts
 
-    def _test(self, fixes: Sequence[Fix], kind: str) -> TestRun:
+    def _test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None) -> TestRun:
+        """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
         assert self.runner is not None and self.baseline is not None
+        only: list[str] = []
+        if selection is not None and not selection.everything:
+            if not selection.tests:
+                return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
+                               output="no test covers the changed lines")
+            only = selection.tests
+            self.selection_used = True
         tree = self._borrow()
         try:
-            tree.materialize(self._texts(fixes))
-            run = self.runner.run(tree.path, deselect=self.baseline.deselected())
+            texts = self._texts(fixes)
+            tree.materialize(texts)
+            run = self.runner.run(tree.path, deselect=self.baseline.deselected(), only=only,
+                                  keep_going=False)
         finally:
             self.pool.put(tree)
         self.test_runs += 1
+        if not only and run.passed:
+            self.last_passed_state = texts
+        self.failed_last.update(run.failed)
         self.history.record_test_run(self.run_id, kind, len(fixes), run.passed, run.returncode,
-                                     run.duration, run.failed)
+                                     run.duration, run.failed, selected=len(only))
         self.history.event(self.run_id, "test_run", "passed" if run.passed else "failed",
                            tool="tests", parameters={"kind": kind, "fixes": len(fixes)},
                            duration=run.duration,
@@ -478,23 +501,140 @@ class _Healer:
         changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
                    for p in self.sandbox.changed]
         key = verify_baseline_key(gitops.tree_key(self.sandbox.repo), changed, self.runner)
+        recording = self._coverage_plan(tree.path)
         cached = load_baseline(self.state_dir, key)
         if cached is not None:
             self.baseline = cached
             self.progress("tests", "baseline", "cached")
+            if recording is not None:
+                self._record_coverage(tree.path, recording, plain_duration=cached.duration)
             return
-        self.progress("tests", "baseline", "running the test suite on the unchanged code")
-        baseline, runs = establish_baseline(self.runner, tree.path)
+        self.progress("tests", "baseline", "running the test suite on the unchanged code"
+                      + (" (recording coverage)" if recording else ""))
+        baseline, runs = establish_baseline(self.runner, tree.path, recording)
         for run in runs:
             self.test_runs += 1
             self.history.record_test_run(self.run_id, "baseline", 0, run.passed, run.returncode,
                                          run.duration, run.failed)
         self.history.event(self.run_id, "baseline", "ok", tool="tests",
                            parameters={"known_failures": baseline.known_failures,
-                                       "flaky": baseline.flaky}, duration=baseline.duration)
+                                       "flaky": baseline.flaky,
+                                       "coverage": recording is not None},
+                           duration=baseline.duration)
         self.baseline = baseline
         store_baseline(self.state_dir, key, baseline)
         self.last_passed_state = {}
+        if recording is not None:
+            self._read_coverage(tree.path, recording, runs[-1].duration, None)
+
+    # -- the coverage map: evidence and affected-test selection ------------------------------
+    def _digests(self) -> dict[str, str]:
+        return {path: _hash(source.text) for path, source in self.originals.items()}
+
+    def _coverage_plan(self, worktree: Path) -> dict[str, str] | None:
+        """Load the map; return the recording environment when it must be (re)recorded."""
+        assert self.runner is not None
+        if not self.selective:
+            return None
+        self.test_files = coverage_map.test_files(self.root, gitops.listed_files(self.sandbox.repo))
+        if not self.runner.is_pytest:
+            self.selective = False
+            self.messages.append("the test command is not pytest: every batch runs the whole "
+                                 "suite and evidence is not measured")
+            return None
+        loaded = coverage_map.load(self.state_dir)
+        digests = self._digests()
+        if loaded is not None and len(loaded.stale(digests)) * 2 <= max(len(loaded.files), 1):
+            self.coverage = loaded
+            return None
+        if not coverage_map.available(self.python, self.root):
+            self.selective = False
+            self.messages.append("coverage is not installed in the project's environment: every "
+                                 "batch runs the whole suite and evidence is not measured "
+                                 "(pip install coverage there to enable it)")
+            return None
+        data = self.state_dir / coverage_map.MAP_DIR / f"data-{self.run_id}"
+        data.parent.mkdir(parents=True, exist_ok=True)
+        return coverage_map.recording_env(data, worktree)
+
+    def _record_coverage(self, worktree: Path, recording: dict[str, str],
+                         plain_duration: float) -> None:
+        assert self.runner is not None and self.baseline is not None
+        self.progress("tests", "coverage", "recording which test runs which line")
+        run = self.runner.run(worktree, deselect=self.baseline.deselected(), recording=recording)
+        self.test_runs += 1
+        self.history.record_test_run(self.run_id, "coverage", 0, run.passed, run.returncode,
+                                     run.duration, run.failed)
+        if run.passed:
+            self._read_coverage(worktree, recording, run.duration, plain_duration)
+
+    def _read_coverage(self, worktree: Path, recording: dict[str, str], duration: float,
+                       plain_duration: float | None) -> None:
+        data = Path(recording["HEAL_COVERAGE_DATA"])
+        try:
+            recorded = coverage_map.read_data(data, worktree, self._digests())
+        except Exception as error:  # an unreadable data file: fall back to full runs
+            self.selective = False
+            self.messages.append(f"could not read the coverage data ({error}); full runs instead")
+            return
+        finally:
+            for leftover in data.parent.glob(data.name + "*"):
+                leftover.unlink()
+        if plain_duration:
+            recorded.overhead_s = max(duration - plain_duration, 0.0)
+        coverage_map.save(self.state_dir, recorded)
+        self.coverage = recorded
+        self.history.event(self.run_id, "coverage_map", "recorded", tool="tests",
+                           parameters={"files": len(recorded.files), "tests": len(recorded.tests)},
+                           duration=duration,
+                           resources={"overhead_s": round(recorded.overhead_s, 3)})
+
+    def select(self, fixes: Sequence[Fix]) -> Selection:
+        """The tests that can see these fixes, and which tests cover each fix."""
+        if not self.selective or self.coverage is None:
+            return Selection(tests=[], everything=True, reason="full")
+        tests: set[str] = set()
+        covering: dict[str, list[str]] = {}
+        module_level: set[str] = set()
+        blind: set[str] = set()  # files the map cannot answer for (stale, or import-time code)
+        for fix in fixes:
+            original = self.originals[fix.path].text
+            base = self.state.get(fix.path, original)
+            entry = self.coverage.valid_for(fix.path, _hash(original))
+            if entry is None:
+                blind.add(fix.path)
+                continue
+            # heal's own earlier fixes moved lines: map them back to the recorded text
+            back = _line_map(base, original) if base != original else None
+            ids: set[str] = set()
+            for line in _changed_lines(fix):
+                recorded = back.get(line) if back is not None else line
+                if recorded is None:  # a line an earlier fix rewrote: the map cannot tell
+                    blind.add(fix.path)
+                    continue
+                ids.update(entry.lines.get(recorded, ()))
+                if recorded in entry.module_level:
+                    module_level.add(fix.id)
+                    blind.add(fix.path)
+            covering[fix.id] = sorted(ids)
+            tests |= ids
+        if blind:
+            importing = coverage_map.importers(self.root, self.test_files, blind)
+            for fix in fixes:
+                if fix.path in blind:
+                    covering[fix.id] = sorted(set(covering.get(fix.id, [])) | set(importing))
+            tests.update(importing)
+        if tests:
+            tests |= {t for t in self.failed_last if "::" in t or t.endswith(".py")}
+        return Selection(tests=sorted(tests), covering=covering, module_level=module_level)
+
+    def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
+        if self.request.no_verify:
+            return "unverified", ()
+        if not self.selective or self.coverage is None:
+            return "", ()
+        covering = self.select([fix]).covering.get(fix.id, [])
+        return ("covered" if covering else "uncovered"), tuple(covering)
 
     # -- analyzers in the worktree -----------------------------------------------------------
     def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
@@ -515,10 +655,14 @@ class _Healer:
             diff = unified_diff(fix.path, base, apply_fixes(base, [fix]))
         except ValueError:
             diff = ""
+        evidence: str = ""
+        covering: tuple[str, ...] = ()
+        if verdict in (Verdict.VERIFIED, Verdict.NEEDS_REVIEW, Verdict.UNVERIFIED):
+            evidence, covering = self.evidence(fix)
         entry = FixRecord(fix=fix, verdict=verdict, reason=reason, diff=redact(diff, self.secrets),
                           round=round_no, failing_tests=run.failed if run else (),
                           output=redact(run.excerpt(), self.secrets) if run else "",
-                          evidence="unverified" if verdict is Verdict.UNVERIFIED else "")
+                          evidence=evidence, covering_tests=covering)
         self.records.append(entry)
         if verdict in (Verdict.REJECTED,):
             self.given_up.update(fix.fingerprints)
@@ -555,28 +699,29 @@ class _Healer:
         def check(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
             def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
                 group = [*pair[0], *pair[1]]
-                run = self._test(group, "batch" if not runs else "bisect")
+                run = self._test(group, "batch" if not runs else "bisect", self.select(group))
                 runs[tuple(f.id for f in pair[1])] = run
                 return run.passed
             with ThreadPoolExecutor(max_workers=max(1, min(self.config.jobs, len(candidates)))) as pool:
                 return list(pool.map(one, candidates))
 
-        outcome = bisect.verify(fixes, check)
+        def full(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
+            return [self._test([*base, *subset], "recheck").passed for base, subset in candidates]
+
+        outcome = bisect.verify(fixes, check, recheck=full)
         for culprit in outcome.culprits:
             run = runs.get((culprit.id,)) or next(
                 (r for ids, r in runs.items() if culprit.id in ids and not r.passed), None)
             why = "breaks the tests" + (f": {', '.join(run.failed[:3])}" if run and run.failed else
                                         " (timed out)" if run and run.timed_out else "")
             self.record(culprit, Verdict.REJECTED, why, round_no, run)
-        if outcome.kept:
-            self.last_passed_state = self._texts(outcome.kept)
         return outcome.kept, outcome.culprits
 
     def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
         """Plan, check and verify one batch; (anything kept, the findings now)."""
         proc.check_stop()
         texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
-        plan = self.planner.plan(findings, texts, skip=self.given_up)
+        plan = self.planner.plan(findings, texts, skip=self.given_up | set(self.deferred))
         for declined in plan.declined:
             self.declined.setdefault(declined.fingerprint, declined)
         for fix, problem in plan.bugs:
@@ -592,6 +737,7 @@ class _Healer:
                                                        "(it brings back an earlier version)", round_no)
             else:
                 candidates += group
+        candidates = self._defer_uncovered(candidates, texts)
         if not candidates:
             return bool(plan.bugs), findings
         self.progress("plan", f"round {round_no}", f"{len(candidates)} fixes")
@@ -645,11 +791,46 @@ class _Healer:
             f for f in after if f.path in touched]
         return True, remaining
 
+    def reset_for_full_runs(self) -> None:
+        """After a selection miss: forget this run's fixes and verify from scratch, fully."""
+        self.selective = False
+        self.selection_used = False
+        self.state = {}
+        self.records = [r for r in self.records if r.verdict is Verdict.REJECTED
+                        and r.reason.startswith("fixer bug")]
+        self.given_up = {fp for r in self.records for fp in r.fix.fingerprints}
+        self.seen.clear()
+        self.deferred.clear()
+        self.last_passed_state = {}
+
+    def _defer_uncovered(self, fixes: list[Fix], texts: Mapping[str, str]) -> list[Fix]:
+        """A passing suite proves nothing about a line no test runs: an unsafe fix (or a pattern
+        below the auto-apply confidence) that no test covers goes to review, not to land."""
+        kept = []
+        for fix in fixes:
+            risky = fix.safety is Safety.UNSAFE or (
+                fix.source.startswith("pattern:")
+                and fix.confidence < self.config.auto_apply_confidence)
+            if risky and self.evidence(fix)[0] == "uncovered":
+                for fingerprint in fix.fingerprints:
+                    self.deferred[fingerprint] = (
+                        "no test executes the changed lines, and an unsafe fix needs that "
+                        "evidence to land on its own")
+                continue
+            kept.append(fix)
+        return kept
+
     def final_check(self) -> None:
-        """The combined patch passes the full test command before anything lands."""
+        """The combined patch passes the full test command before anything lands. When the
+        batches ran only selected tests and the full run fails, the selection missed a test:
+        that is recorded, and the caller verifies everything again with full runs."""
         if self.request.no_verify or not self.state or self.last_passed_state == self.state:
             return
         run = self._test([], "final")
+        if not run.passed and self.selection_used:
+            self.history.event(self.run_id, "selection_miss", "failed", tool="tests",
+                               parameters={"failed": list(run.failed)}, error=run.excerpt(5))
+            raise SelectionMiss(run)
         if not run.passed:
             for entry in self.records:
                 if entry.verdict is Verdict.VERIFIED:
@@ -667,7 +848,11 @@ class _Healer:
             self.declined.setdefault(declined.fingerprint, declined)
         decided = {item.id: item for item in review.items(self.history, status=None)}
         fresh = []
-        for fix in plan.review:
+        deferred = [dataclasses.replace(fix, safety=Safety.REVIEW,
+                                        rationale=self.deferred[fix.fingerprints[0]])
+                    for fix in [*plan.fixes, *plan.waiting]
+                    if fix.fingerprints and fix.fingerprints[0] in self.deferred]
+        for fix in [*plan.review, *deferred]:
             item = decided.get(fix.id)
             if item is not None and (item.status == review.REJECTED or (
                     item.status == review.PENDING
@@ -686,6 +871,38 @@ class _Healer:
         for fix in kept:
             self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
                         round_no)
+
+
+class SelectionMiss(Exception):
+    """The final full run failed although every selective batch run passed."""
+
+    def __init__(self, run: TestRun) -> None:
+        super().__init__("selection miss")
+        self.run = run
+
+
+def _line_map(current: str, recorded: str) -> dict[int, int]:
+    """Line numbers of `current` that are unchanged from `recorded`, mapped to their lines there."""
+    matcher = difflib.SequenceMatcher(a=current.splitlines(), b=recorded.splitlines(),
+                                      autojunk=False)
+    mapping = {}
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            mapping[block.a + offset + 1] = block.b + offset + 1
+    return mapping
+
+
+def _changed_lines(fix: Fix) -> set[int]:
+    """Lines of the base text a fix touches (an insertion touches the lines around it)."""
+    lines: set[int] = set()
+    for edit in fix.edits:
+        start, end = edit.span.start.line, edit.span.end.line
+        if edit.span.end.column == 0 and end > start:
+            end -= 1
+        lines.update(range(start, end + 1))
+        if edit.span.start == edit.span.end:
+            lines.add(max(start - 1, 1))
+    return lines
 
 
 def _split_independent(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:
@@ -777,17 +994,18 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                     phases.enter("verify")
                     healer.establish_baseline()
                     result.baseline = healer.baseline
-                for round_no in range(1, config.max_iterations + 1):
-                    phases.enter("plan")
-                    changed, findings = healer.round(round_no, findings)
-                    if not changed:
-                        break
-                else:
-                    result.messages.append(f"stopped after {config.max_iterations} rounds "
-                                           "(max-iterations); rerun heal to continue")
-                phases.enter("verify")
-                healer.final_check()
+                start_findings = findings
+                try:
+                    findings = _rounds(healer, findings, config, result, phases)
+                except SelectionMiss as miss:
+                    result.messages.append(
+                        "selection miss: the final full run failed "
+                        f"({', '.join(miss.run.failed[:3]) or 'see history'}) although every "
+                        "selected test passed; verified everything again with full runs")
+                    healer.reset_for_full_runs()
+                    findings = _rounds(healer, start_findings, config, result, phases)
                 healer.review_phase(findings, config.max_iterations + 1)
+                result.messages += healer.messages
             result.records = healer.records
             result.declined = list(healer.declined.values())
             result.test_runs = healer.test_runs
@@ -827,6 +1045,22 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             if healer is not None:
                 healer.sandbox.close()
             history.close()
+
+
+def _rounds(healer: _Healer, findings: list[Finding], config: Config, result: HealResult,
+            phases: _Phases) -> list[Finding]:
+    """Plan and verify round after round until nothing more changes, then the final check."""
+    for round_no in range(1, config.max_iterations + 1):
+        phases.enter("plan")
+        changed, findings = healer.round(round_no, findings)
+        if not changed:
+            break
+    else:
+        result.messages.append(f"stopped after {config.max_iterations} rounds "
+                               "(max-iterations); rerun heal to continue")
+    phases.enter("verify")
+    healer.final_check()
+    return findings
 
 
 def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,

@@ -48,8 +48,13 @@ def _isolate(base: list[T], failing: list[T], check: Check[T], outcome: Outcome[
     return kept
 
 
-def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = ()) -> Outcome[T]:
-    """Keep the largest set of `items` the check passes with, isolating each culprit."""
+def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = (),
+           recheck: Check[T] | None = None) -> Outcome[T]:
+    """Keep the largest set of `items` the check passes with, isolating each culprit.
+    `recheck` (default: `check`) tests the kept set as a whole after bisection; a caller whose
+    check runs only selected tests passes a full run here, which then also serves as the final
+    check of that state."""
+    recheck = recheck or check
     outcome: Outcome[T] = Outcome()
     if not items:
         return outcome
@@ -64,7 +69,7 @@ def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = ()) -> Outco
             outcome.kept = kept
             return outcome
         outcome.runs += 1
-        if check([(list(base), kept)])[0]:
+        if recheck([(list(base), kept)])[0]:
             outcome.kept = kept
             return outcome
         candidates = kept

@@ -243,3 +243,48 @@ def commit_on_branch(worktree: Path, paths: Sequence[str], message: str, branch:
 def tree_key(repo: git.Repo) -> str:
     """HEAD's tree id (for caching what depends on the committed code)."""
     return str(repo.git.rev_parse("HEAD^{tree}")) if has_head(repo) else "no-head"
+
+
+# -- history walking for `heal learn --from-git` (patterns/learn.py) ----------------------------
+
+def commits_between(repo: git.Repo, revision: str = "HEAD", since: str | None = None,
+                    max_count: int | None = None) -> list[str]:
+    """Non-merge commits reachable from `revision` (first parent only) and not from `since`,
+    newest first."""
+    if not has_head(repo):
+        return []
+    tip = verify_revision(repo, revision)
+    args = ["--first-parent", "--no-merges", "--format=%H"]
+    if max_count is not None:
+        args.append(f"--max-count={max_count}")
+    args.append(f"{verify_revision(repo, since)}..{tip}" if since else tip)
+    return [line for line in repo.git.log(*args).splitlines() if line.strip()]
+
+
+def changed_python_files(repo: git.Repo, sha: str) -> list[str]:
+    """Python files a commit modified (not added, deleted or renamed) against its first parent."""
+    commit = repo.commit(sha)
+    if not commit.parents:
+        return []
+    output = repo.git.diff_tree("-r", "-z", "--no-commit-id", "--name-status", "--no-renames",
+                                commit.parents[0].hexsha, sha)
+    fields = _split_z(output)
+    return sorted(path for status, path in zip(fields[::2], fields[1::2], strict=False)
+                  if status == "M" and path.endswith(".py"))
+
+
+def file_at(repo: git.Repo, sha: str, path: str) -> bytes | None:
+    """A file's bytes at a commit; None when it is not there."""
+    try:
+        blob = repo.commit(sha).tree / path
+    except (KeyError, ValueError):
+        return None
+    data: bytes = blob.data_stream.read()
+    return data
+
+
+def file_at_parent(repo: git.Repo, sha: str, path: str) -> bytes | None:
+    commit = repo.commit(sha)
+    if not commit.parents:
+        return None
+    return file_at(repo, commit.parents[0].hexsha, path)

@@ -88,19 +88,40 @@ class TestRunner:
         env["NO_COLOR"] = "1"
         return env
 
-    def command(self, deselect: Iterable[str] = (), only: Sequence[str] = ()) -> list[str]:
+    def command(self, deselect: Iterable[str] = (), only: Sequence[str] = (),
+                keep_going: bool = True, plugin: str | None = None,
+                worktree: Path | None = None) -> list[str]:
+        """The argv for one run: `only` replaces the command's own test paths (a selection);
+        `keep_going` drops -x (to see every failure of a re-run)."""
         argv = list(self.argv)
-        if self.is_pytest:
-            for test_id in deselect:
-                argv += ["--deselect", test_id]
-            if only:
-                argv = [a for a in argv if a != "-x"] + list(only)
+        if not self.is_pytest:
+            return argv
+        if only:
+            start = next(i for i, a in enumerate(argv) if "pytest" in a) + 1
+            argv = argv[:start] + [a for a in argv[start:] if not (
+                worktree and not a.startswith("-") and not Path(a).is_absolute()
+                and (worktree / a.split("::")[0]).exists())]
+            if keep_going:
+                argv = [a for a in argv if a != "-x"]
+            argv += list(only)
+        for test_id in deselect:
+            argv += ["--deselect", test_id]
+        if plugin:
+            argv += ["-p", plugin]
         return argv
 
-    def run(self, worktree: Path, deselect: Iterable[str] = (), only: Sequence[str] = ()) -> TestRun:
-        argv = self.command(deselect, only)
+    def run(self, worktree: Path, deselect: Iterable[str] = (), only: Sequence[str] = (),
+            keep_going: bool = True, recording: dict[str, str] | None = None) -> TestRun:
+        plugin = None
+        env = self.environment(worktree)
+        if recording is not None:
+            from heal.sandbox.coverage import PLUGIN, environment_for_plugin
+
+            plugin = PLUGIN
+            env = environment_for_plugin(env, recording)
+        argv = self.command(deselect, only, keep_going, plugin, worktree)
         try:
-            done = proc.run(argv, worktree, self.environment(worktree), self.timeout)
+            done = proc.run(argv, worktree, env, self.timeout)
         except FileNotFoundError:
             raise BaselineError(
                 f"test command not found: {argv[0]}; fix test-command in [tool.heal] or --test-cmd"
@@ -165,12 +186,14 @@ def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
                          "or pass --no-verify to land only safe fixes unverified")
 
 
-def establish(runner: TestRunner, worktree: Path) -> tuple[Baseline, list[TestRun]]:
-    """Run the suite on the unchanged code; learn which failures are known and which flaky."""
+def establish(runner: TestRunner, worktree: Path,
+              recording: dict[str, str] | None = None) -> tuple[Baseline, list[TestRun]]:
+    """Run the suite on the unchanged code; learn which failures are known and which flaky.
+    With `recording`, every run also records the coverage map (the last, passing one counts)."""
     runs: list[TestRun] = []
     baseline = Baseline()
     for _ in range(MAX_BASELINE_ROUNDS):
-        run = runner.run(worktree, deselect=baseline.deselected())
+        run = runner.run(worktree, deselect=baseline.deselected(), recording=recording)
         runs.append(run)
         baseline.duration += run.duration
         if run.passed:
