@@ -75,9 +75,9 @@ def demo_repo(tmp_path: Path) -> Path:
 def run_heal(*args: str, cwd: Path, env: dict[str, str] | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`heal ARGS` in a subprocess, as a user would run it (no terminal, so no colour)."""
-    full_env = {**os.environ, **GIT_ENV, **TEST_ENV, **(env or {})}
-    full_env.pop("FORCE_COLOR", None)
-    full_env.pop("GITHUB_ACTIONS", None)
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("FORCE_COLOR", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")}
+    full_env = {**base, **GIT_ENV, **TEST_ENV, **(env or {})}
     return subprocess.run([sys.executable, "-m", "heal", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

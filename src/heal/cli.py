@@ -100,8 +100,8 @@ def _priority(value: str | None) -> Priority | None:
 
 
 def _verify_mode(value: str | None) -> str | None:
-    if value is not None and value not in ("affected", "full"):
-        raise UsageError(f"--verify {value}: use affected or full")
+    if value is not None and value not in ("affected", "full", "imports"):
+        raise UsageError(f"--verify {value}: use affected, full or imports")
     return value
 
 
@@ -180,11 +180,15 @@ def run(
         min=1, max=5)] = None,
     verify: Annotated[str | None, typer.Option(
         "--verify", help="affected: batches run only the tests that cover the changed lines "
-        "(the full suite still runs once before landing); full: every run is the whole suite "
+        "(the full suite still runs once before landing); full: every run is the whole suite; "
+        "imports: only the tests that import the changed modules (the pre-commit profile) "
         "[default: affected].")] = None,
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Run without analyzers that are not installed, with a warning.")
     ] = False,
+    hook: Annotated[bool, typer.Option(
+        "--hook", help="The pre-commit profile: safe fixes only, verified by the tests that "
+        "import the changed modules, one job; exit 1 when files were changed.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
@@ -199,6 +203,11 @@ def run(
             "test_timeout": timeout, "jobs": jobs, "unsafe_fixes": unsafe_fixes or None,
             "verify_mode": _verify_mode(verify),
         }
+        if hook:  # pre-commit runs hooks in parallel itself and wants a quick answer
+            overrides.update(jobs=1, unsafe_fixes=False,
+                             verify_mode=overrides["verify_mode"] or "imports")
+        elif os.environ.get("PRE_COMMIT") and jobs is None:
+            overrides["jobs"] = 1
         if since and changed:
             raise UsageError("--changed and --since cannot be combined; pick one")
         if scan and (dry_run or commit or branch):
@@ -213,7 +222,7 @@ def run(
                                               commit=commit, branch=branch,
                                               approve_all=approve_all_verified,
                                               command=" ".join(["heal", *sys.argv[1:]])),
-                         output, skip_missing))
+                         output, skip_missing, hook))
     raise typer.Exit(code)
 
 
@@ -263,7 +272,7 @@ def _scan(request: Any, output: Path | None, skip_missing: bool) -> int:
     return EXIT_FINDINGS if result.failing() else EXIT_OK
 
 
-def _heal(request: Any, output: Path | None, skip_missing: bool) -> int:
+def _heal(request: Any, output: Path | None, skip_missing: bool, hook: bool = False) -> int:
     from heal import pipeline
     from heal.report import json as json_report
     from heal.report import text as text_report
@@ -281,6 +290,8 @@ def _heal(request: Any, output: Path | None, skip_missing: bool) -> int:
         console = Console(record=True, file=io.StringIO(), width=160)
         text_report.render_heal(result, console)
         emit(console.export_text(), output)
+    if hook and result.landed:
+        return EXIT_FINDINGS  # pre-commit: files changed, re-add them and commit again
     return EXIT_FINDINGS if result.failing() else EXIT_OK
 
 
@@ -522,6 +533,126 @@ def review_reject(
         finally:
             history.close()
         stdout_console().print(f"rejected {len(rejected)} fixes: {escape(reason)}")
+        return EXIT_OK
+
+    raise typer.Exit(guarded(False, body))
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+        raise UsageError(f"--shard {value}: use I/N with 1 <= I <= N, e.g. 2/4")
+    return int(index), int(count)
+
+
+@app.command("ci")
+def ci_command(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders (default: all).")
+    ] = None,
+    sarif: Annotated[Path, typer.Option("--sarif", help="Where to write the SARIF report.",
+                                        dir_okay=False)] = Path("heal.sarif"),
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="P0..P3 [default: P1].")
+    ] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="Scan (and heal) a deterministic 1/N slice of the files: I/N, so a CI "
+        "matrix of N jobs covers the repository.")] = None,
+    autofix_branch: Annotated[str | None, typer.Option(
+        "--autofix-branch", help="Also heal, and commit the verified fixes on this new branch.")
+    ] = None,
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+    debug: Annotated[bool, typer.Option("--debug")] = False,
+) -> None:
+    """The CI step: SARIF for code scanning, GitHub annotations and job summary when run on
+    GitHub Actions, an exit code by --fail-on, and optionally verified fixes on a branch."""
+    from heal import pipeline
+    from heal.report import github as github_report
+    from heal.report import sarif as sarif_report
+    from heal.report import summary as summary_report
+
+    def body() -> int:
+        slice_ = _shard(shard)
+        request = pipeline.ScanRequest(
+            repo=(repo or Path.cwd()).resolve(), paths=tuple(paths or ()), shard=slice_,
+            overrides={k: v for k, v in {"fail_on": _priority(fail_on)}.items() if v is not None})
+        label = f"{slice_[0]}-of-{slice_[1]}" if slice_ else None
+        result = pipeline.scan(request)
+        category = f"heal/shard-{label}" if label else "heal"
+        emit(sarif_report.render_scan(result, category=category), sarif)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            emit(github_report.render_scan(result), None)
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        text = summary_report.scan_summary(result, label.replace("-of-", "/") if label else None)
+        if autofix_branch:
+            healed = pipeline.heal(pipeline.HealRequest(
+                scan=request, branch=autofix_branch, command="heal ci --autofix-branch"))
+            text += "\n" + summary_report.heal_summary(healed)
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(text)
+        stdout_console().print(f"{len(result.findings)} findings ({len(result.failing())} at or "
+                               f"above {result.config.fail_on.value}); SARIF written to {sarif}")
+        return EXIT_FINDINGS if result.failing() else EXIT_OK
+
+    raise typer.Exit(guarded(debug, body))
+
+
+INIT_TABLE = """
+[tool.heal]
+# heal's settings (https://example.invalid/heal); `heal debug` shows the merged result
+exclude = []
+fail-on = "P1"
+test-command = "python -m pytest -q -x -p no:cacheprovider"
+test-timeout = 600
+verify = "affected"
+"""
+
+HOOK_CONFIG = """\
+  - repo: https://github.com/heal-dev/heal
+    rev: v{version}
+    hooks:
+      - id: heal        # fixes staged files; the commit stops so you can re-add them
+      - id: heal-scan   # reports only; fails at --fail-on
+"""
+
+
+@app.command("init")
+def init_command(
+    pre_commit: Annotated[bool, typer.Option(
+        "--pre-commit", help="Also add heal's hooks to .pre-commit-config.yaml.")] = False,
+    repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
+) -> None:
+    """Write [tool.heal] defaults into pyproject.toml and show (or add) the pre-commit hooks."""
+    from heal.config import load_config
+
+    def body() -> int:
+        root = _root(repo)
+        pyproject = root / "pyproject.toml"
+        console = stdout_console()
+        existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+        if "[tool.heal]" in existing:
+            console.print("pyproject.toml already has [tool.heal]; left as it is", markup=False)
+        else:
+            separator = "\n" if existing and not existing.endswith("\n") else ""
+            table = INIT_TABLE if existing else INIT_TABLE.lstrip("\n")
+            pyproject.write_text(existing + separator + table, encoding="utf-8")
+            load_config(root)  # what we wrote must load
+            console.print("wrote [tool.heal] to pyproject.toml")
+        hooks = HOOK_CONFIG.format(version=__version__)
+        config = root / ".pre-commit-config.yaml"
+        if pre_commit:
+            text = config.read_text(encoding="utf-8") if config.exists() else ""
+            if "id: heal" in text:
+                console.print(".pre-commit-config.yaml already runs heal")
+            else:
+                text = text if "repos:" in text else text + "repos:\n"
+                config.write_text(text + ("" if text.endswith("\n") else "\n") + hooks,
+                                  encoding="utf-8")
+                console.print("added heal's hooks to .pre-commit-config.yaml")
+        else:
+            console.print("add this to .pre-commit-config.yaml (or rerun with --pre-commit):\n")
+            console.print("repos:\n" + hooks, markup=False)
         return EXIT_OK
 
     raise typer.Exit(guarded(False, body))

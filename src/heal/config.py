@@ -149,7 +149,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "circuit-breaker": ("circuit_breaker", _positive_int),
     "max-iterations": ("max_iterations", _positive_int),
     "batch-size": ("batch_size", _positive_int),
-    "verify": ("verify_mode", _choice(("affected", "full"))),
+    "verify": ("verify_mode", _choice(("affected", "full", "imports"))),
 }
 
 

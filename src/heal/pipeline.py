@@ -74,6 +74,7 @@ class ScanRequest:
     changed: bool = False
     since: str | None = None
     overrides: dict[str, object] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None  # (I, N): this run's deterministic 1/N of the files
 
 
 @dataclass
@@ -112,7 +113,14 @@ def open_workspace(request: ScanRequest) -> Workspace:
     prefixes = [gitops.relative_to_root(repo, p) for p in request.paths]
     only = set(gitops.changed_files(repo, request.since)) if request.changed or request.since else None
     candidates = select_paths(gitops.listed_files(repo), prefixes, config, only)
+    if request.shard is not None:
+        candidates = [p for p in candidates if in_shard(p, *request.shard)]
     return Workspace(root=root, config=config, candidates=candidates)
+
+
+def in_shard(path: str, index: int, count: int) -> bool:
+    """Is `path` in shard `index` (1-based) of `count`? Stable across machines and runs."""
+    return int(hashlib.sha1(path.encode("utf-8")).hexdigest(), 16) % count == index - 1
 
 
 def _wanted_tools(config: Config) -> list[str]:
@@ -430,6 +438,7 @@ class _Healer:
         self.last_passed_state: dict[str, str] | None = None
         self.seen: dict[str, set[str]] = defaultdict(set)
         self.selective = config.verify_mode == "affected"
+        self.imports_only = config.verify_mode == "imports"  # the pre-commit fast profile
         self.coverage: CoverageMap | None = None
         self.test_files: list[str] = []
         self.failed_last: set[str] = set()
@@ -500,8 +509,18 @@ class _Healer:
         tree = self.primary()
         changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
                    for p in self.sandbox.changed]
-        key = verify_baseline_key(gitops.tree_key(self.sandbox.repo), changed, self.runner)
-        recording = self._coverage_plan(tree.path)
+        only: list[str] = []
+        if self.imports_only:  # the fast profile: a baseline of the tests that matter here
+            only = sorted(set(self.select([]).tests + coverage_map.importers(
+                self.root, self.test_files, list(self.originals))))
+            if not only:  # no test imports these files: safe fixes keep meaning by construction
+                self.baseline = Baseline()
+                self.messages.append("no test imports the files in scope; safe fixes land on "
+                                     "their own evidence")
+                return
+        key = verify_baseline_key(gitops.tree_key(self.sandbox.repo), changed + [
+            (t, "selected") for t in only], self.runner)
+        recording = None if self.imports_only else self._coverage_plan(tree.path)
         cached = load_baseline(self.state_dir, key)
         if cached is not None:
             self.baseline = cached
@@ -511,7 +530,7 @@ class _Healer:
             return
         self.progress("tests", "baseline", "running the test suite on the unchanged code"
                       + (" (recording coverage)" if recording else ""))
-        baseline, runs = establish_baseline(self.runner, tree.path, recording)
+        baseline, runs = establish_baseline(self.runner, tree.path, recording, only)
         for run in runs:
             self.test_runs += 1
             self.history.record_test_run(self.run_id, "baseline", 0, run.passed, run.returncode,
@@ -591,6 +610,13 @@ class _Healer:
 
     def select(self, fixes: Sequence[Fix]) -> Selection:
         """The tests that can see these fixes, and which tests cover each fix."""
+        if self.imports_only:
+            if not self.test_files:
+                self.test_files = coverage_map.test_files(
+                    self.root, gitops.listed_files(self.sandbox.repo))
+            touched = {fix.path for fix in fixes} | set(self.state)
+            return Selection(tests=coverage_map.importers(self.root, self.test_files, touched),
+                             reason="imports")
         if not self.selective or self.coverage is None:
             return Selection(tests=[], everything=True, reason="full")
         tests: set[str] = set()
@@ -825,6 +851,15 @@ class _Healer:
         batches ran only selected tests and the full run fails, the selection missed a test:
         that is recorded, and the caller verifies everything again with full runs."""
         if self.request.no_verify or not self.state or self.last_passed_state == self.state:
+            return
+        if self.imports_only:  # the fast profile: the tests that import what changed, not all
+            run = self._test([], "final", self.select([]))
+            if not run.passed:
+                for entry in self.records:
+                    if entry.verdict is Verdict.VERIFIED:
+                        entry.verdict = Verdict.REJECTED
+                        entry.reason = "the combined patch fails the tests that import it"
+                self.state = {}
             return
         run = self._test([], "final")
         if not run.passed and self.selection_used:

@@ -186,14 +186,15 @@ def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
                          "or pass --no-verify to land only safe fixes unverified")
 
 
-def establish(runner: TestRunner, worktree: Path,
-              recording: dict[str, str] | None = None) -> tuple[Baseline, list[TestRun]]:
+def establish(runner: TestRunner, worktree: Path, recording: dict[str, str] | None = None,
+              only: Sequence[str] = ()) -> tuple[Baseline, list[TestRun]]:
     """Run the suite on the unchanged code; learn which failures are known and which flaky.
     With `recording`, every run also records the coverage map (the last, passing one counts)."""
     runs: list[TestRun] = []
     baseline = Baseline()
     for _ in range(MAX_BASELINE_ROUNDS):
-        run = runner.run(worktree, deselect=baseline.deselected(), recording=recording)
+        run = runner.run(worktree, deselect=baseline.deselected(), recording=recording,
+                         only=only, keep_going=False)
         runs.append(run)
         baseline.duration += run.duration
         if run.passed:
