@@ -444,6 +444,7 @@ class _Healer:
         self.failed_last: set[str] = set()
         self.selection_used = False
         self.deferred: dict[str, str] = {}  # fingerprint -> why it goes to review instead
+        self.lookahead_findings: list[Finding] = []
         self.messages: list[str] = []
 
     # -- worktrees and test runs -------------------------------------------------------------
@@ -743,13 +744,14 @@ class _Healer:
             self.record(culprit, Verdict.REJECTED, why, round_no, run)
         return outcome.kept, outcome.culprits
 
-    def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
-        """Plan, check and verify one batch; (anything kept, the findings now)."""
-        proc.check_stop()
-        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+    def _candidates(self, round_no: int, findings: list[Finding], texts: Mapping[str, str],
+                    record: bool = True) -> tuple[list[Fix], bool]:
+        """This round's batch from the planner: (fixes, whether fixer bugs were dropped)."""
         plan = self.planner.plan(findings, texts, skip=self.given_up | set(self.deferred))
         for declined in plan.declined:
             self.declined.setdefault(declined.fingerprint, declined)
+        if not record:
+            return ([] if plan.bugs else plan.fixes), bool(plan.bugs)
         for fix, problem in plan.bugs:
             self.record(fix, Verdict.REJECTED, f"fixer bug: {problem}", round_no)
             self.history.event(self.run_id, "fixer_bug", "dropped", tool=fix.source,
@@ -763,37 +765,123 @@ class _Healer:
                                                        "(it brings back an earlier version)", round_no)
             else:
                 candidates += group
-        candidates = self._defer_uncovered(candidates, texts)
+        return self._defer_uncovered(candidates, texts), bool(plan.bugs)
+
+    def _analyzer_check(self, candidates: list[Fix], findings: list[Finding], round_no: int
+                        ) -> tuple[list[Fix], list[Finding], bool]:
+        """Re-run the analyzers with the fixes applied: each fix must remove its finding and
+        bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
+        touched = {f.path for f in candidates}
+        after = self.rescan(self._texts(candidates), touched)
+        ineffective = self._ineffective(candidates, after)
+        for fix in ineffective:
+            self.record(fix, Verdict.REJECTED, "the finding is still there after the fix", round_no)
+        rest = [f for f in candidates if f not in ineffective]
+        bad_keys = self._new_unfixable(_keys(findings), after, touched)
+        culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
+        for fix in culprits:
+            introduced = sorted({k[0] for k in bad_keys})
+            self.record(fix, Verdict.REJECTED,
+                        f"the fix brings new findings: {', '.join(introduced)}", round_no)
+        kept = [f for f in rest if f not in culprits]
+        return kept, after, not (ineffective or culprits)
+
+    def _lookahead(self, round_no: int, first: list[Fix], findings: list[Finding],
+                   after: list[Finding]) -> bool:
+        """The fast path: plan the later rounds on top of this one with the analyzers alone,
+        then run the tests once for all of them. When that run passes every round is verified
+        by it (and it is the final check); when it fails, nothing of the look-ahead is kept
+        and the caller bisects this round as usual. Returns whether it was kept."""
+        if self.request.no_verify:
+            return False
+        base_state = dict(self.state)
+        steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
+        state = self._texts(first)
+        now = [f for f in findings if f.path not in {x.path for x in first}] + after
+        for _ in range(self.config.max_iterations - round_no):
+            texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
+            more, bugs = self._candidates(round_no, now, texts, record=False)
+            more = [f for f in more if _hash(apply_fixes(texts[f.path], [
+                g for g in more if g.path == f.path])) not in self.seen[f.path]]
+            self.state = state
+            more = self._defer_uncovered(more, texts)
+            self.state = base_state
+            if not more or bugs:
+                break
+            self.state = state
+            touched = {f.path for f in more}
+            rescanned = self.rescan(self._texts(more), touched)
+            gone = not self._ineffective(more, rescanned)
+            clean = not self._new_unfixable(_keys(now), rescanned, touched)
+            self.state = base_state
+            if not (gone and clean):
+                break
+            steps.append((state, more))
+            state = {**state, **{p: apply_fixes(texts[p], [f for f in more if f.path == p])
+                                 for p in touched}}
+            now = [f for f in now if f.path not in touched] + rescanned
+        if len(steps) == 1:
+            return False
+        run = self._run_texts(state, "batch")
+        if not run.passed:
+            self.history.event(self.run_id, "lookahead", "failed", tool="tests",
+                               parameters={"rounds": len(steps)})
+            return False
+        for offset, (step_state, fixes) in enumerate(steps):
+            self.state = step_state
+            for fix in fixes:
+                self.record(fix, Verdict.VERIFIED, "tests pass", round_no + offset)
+            for path in {f.path for f in fixes}:
+                self.seen[path].add(_hash(step_state.get(path, self.originals[path].text)))
+        self.state = state
+        self.last_passed_state = state
+        self.lookahead_findings = now
+        self.history.event(self.run_id, "lookahead", "passed", tool="tests",
+                           parameters={"rounds": len(steps),
+                                       "fixes": sum(len(f) for _, f in steps)})
+        return True
+
+    def _run_texts(self, texts: dict[str, str], kind: str) -> TestRun:
+        """The full suite on exactly these texts."""
+        assert self.runner is not None and self.baseline is not None
+        tree = self._borrow()
+        try:
+            tree.materialize(texts)
+            run = self.runner.run(tree.path, deselect=self.baseline.deselected())
+        finally:
+            self.pool.put(tree)
+        self.test_runs += 1
+        self.failed_last.update(run.failed)
+        self.history.record_test_run(self.run_id, kind, len(texts), run.passed, run.returncode,
+                                     run.duration, run.failed)
+        self.progress("tests", kind, f"all rounds at once: {'pass' if run.passed else 'FAIL'} "
+                                     f"({run.duration:.1f}s)")
+        return run
+
+    def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
+        """Plan, check and verify one batch; (anything kept, the findings now)."""
+        proc.check_stop()
+        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+        candidates, bugs = self._candidates(round_no, findings, texts)
         if not candidates:
-            return bool(plan.bugs), findings
+            return bugs, findings
         self.progress("plan", f"round {round_no}", f"{len(candidates)} fixes")
         touched = {f.path for f in candidates}
-        before = _keys(findings)
         after: list[Finding] = []
         tested = settled = False
-        for _ in range(4):
+        for attempt in range(4):
             if not candidates:
                 settled = True
                 break
-            after = self.rescan(self._texts(candidates), touched)
-            ineffective = self._ineffective(candidates, after)
-            for fix in ineffective:
-                self.record(fix, Verdict.REJECTED, "the finding is still there after the fix",
-                            round_no)
-            rest = [f for f in candidates if f not in ineffective]
-            bad_keys = self._new_unfixable(before, after, touched)
-            culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
-            for fix in culprits:
-                introduced = sorted({k[0] for k in bad_keys})
-                self.record(fix, Verdict.REJECTED,
-                            f"the fix brings new findings: {', '.join(introduced)}", round_no)
-            if ineffective or culprits:
-                candidates = [f for f in rest if f not in culprits]
+            candidates, after, clean = self._analyzer_check(candidates, findings, round_no)
+            if not clean:
                 tested = False
                 continue
             if tested:
                 settled = True
                 break
+            if attempt == 0 and self._lookahead(round_no, candidates, findings, after):
+                return True, self.lookahead_findings  # the later rounds are verified too
             candidates, dropped = self._tests(candidates, round_no)
             tested = True
             if not dropped:
