@@ -63,4 +63,4 @@ def test_codes_and_names_are_unique() -> None:
 def test_native_analyzer_knows_every_detector_without_importing_them():
     from heal.analyzers.native import NativeAnalyzer
 
-    assert sorted(NativeAnalyzer().codes) == sorted(DETECTORS)
+    assert sorted(NativeAnalyzer().codes) == sorted([*DETECTORS, "LOG113"])

@@ -33,8 +33,13 @@ PROJECT = {
             return x * 3
     ''',
     "tests/test_pkg.py": '''
+        import importlib
+
         from pkg.other import triple
-        from pkg.util import double, dumps
+        from pkg.util import double
+
+        # looked up by name at run time, so no static check can see that pkg.util must keep it
+        dumps = getattr(importlib.import_module("pkg.util"), "du" + "mps")
 
 
         def test_double():
@@ -211,9 +216,9 @@ def test_hung_test_times_out_and_the_fix_is_rejected(make_repo, heal):
 
 
         def test_import_or_hang():
-            try:
-                from pkg.util import dumps  # noqa: F401
-            except ImportError:
+            import importlib
+
+            if not hasattr(importlib.import_module("pkg.util"), "du" + "mps"):
                 time.sleep(600)
     '''})
     doc, result = heal_json(heal, repo, "--timeout", "3")

@@ -36,10 +36,11 @@ def edit_offsets(text: str, edits: Iterable[TextEdit]) -> list[tuple[int, int, s
 
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    """Apply non-overlapping edits to `text`; raises ValueError when two overlap."""
+    """Apply non-overlapping edits to `text`; raises ValueError when two overlap. The very same
+    edit made by two fixes (say, both add `import os`) is applied once."""
     pieces = []
     cursor = 0
-    for start, end, content in edit_offsets(text, edits):
+    for start, end, content in dict.fromkeys(edit_offsets(text, edits)):
         if start < cursor:
             raise ValueError("overlapping edits")
         pieces.append(text[cursor:start])
@@ -53,14 +54,17 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
     return apply_edits(text, [edit for fix in fixes for edit in fix.edits])
 
 
-def _ranges(text: str, fix: Fix) -> list[tuple[int, int]]:
-    return [(start, end) for start, end, _ in edit_offsets(text, fix.edits)]
+def _ranges(text: str, fix: Fix) -> list[tuple[int, int, str]]:
+    return edit_offsets(text, fix.edits)
 
 
-def collides(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
-    """Two sets of ranges overlap, or insert at the same point (their order would be a guess)."""
-    for a_start, a_end in a:
-        for b_start, b_end in b:
+def collides(a: list[tuple[int, int, str]], b: list[tuple[int, int, str]]) -> bool:
+    """Two sets of edits overlap, or insert at the same point (their order would be a guess);
+    the very same edit on both sides is no collision."""
+    for a_start, a_end, a_content in a:
+        for b_start, b_end, b_content in b:
+            if (a_start, a_end, a_content) == (b_start, b_end, b_content):
+                continue
             if a_start < b_end and b_start < a_end:
                 return True
             if a_start == a_end == b_start == b_end:
@@ -71,7 +75,7 @@ def collides(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 def non_overlapping(text: str, fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fix]]:
     """(fixes that can go together, fixes that wait for the next round), first come first kept."""
     kept: list[Fix] = []
-    kept_ranges: list[tuple[int, int]] = []
+    kept_ranges: list[tuple[int, int, str]] = []
     waiting: list[Fix] = []
     for fix in fixes:
         ranges = _ranges(text, fix)

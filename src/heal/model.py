@@ -101,6 +101,7 @@ class Finding:
     hint: str | None = None
     severity: str | None = None  # the tool's own word (bandit HIGH, mypy error, ...)
     fixable: str = "none"  # none | safe | unsafe | review: the best heal can offer
+    group: str = ""  # the fingerprint without its occurrence: same rule, file and node text
 
     @property
     def code(self) -> str:

@@ -15,7 +15,7 @@ import secrets
 import signal
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -208,7 +208,8 @@ def with_fingerprints(findings: Iterable[Finding], files: dict[str, SourceFile])
         occurrence = seen[key]
         seen[key] += 1
         out.append(dataclasses.replace(
-            finding, fingerprint=fingerprint(finding.rule, finding.path, node, occurrence)))
+            finding, fingerprint=fingerprint(finding.rule, finding.path, node, occurrence),
+            group=fingerprint(finding.rule, finding.path, node, 0)))
     return out
 
 
@@ -696,9 +697,23 @@ class _Healer:
         return entry
 
     # -- one round ---------------------------------------------------------------------------
-    def _ineffective(self, fixes: Sequence[Fix], after: Sequence[Finding]) -> list[Fix]:
-        present = {f.fingerprint for f in after}
-        return [fix for fix in fixes if any(fp in present for fp in fix.fingerprints)]
+    def _ineffective(self, fixes: Sequence[Fix], before: Sequence[Finding],
+                     after: Sequence[Finding]) -> list[Fix]:
+        """Fixes whose finding is still there. Identical nodes in one file share a group, and
+        fixing one of two renumbers the other, so groups are counted, not fingerprints matched."""
+        group_of = {f.fingerprint: f.group or f.fingerprint for f in before}
+        touched = {fix.path for fix in fixes}
+        count_before = Counter(f.group or f.fingerprint for f in before if f.path in touched)
+        count_after = Counter(f.group or f.fingerprint for f in after if f.path in touched)
+        by_group: dict[str, list[Fix]] = defaultdict(list)
+        for fix in fixes:
+            for fp in fix.fingerprints:
+                by_group[group_of.get(fp, fp)].append(fix)
+        stuck: list[Fix] = []
+        for group, group_fixes in by_group.items():
+            if count_after[group] >= count_before[group]:
+                stuck += [f for f in group_fixes if f not in stuck]
+        return stuck
 
     def _new_unfixable(self, before: set[tuple[str, str]], after: Sequence[Finding],
                        paths: set[str]) -> set[tuple[str, str]]:
@@ -773,7 +788,7 @@ class _Healer:
         bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
         touched = {f.path for f in candidates}
         after = self.rescan(self._texts(candidates), touched)
-        ineffective = self._ineffective(candidates, after)
+        ineffective = self._ineffective(candidates, findings, after)
         for fix in ineffective:
             self.record(fix, Verdict.REJECTED, "the finding is still there after the fix", round_no)
         rest = [f for f in candidates if f not in ineffective]
@@ -811,7 +826,7 @@ class _Healer:
             self.state = state
             touched = {f.path for f in more}
             rescanned = self.rescan(self._texts(more), touched)
-            gone = not self._ineffective(more, rescanned)
+            gone = not self._ineffective(more, now, rescanned)
             clean = not self._new_unfixable(_keys(now), rescanned, touched)
             self.state = base_state
             if not (gone and clean):
@@ -983,6 +998,15 @@ class _Healer:
                 continue
             fresh.append(fix)
         independent, _ = _split_independent(fresh, texts)
+        if not independent:
+            return
+        # a review fix must still remove its finding; what else it brings in (bandit's LOW
+        # B603 after a shell=True rewrite, say) is for the reviewer to weigh, not a veto
+        after = self.rescan(self._texts(independent), {f.path for f in independent})
+        for fix in self._ineffective(independent, findings, after):
+            self.record(fix, Verdict.REJECTED, "the finding is still there after the fix",
+                        round_no)
+            independent.remove(fix)
         if not independent:
             return
         if self.request.no_verify:

@@ -20,7 +20,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from heal.config import Config
 from heal.edits import apply_fixes, non_overlapping
 from heal.healers import fixers_for
-from heal.healers.base import Fixer, ModuleContext
+from heal.healers.base import Fixer, ModuleContext, alias
 from heal.model import Declined, Finding, Fix, Safety
 
 PatternSource = Callable[[Finding, ModuleContext], Fix | Declined | None]
@@ -43,30 +43,39 @@ def parses(text: str) -> bool:
     return True
 
 
-def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int]:
-    """Line ranges of every module-level statement, and the last line of the import block."""
+def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int, list[tuple[int, int]]]:
+    """Line ranges of every module-level statement, the last line of the import block at the
+    top, and the line ranges of every run of consecutive module-level import statements."""
     module = cst.parse_module(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     ranges = []
     import_end = 0
     in_header = True
+    runs: list[tuple[int, int]] = []
     for statement in wrapper.module.body:
         where = positions[statement]
         ranges.append((where.start.line, where.end.line))
         is_import = isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(s, (cst.Import, cst.ImportFrom, cst.Expr)) for s in statement.body)
-        if in_header and (is_import or isinstance(statement, cst.If)):
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+        if is_import:
+            if runs and runs[-1][1] + 1 >= where.start.line:
+                runs[-1] = (runs[-1][0], where.end.line)
+            else:
+                runs.append((where.start.line, where.end.line))
+        header = is_import or (isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(s, cst.Expr) for s in statement.body))
+        if in_header and (header or isinstance(statement, cst.If)):
             import_end = where.end.line
         elif not isinstance(statement, cst.SimpleStatementLine):
             in_header = False
-    return ranges, import_end
+    return ranges, import_end, runs
 
 
 def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
     """Edits stay in the finding's module-level statement or the import block, or insert new
     module-level statements before the first definition (a hoisted constant)."""
-    ranges, import_end = _statement_lines(text)
+    ranges, import_end, import_runs = _statement_lines(text)
     line = finding.span.start.line
     home = next(((a, b) for a, b in ranges if a <= line <= b), (line, finding.span.end.line))
     first_def = next((a for a, _ in ranges if a > import_end), len(text.splitlines()) + 1)
@@ -78,6 +87,8 @@ def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
         if home[0] <= start and end <= home[1]:
             continue
         if end <= import_end + 1:
+            continue
+        if any(a <= start and end <= b + 1 for a, b in import_runs):
             continue
         if inserting and start <= first_def:
             continue
@@ -103,19 +114,28 @@ class Planner:
                                                                             str | None]:
         """(fix, reasons others declined, crash message) for one finding."""
         declined: list[Declined] = []
-        attempts: list[Callable[[], Fix | Declined | None]] = []
+        # (attempt, is it a fixer that names this very rule): when such a fixer declines, its
+        # reason stands, and no generic fixer (ruff's own edits) gets to apply the fix anyway
+        attempts: list[tuple[Callable[[], Fix | Declined | None], bool]] = []
         if self.patterns is not None:
             patterns = self.patterns
-            attempts.append(lambda: patterns(finding, context))
+            attempts.append((lambda: patterns(finding, context), False))
         for cls in fixers_for(finding.rule):
             if cls.CATEGORY not in self.config.categories and finding.category not in \
                     self.config.categories:
                 continue
             fixer = self._fixer(cls)
-            attempts.append(lambda fixer=fixer: fixer.fix(finding, context))  # type: ignore[misc]
-        for attempt in attempts:
+            attempts.append((lambda fixer=fixer: fixer.fix(finding, context),  # type: ignore[misc]
+                             finding.rule in cls.RULES or alias(finding.rule) in cls.RULES))
+        for attempt, specific in attempts:
             try:
                 result = attempt()
+            except cst.ParserSyntaxError:
+                declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                         finding.span.start.line, "planner",
+                                         "libcst cannot parse this file (valid Python it does "
+                                         "not support); fix it by hand"))
+                return None, declined, None
             except Exception as error:
                 where = traceback.extract_tb(error.__traceback__)[-1]
                 return None, declined, (f"{type(error).__name__}: {error} "
@@ -124,6 +144,8 @@ class Planner:
                 return result, declined, None
             if isinstance(result, Declined):
                 declined.append(result)
+                if specific:
+                    break
         return None, declined, None
 
     def plan(self, findings: Iterable[Finding], texts: Mapping[str, str],

@@ -30,10 +30,21 @@ def secret_from_message(message: str) -> str | None:
     return match.group(1) if match else None
 
 
+SHORT = 12  # a shorter secret is masked only where it stands as a string literal
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask known secret values and token shapes. A short value ('secret', 'admin') is masked
+    only inside quotes, so that `import secrets` stays readable; a long one everywhere."""
     for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
+        if not secret:
+            continue
+        if len(secret) >= SHORT:
             text = text.replace(secret, MASK)
+        else:
+            quoted = re.escape(secret)
+            text = re.sub(rf"""(['"]){quoted}\1""", lambda m: f"{m.group(1)}{MASK}{m.group(1)}",
+                          text)
     for shape in TOKEN_SHAPES:
         if shape.groups >= 2:
             text = shape.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text)

@@ -124,6 +124,12 @@ def _native_rules() -> list[RuleInfo]:
                  url=f"docs/rules/{cls.CODE}.md")
         for cls in DETECTORS.values()
     ]
+    from heal.detectors.project_import_cycles import ImportCycle
+
+    rules.append(RuleInfo(rule=f"heal:{ImportCycle.CODE}", name=ImportCycle.NAME,
+                          category=ImportCycle.CATEGORY, priority=ImportCycle.PRIORITY,
+                          tool="heal", summary=title(docstring(ImportCycle)),
+                          url=f"docs/rules/{ImportCycle.CODE}.md"))
     rules += [
         RuleInfo(SYNTAX_RULE, "syntax-error", Category.LOGIC, Priority.P1, "heal",
                  "The file does not parse; no other tool can check it", "docs/rules.md"),

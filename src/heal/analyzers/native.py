@@ -42,6 +42,7 @@ def suppressed(line: str, code: str) -> bool:
 
 
 CACHE_FORMAT = "rows-v2"
+PROJECT_RULE = "LOG113"  # import cycles: a rule over the whole project, not one file
 # one report as cached: [code, category, priority, line, column, end line, end column, message]
 Row = list[object]
 
@@ -115,7 +116,7 @@ class NativeAnalyzer:
     def __init__(self, codes: list[str] | None = None) -> None:
         self.codes = codes if codes is not None else [
             path.stem.split("_", 1)[0].upper() for path in sorted(DETECTORS_DIR.glob("*.py"))
-            if path.stem[:4] in ("perf", "log1")]
+            if path.stem[:4] in ("perf", "log1")] + [PROJECT_RULE]
 
     def check_available(self) -> None:
         return None
@@ -139,11 +140,30 @@ class NativeAnalyzer:
                 continue
             cache.put(key, answer)
             result.findings += to_findings(source, answer)
+        if PROJECT_RULE in self.codes:
+            result.findings += self._cycles(context, cache)
         result.duration = time.perf_counter() - start
         return result
 
+    def _cycles(self, context: AnalyzeContext, cache: ResultCache) -> list[Finding]:
+        """heal:LOG113 import cycles need the whole project: cached on every file's text."""
+        key = cache.key("\0".join(f"{s.path}\0{s.digest or hash(s.text)}"
+                                   for s in sorted(context.files, key=lambda s: s.path)))
+        cached = cache.get("cycles-" + key)
+        if not isinstance(cached, list):
+            from heal.detectors.project_import_cycles import cycle_findings
+
+            found = cycle_findings(context.files, context.root)
+            cached = [[f.path, f.span.start.line, f.span.start.column, f.span.end.line,
+                       f.span.end.column, f.message] for f in found]
+            cache.put("cycles-" + key, cached)
+        return [Finding(rule=f"heal:{PROJECT_RULE}", category=Category.LOGIC,
+                        priority=Priority.P2, path=path, span=Span.of(a, b, c, d),
+                        message=message, tool=NAME, fingerprint="")
+                for path, a, b, c, d, message in cached]
+
     def _detect(self, texts: list[str]) -> list[list[Row] | str]:
-        codes = self.codes
+        codes = [code for code in self.codes if code != PROJECT_RULE]
         workers = min(os.cpu_count() or 1, 4)
         if len(texts) < self.PARALLEL_FROM or workers < 2:
             return _detect_chunk(texts, codes)

@@ -8,7 +8,7 @@ safely heal can fix a rule, for `heal rules` and the `fixable` field of findings
 from __future__ import annotations
 
 from heal.healers import imports, logic, performance, security, style, types
-from heal.healers.base import Fixer
+from heal.healers.base import Fixer, alias
 from heal.model import Safety
 
 TYPES = types.FIXERS
@@ -25,7 +25,7 @@ _LEVEL_ORDER = {Safety.SAFE: 0, Safety.UNSAFE: 1, Safety.REVIEW: 2}
 
 
 def fixers_for(rule: str) -> list[type[Fixer]]:
-    specific = [cls for cls in FIXERS.values() if rule in cls.RULES]
+    specific = [cls for cls in FIXERS.values() if rule in cls.RULES or alias(rule) in cls.RULES]
     wildcard = [cls for cls in FIXERS.values() if cls not in specific and cls.handles(rule)]
     return specific + wildcard
 
@@ -33,7 +33,7 @@ def fixers_for(rule: str) -> list[type[Fixer]]:
 def fix_level_for(rule: str) -> tuple[str, tuple[str, ...]]:
     """(best fix level, fixer names) for a rule, not counting ruff's own edits (those depend on
     each finding); ("none", ()) when no fixer names the rule."""
-    specific = [cls for cls in FIXERS.values() if rule in cls.RULES]
+    specific = [cls for cls in FIXERS.values() if rule in cls.RULES or alias(rule) in cls.RULES]
     if not specific:
         return "none", ()
     best = min(specific, key=lambda cls: _LEVEL_ORDER[cls.SAFETY])

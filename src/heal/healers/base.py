@@ -71,9 +71,10 @@ class ModuleContext:
         """Nodes of the given kinds whose range is exactly the span, outermost first."""
         start = (span.start.line, span.start.column)
         end = (span.end.line, span.end.column)
-        return [node for node, where in self.positions.items()
-                if isinstance(node, kinds) and (where.start.line, where.start.column) == start
-                and (where.end.line, where.end.column) == end]
+        found = [node for node, where in self.positions.items()
+                 if isinstance(node, kinds) and (where.start.line, where.start.column) == start
+                 and (where.end.line, where.end.column) == end]
+        return sorted(found, key=lambda node: sum(1 for _ in self.ancestors(node)))
 
     def nodes_covering(self, span: Span, kinds: tuple[type[cst.CSTNode], ...]
                        ) -> list[cst.CSTNode]:
@@ -121,6 +122,15 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
     return module.code
 
 
+def alias(rule: str) -> str:
+    """The bandit rule a ruff flake8-bandit rule mirrors (ruff:S506 -> bandit:B506), else the
+    rule itself: a security fixer written for bandit's finding heals ruff's too."""
+    tool, _, code = rule.partition(":")
+    if tool == "ruff" and code.startswith("S") and code[1:].isdigit():
+        return f"bandit:B{code[1:]}"
+    return rule
+
+
 class Fixer:
     CODE: ClassVar[str]
     NAME: ClassVar[str]
@@ -133,7 +143,7 @@ class Fixer:
     @classmethod
     def handles(cls, rule: str) -> bool:
         tool = rule.split(":", 1)[0]
-        return rule in cls.RULES or f"{tool}:*" in cls.RULES
+        return rule in cls.RULES or f"{tool}:*" in cls.RULES or alias(rule) in cls.RULES
 
     @property
     def source(self) -> str:

@@ -1,7 +1,24 @@
-"""Import fixers, collected here by hand."""
+"""Import fixers, collected here by hand.
+
+Import cycles are found by `heal.detectors.project_import_cycles` (a whole-project check,
+rule heal:LOG113), not healed here: breaking a cycle is a design decision.
+"""
 
 from __future__ import annotations
 
 from heal.healers.base import Fixer
+from heal.healers.imports.deprecated_imports import DeprecatedImport
+from heal.healers.imports.sorted_imports import SortedImports
+from heal.healers.imports.star_imports import StarImport
+from heal.healers.imports.type_checking_imports import TypeCheckingImport
+from heal.healers.imports.undefined_names import UndefinedName
+from heal.healers.imports.unused_imports import UnusedImport
 
-FIXERS: tuple[type[Fixer], ...] = ()
+FIXERS: tuple[type[Fixer], ...] = (
+    UnusedImport,
+    SortedImports,
+    StarImport,
+    UndefinedName,
+    TypeCheckingImport,
+    DeprecatedImport,
+)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from heal.healers.base import Fixer
+from heal.healers.logic.assert_tuple import AssertTuple
 from heal.healers.logic.is_literal import IsLiteral
+from heal.healers.logic.mutable_default import MutableDefault
+from heal.healers.logic.self_assignment import SelfAssignment
+from heal.healers.logic.unreachable import Unreachable
 
-FIXERS: tuple[type[Fixer], ...] = (IsLiteral,)
+FIXERS: tuple[type[Fixer], ...] = (IsLiteral, AssertTuple, MutableDefault, SelfAssignment,
+                                   Unreachable)

@@ -1,0 +1,1164 @@
+"""Learning patterns: generalise verified fixes, mine git history, and take outcomes.
+
+Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
+  1. the changed region is what lies between the common prefix and suffix of the two texts;
+  2. the edit's root is the smallest expression or statement of `before` that covers the region
+     and has a counterpart of the same kind at the same place in `after` (a bare name,
+     attribute or literal is widened to its parent: one level of unchanged context);
+  3. anti-unification of the pair: every maximal sub-expression of the root that appears
+     unchanged in `after` becomes a metavariable (`$A`, `$B`, ... in order of appearance), except
+     literals and `None`/`True`/`False` (one instance cannot tell whether they matter), callee
+     names (`yaml.load` stays `yaml.load` when `yaml` is an imported module), attribute and
+     keyword names; unchanged statements of a body become `$$$A`, as do runs of two or more
+     unchanged arguments or elements. When that leaves no concrete code but operators
+     (`type(a) == type(b)` -> `$A == $B`), calls and attributes are kept and their parts
+     abstracted instead (`type($A) == type($B)`): one level of context;
+  4. the result must reproduce the edit exactly through the matcher, or nothing is learned.
+
+Anti-unifying two edits (`anti_unify(a, b)`) merges them where they differ: parts that vary
+between the instances become metavariables (literals of one kind get a `regex` constraint of
+that kind), argument lists of different lengths become `$$$`; the merge is kept only if every
+metavariable of the fix is bound by the pattern and it reproduces every instance exactly.
+
+API the pipeline calls (through `PatternLibrary`, see library.py):
+  - `learn_records(library, run_id, records, bases) -> LearnReport`: pattern-made fixes count
+    their outcome (VERIFIED / NEEDS_REVIEW -> applied + verified; REJECTED -> applied +
+    rejected; UNVERIFIED -> applied); verified fixer-made fixes are generalised: an active
+    pattern that reproduces the fix exactly gets `verified` (evidence), else an equivalent
+    pattern is looked up, else a new `learned` pattern is written to `.heal/patterns/`.
+  - `record_outcome(library, pattern_id, outcome) -> Pattern`.
+  - `mine_git(repo_root, since=None, max_commits=200, ...) -> MineResult` and
+    `save_mined(library, result) -> list[Pattern]` for `heal learn --from-git`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from heal.config import Config, load_config
+from heal.edits import apply_fixes, line_starts
+from heal.model import Category, Fix, Position, Safety, Span, Verdict
+from heal.patterns.matcher import (
+    MANY,
+    ONE,
+    PREFIX,
+    TemplateError,
+    compile_template,
+    first_rewrite,
+    from_code,
+    placeholder,
+    shape,
+)
+from heal.patterns.matcher import candidates as candidate_nodes
+from heal.patterns.model import Constraint, Example, HistoryEntry, Pattern, Provenance, Stats, today
+
+if TYPE_CHECKING:
+    from heal.patterns.library import LearnReport, PatternLibrary, RecordLike
+
+MAX_PATTERN_CHARS = 600
+MAX_PATTERN_LINES = 12
+MAX_HUNK_LINES = 6
+LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+            cst.FormattedString, cst.Ellipsis)
+CONSTANTS = ("None", "True", "False")
+ATOMIC = (cst.Name, cst.Attribute, *LITERALS)
+KIND_REGEX = {
+    "int": r"^-?[0-9][0-9_]*$",
+    "float": r"^-?[0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)?$",
+    "str": r"""^[rRbBuU]{0,2}['"]""",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# one edit
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Instance:
+    """One concrete edit: whole texts before and after, where the root was, where it came from."""
+
+    before: str
+    after: str
+    span: Span  # the root's range in `before`
+    origin: str  # commit sha or run id
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A generalised edit: the template pair and the instances it reproduces."""
+
+    pattern: str
+    fix: str
+    constraints: Mapping[str, Constraint]
+    triggers: tuple[str, ...]
+    instances: tuple[Instance, ...]
+    example: Example
+
+    @property
+    def key(self) -> object:
+        """Equal for patterns equal modulo formatting (metavariable names are canonical)."""
+        return template_key(self.pattern, self.fix, self.constraints)
+
+    @property
+    def origins(self) -> list[str]:
+        return sorted({i.origin for i in self.instances})
+
+    def as_pattern(self, pattern_id: str, category: Category, safety: Safety,
+                   provenance: Provenance, message: str, stats: Stats | None = None,
+                   why: str = "") -> Pattern:
+        return Pattern(
+            id=pattern_id, pattern=self.pattern, fix=self.fix, triggers=self.triggers,
+            category=category, safety=safety, message=message,
+            constraints=dict(self.constraints), provenance=provenance,
+            stats=stats or Stats(),
+            history=(HistoryEntry(today(), 1, "created", why or provenance.describe()),),
+            examples=(self.example,))
+
+
+def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint]) -> object:
+    try:
+        left = shape(compile_template(pattern).root)
+        right = shape(compile_template(fix).root)
+    except TemplateError:
+        return (pattern, fix)
+    return (left, right, tuple(sorted((k, c.regex, c.not_regex) for k, c in constraints.items())))
+
+
+@dataclass
+class _Parsed:
+    text: str
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, Any]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Parsed:
+        module = cst.parse_module(text)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        return cls(text, module, wrapper.resolve(PositionProvider), line_starts(text))
+
+    def offsets(self, node: cst.CSTNode) -> tuple[int, int]:
+        where = self.positions[node]
+        return (self.starts[where.start.line - 1] + where.start.column,
+                self.starts[where.end.line - 1] + where.end.column)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        where = self.positions[node]
+        return Span(Position(where.start.line, where.start.column),
+                    Position(where.end.line, where.end.column))
+
+
+def _category(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.BaseExpression):
+        return "expression"
+    if isinstance(node, cst.BaseSmallStatement):
+        return "small"
+    if isinstance(node, cst.BaseCompoundStatement):
+        return "statement"
+    return None
+
+
+def _changed_region(before: str, after: str) -> tuple[int, int, int]:
+    """(start, end in before, end in after) of the changed region."""
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    start, end_before, end_after = start, len(before) - end, len(after) - end
+    # slide a whitespace-ended region left ("    pass\n" -> "\n    pass") so it ends inside
+    # the statement it belongs to rather than on the next line
+    while start > 0 and (end_before > start or end_after > start):
+        char = before[start - 1]
+        if char not in " \t\n" or (end_before > start and before[end_before - 1] != char) or (
+                end_after > start and after[end_after - 1] != char):
+            break
+        start, end_before, end_after = start - 1, end_before - 1, end_after - 1
+    return start, end_before, end_after
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    before: str
+    after: str
+    lines: int  # lines cut above the snippet
+    indent: int  # columns cut on the left
+
+    def span(self, span: Span) -> Span:
+        """A span of the whole file in the snippet's coordinates."""
+        return Span(Position(span.start.line - self.lines, max(0, span.start.column - self.indent)),
+                    Position(span.end.line - self.lines, max(0, span.end.column - self.indent)))
+
+
+def narrow(before: str, after: str) -> Narrowed:
+    """The innermost statement that holds the whole change, cut out of both texts and
+    dedented (parsing a 3,000-line file with positions for a one-line edit costs seconds);
+    the whole texts when no statement can be cut out cleanly."""
+    import ast
+
+    whole = Narrowed(before, after, 0, 0)
+    start, end_before, end_after = _changed_region(before, after)
+    try:
+        tree = ast.parse(before)
+    except (SyntaxError, ValueError, RecursionError):
+        return whole
+    starts = line_starts(before)
+    best: tuple[int, int, int, int] | None = None  # (size, first line, last line, column)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.end_lineno is None or \
+                node.end_col_offset is None:
+            continue
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        lo = starts[node.lineno - 1] + node.col_offset
+        hi = starts[node.end_lineno - 1] + node.end_col_offset
+        if lo <= start and end_before <= hi and (best is None or hi - lo < best[0]):
+            best = (hi - lo, first, node.end_lineno, node.col_offset)
+    if best is None:
+        return whole
+    _, first, last, column = best
+    old_lines = before.splitlines(keepends=True)
+    new_lines = after.splitlines(keepends=True)
+    extra = len(new_lines) - len(old_lines)
+    if old_lines[:first - 1] != new_lines[:first - 1] or \
+            old_lines[last:] != new_lines[last + extra:]:
+        return whole
+    chunks = []
+    prefix = old_lines[first - 1][:column] if first - 1 < len(old_lines) else ""
+    if prefix.strip():
+        return whole
+    for lines in (old_lines[first - 1:last], new_lines[first - 1:last + extra]):
+        if any(line.strip() and not line.startswith(prefix) for line in lines):
+            return whole
+        chunks.append("".join(line[column:] if line.strip() else line.lstrip(" \t")
+                              for line in lines))
+    del end_after
+    return Narrowed(chunks[0], chunks[1], first - 1, column)
+
+
+def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
+    path: list[cst.CSTNode] = []
+    node: cst.CSTNode = parsed.module
+    while True:
+        path.append(node)
+        inner = None
+        for child in node.children:
+            if child not in parsed.positions:
+                continue
+            lo, hi = parsed.offsets(child)
+            if lo <= start and end <= hi:
+                inner = child
+                break
+        if inner is None:
+            return path
+        node = inner
+
+
+def _roots(before: _Parsed, after: _Parsed) -> tuple[cst.CSTNode, cst.CSTNode] | None:
+    start, end_before, end_after = _changed_region(before.text, after.text)
+    if start == end_before == end_after:
+        return None
+    delta = len(after.text) - len(before.text)
+    by_range: dict[tuple[int, int], list[cst.CSTNode]] = defaultdict(list)
+    for node in after.positions:
+        if _category(node) is not None:
+            by_range[after.offsets(node)].append(node)
+    path = _path_to(before, start, end_before)
+    for node in reversed(path):
+        kind = _category(node)
+        if kind is None or isinstance(node, cst.Module):
+            continue
+        lo, hi = before.offsets(node)
+        if hi + delta < end_after or lo > start:
+            continue
+        twins = [n for n in by_range.get((lo, hi + delta), []) if _category(n) == kind]
+        if not twins:
+            continue
+        if isinstance(node, ATOMIC) and not isinstance(node, LITERALS[:0]):
+            parent = _parent_unit(path, node)
+            if parent is not None:
+                continue  # widen to the parent: one level of unchanged context
+        same = [n for n in twins if type(n) is type(node)]
+        return node, (same or twins)[0]
+    return None
+
+
+def _parent_unit(path: list[cst.CSTNode], node: cst.CSTNode) -> cst.CSTNode | None:
+    index = next(i for i, n in enumerate(path) if n is node)
+    for parent in reversed(path[:index]):
+        if isinstance(parent, cst.Module):
+            return None
+        if _category(parent) is not None:
+            return parent
+    return None
+
+
+def _imported_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        names.add(alias.asname.name.value)
+                    else:
+                        names.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    target = alias.asname.name if alias.asname is not None else alias.name
+                    if isinstance(target, cst.Name):
+                        names.add(target.value)
+    return names
+
+
+def _imports_of(text: str) -> set[str]:
+    """Names bound by import statements anywhere in the file (module names stay concrete)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(a.asname or a.name for a in node.names if a.name != "*")
+    return names
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _is_constant(node: cst.CSTNode) -> bool:
+    return isinstance(node, LITERALS) or (isinstance(node, cst.Name) and node.value in CONSTANTS)
+
+
+def _children(node: cst.CSTNode) -> Iterator[tuple[str, int | None, cst.CSTNode]]:
+    """(field, index in a sequence or None, child) for every node-valued field."""
+    import dataclasses
+
+    for item in dataclasses.fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, cst.CSTNode):
+            yield item.name, None, value
+        elif isinstance(value, (list, tuple)):
+            for index, element in enumerate(value):
+                if isinstance(element, cst.CSTNode):
+                    yield item.name, index, element
+
+
+def _name_position(parent: cst.CSTNode, field_name: str) -> bool:
+    return ((isinstance(parent, cst.Attribute) and field_name == "attr")
+            or (isinstance(parent, cst.Arg) and field_name == "keyword")
+            or isinstance(parent, (cst.Import, cst.ImportFrom, cst.ImportAlias)))
+
+
+class _Abstraction:
+    """Which nodes of the before/after roots become which metavariable."""
+
+    def __init__(self, imports: set[str], keep: tuple[type[cst.CSTNode], ...] = ()) -> None:
+        self.imports = imports
+        self.keep = keep  # node types never abstracted as a whole at the top level
+        self.names: dict[object, str] = {}  # shape -> metavariable name
+        self.before: dict[int, str] = {}  # id(node) -> name
+        self.after: dict[int, str] = {}
+        self.statement_names: set[str] = set()
+
+    def name_for(self, key: object) -> str:
+        if key not in self.names:
+            self.names[key] = _letters(len(self.names))
+        return self.names[key]
+
+    def abstractable(self, node: cst.CSTNode, parent: cst.CSTNode, field_name: str,
+                     callee: bool, depth: int) -> bool:
+        if _name_position(parent, field_name):
+            return False
+        if isinstance(node, cst.BaseStatement):
+            return isinstance(parent, (cst.IndentedBlock, cst.Module))
+        if not isinstance(node, cst.BaseExpression) or _is_constant(node):
+            return False
+        if depth <= 1 and isinstance(node, self.keep):
+            return False
+        if isinstance(parent, cst.Call) and field_name == "func":
+            return False  # the callee: which function is called is the point of the edit
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        return not (isinstance(base, cst.Name) and base.value in self.imports)
+
+    def scan_before(self, root: cst.CSTNode, after_shapes: Mapping[object, list[cst.CSTNode]]
+                    ) -> None:
+        def walk(node: cst.CSTNode, callee: bool, depth: int) -> None:
+            for field_name, _, child in _children(node):
+                in_callee = callee or (isinstance(node, cst.Call) and field_name == "func")
+                if self.abstractable(child, node, field_name, in_callee, depth + 1):
+                    key = shape(child)
+                    if key in after_shapes:
+                        name = self.name_for(key)
+                        self.before[id(child)] = name
+                        if isinstance(child, cst.BaseStatement):
+                            self.statement_names.add(name)
+                        continue
+                walk(child, in_callee, depth + 1 if _category(child) else depth)
+        walk(root, False, 0)
+
+    def scan_after(self, root: cst.CSTNode) -> None:
+        def walk(node: cst.CSTNode) -> None:
+            for _, _, child in _children(node):
+                if isinstance(child, (cst.BaseExpression, cst.BaseStatement)):
+                    key = shape(child)
+                    if key in self.names and self.names[key] in set(self.before.values()):
+                        self.after[id(child)] = self.names[key]
+                        continue
+                walk(child)
+        walk(root)
+
+
+def _letters(index: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if index < len(letters):
+        return letters[index]
+    return letters[index % len(letters)] + str(index // len(letters))
+
+
+def _all_shapes(root: cst.CSTNode) -> dict[object, list[cst.CSTNode]]:
+    found: dict[object, list[cst.CSTNode]] = defaultdict(list)
+
+    def walk(node: cst.CSTNode) -> None:
+        for _, _, child in _children(node):
+            if isinstance(child, (cst.BaseExpression, cst.BaseStatement)):
+                found[shape(child)].append(child)
+            walk(child)
+    walk(root)
+    return found
+
+
+class _Replace(cst.CSTTransformer):
+    """Put placeholders where the abstraction says (by node identity)."""
+
+    def __init__(self, names: Mapping[int, str], statements: set[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.statements = statements
+
+    def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+                 ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        name = self.names.get(id(original_node))
+        if name is None:
+            return updated_node
+        if isinstance(original_node, cst.BaseStatement):
+            statement: Any = cst.SimpleStatementLine([cst.Expr(cst.Name(MANY + name))])
+            return cast(cst.CSTNodeT, statement)
+        expression: Any = cst.Name(ONE + name)
+        return cast(cst.CSTNodeT, expression)
+
+
+def _visit(node: cst.CSTNode, visitor: cst.CSTTransformer) -> cst.CSTNode:
+    result = node.visit(visitor)
+    if not isinstance(result, cst.CSTNode):
+        raise ValueError("a pattern root cannot be removed")
+    return result
+
+
+def _statement_code(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.BaseCompoundStatement):
+        node = node.with_changes(leading_lines=[])
+    return _code(node).strip("\n")
+
+
+class _MergeRuns(cst.CSTTransformer):
+    """Runs of statement placeholders in a body become one `$$$` (one name for the run)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.renamed: dict[str, str] = {}
+
+    def leave_IndentedBlock(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body: list[cst.BaseStatement] = []
+        run: list[str] = []
+        for statement in updated_node.body:
+            name = placeholder(statement)
+            if name is not None and name.startswith(MANY):
+                run.append(name[len(MANY):])
+                if len(run) == 1:
+                    body.append(statement)
+                else:
+                    self.renamed[run[-1]] = run[0]
+                continue
+            run = []
+            body.append(statement)
+        return updated_node.with_changes(body=body)
+
+
+def _drop_renamed(code: str, renamed: Mapping[str, str]) -> str:
+    for name in renamed:
+        code = re.sub(r"^[ \t]*" + re.escape(MANY + name) + r"[ \t]*\n", "", code, flags=re.M)
+        code = code.replace(MANY + name, "")
+    return code
+
+
+def _canonical(pattern_code: str, fix_code: str,
+               constraints: Mapping[str, Constraint] | None = None
+               ) -> tuple[str, str, dict[str, Constraint]]:
+    """Rename metavariables A, B, C... in order of first appearance in the pattern."""
+    found = re.findall(r"__heal_(?:one|many)_([A-Za-z0-9_]+)", pattern_code)
+    order: list[str] = []
+    for name in found:
+        if name not in order:
+            order.append(name)
+    mapping = {old: _letters(i) for i, old in enumerate(order)}
+
+    def rename(code: str) -> str:
+        return re.sub(r"(__heal_(?:one|many)_)([A-Za-z0-9_]+)",
+                      lambda m: m.group(1) + mapping.get(m.group(2), m.group(2)), code)
+
+    renamed = {mapping.get(k, k): v for k, v in (constraints or {}).items() if k in mapping}
+    return from_code(rename(pattern_code)), from_code(rename(fix_code)), renamed
+
+
+def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "",
+               path: str = "") -> Edit | str:
+    """The pattern of one edit (see the module docstring), or why there is none. The edit's
+    instance keeps only the statement that holds the change (see `narrow`)."""
+    imports = _imports_of(before)
+    cut = narrow(before, after)
+    before, after = cut.before, cut.after
+    try:
+        old, new = _Parsed.of(before), _Parsed.of(after)
+    except (cst.ParserSyntaxError, RecursionError):
+        return "the code does not parse"
+    roots = _roots(old, new)
+    if roots is None:
+        return "no expression or statement holds the change on both sides"
+    root_before, root_after = roots
+    imports |= _imported_names(old.module)
+    edit: Edit | str = "no pattern"
+    for keep in ((), (cst.Call, cst.Attribute, cst.Subscript)):
+        edit = _abstract(root_before, root_after, imports, keep, triggers,
+                         Instance(before, after, old.span(root_before), origin, path))
+        if isinstance(edit, str):
+            return edit
+        if keep or _has_concrete(compile_template(edit.pattern).root):
+            break
+    if isinstance(edit, str):
+        return edit
+    produced = apply_at(edit.pattern, edit.fix, edit.constraints, before,
+                        edit.instances[0].span)
+    if produced != after:
+        return "the generalised pattern does not reproduce the edit"
+    return edit
+
+
+def _has_concrete(root: cst.CSTNode) -> bool:
+    """True when the template has a name, attribute or literal besides its metavariables."""
+    for node in _walk(root):
+        if isinstance(node, cst.Name) and not node.value.startswith(PREFIX):
+            return True
+        if isinstance(node, LITERALS):
+            return True
+    return False
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[str],
+              keep: tuple[type[cst.CSTNode], ...], triggers: Sequence[str],
+              instance: Instance) -> Edit | str:
+    abstraction = _Abstraction(imports, keep)
+    abstraction.scan_before(root_before, _all_shapes(root_after))
+    abstraction.scan_after(root_after)
+    used = set(abstraction.after.values()) | abstraction.statement_names
+    if set(abstraction.before.values()) - used:
+        # a part whose only copies in `after` sit inside other abstracted parts (`object` in
+        # `class A(object)` when the body also says `object`) stays concrete
+        abstraction.before = {k: v for k, v in abstraction.before.items() if v in used}
+    merge = _MergeRuns()
+    pattern_node = _visit(_visit(root_before, _Replace(abstraction.before,
+                                                       abstraction.statement_names)), merge)
+    fix_node = _visit(_visit(root_after, _Replace(abstraction.after,
+                                                  abstraction.statement_names)), merge)
+    pattern_code = _drop_renamed(_statement_code(pattern_node), merge.renamed)
+    fix_code = _drop_renamed(_statement_code(fix_node), merge.renamed)
+    if isinstance(pattern_node, cst.BaseExpression) and pattern_node.lpar:
+        pattern_code = _code(pattern_node.with_changes(lpar=[], rpar=[]))
+        pattern_code = _drop_renamed(pattern_code, merge.renamed)
+    if isinstance(fix_node, cst.BaseExpression) and fix_node.lpar:
+        fix_code = _drop_renamed(_code(fix_node.with_changes(lpar=[], rpar=[])), merge.renamed)
+    pattern_text, fix_text, _ = _canonical(pattern_code, fix_code)
+    if len(pattern_text) > MAX_PATTERN_CHARS or pattern_text.count("\n") >= MAX_PATTERN_LINES:
+        return "the edit is too large to be a pattern"
+    if len(fix_text) > MAX_PATTERN_CHARS or fix_text.count("\n") >= MAX_PATTERN_LINES:
+        return "the edit is too large to be a pattern"
+    try:
+        template = compile_template(pattern_text)
+        compile_template(fix_text)
+    except TemplateError as error:
+        return f"the generalised template does not parse: {error}"
+    if template.root_type == "*":
+        return "the generalised pattern would match anything"
+    return Edit(pattern_text, fix_text, {}, tuple(triggers), (instance,),
+                _example(instance, root_before, root_after))
+
+
+def _example(instance: Instance, root_before: cst.CSTNode, root_after: cst.CSTNode) -> Example:
+    """The enclosing statement's lines, dedented: a small before/after that shows the edit."""
+    before_lines = instance.before.splitlines(keepends=True)
+    line = instance.span.start.line
+    end = instance.span.end.line
+    after_lines = instance.after.splitlines(keepends=True)
+    extra = len(after_lines) - len(before_lines)
+    chunk_before = "".join(before_lines[line - 1:end])
+    chunk_after = "".join(after_lines[line - 1:end + extra])
+    return Example(_dedent_block(chunk_before), _dedent_block(chunk_after))
+
+
+def _dedent_block(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    widths = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
+    cut = min(widths) if widths else 0
+    out = "".join(x[cut:] if x.strip() else x.lstrip(" ") for x in lines)
+    return out if out.endswith("\n") else out + "\n"
+
+
+def apply_at(pattern_text: str, fix_text: str, constraints: Mapping[str, Constraint],
+             text: str, span: Span) -> str | None:
+    """The text after applying a pattern at the node a span points at, or None."""
+    pattern = Pattern(id="candidate", pattern=pattern_text, fix=fix_text, triggers=("heal:X",),
+                      category=Category.STYLE, safety=Safety.SAFE, constraints=dict(constraints))
+    from heal.healers.base import ModuleContext
+
+    try:
+        template = compile_template(pattern_text)
+        context = ModuleContext("candidate.py", text)
+        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span))
+    except (TemplateError, cst.ParserSyntaxError, RecursionError):
+        return None
+    return result[1].text if isinstance(result, tuple) else None
+
+
+def reproduces(edit: Edit) -> bool:
+    return all(apply_at(edit.pattern, edit.fix, edit.constraints, i.before, i.span) == i.after
+               for i in edit.instances)
+
+
+# --------------------------------------------------------------------------------------------
+# anti-unification of two edits
+# --------------------------------------------------------------------------------------------
+
+class _AntiUnifier:
+    def __init__(self) -> None:
+        self.pairs: dict[tuple[object, object], str] = {}
+        self.kinds: dict[str, str | None] = {}
+        self.counter = itertools.count()
+        self.frozen = False  # True while unifying the fixes: no new variables
+        self.failed = False
+
+    def var(self, left: object, right: object, kind: str | None, many: bool) -> str | None:
+        key = (left, right)
+        if key not in self.pairs:
+            if self.frozen:
+                return None
+            self.pairs[key] = ("M" if many else "V") + str(next(self.counter))
+            self.kinds[self.pairs[key]] = kind
+        return self.pairs[key]
+
+    def node(self, a: cst.CSTNode, b: cst.CSTNode, parent: cst.CSTNode | None,
+             field_name: str) -> cst.CSTNode | None:
+        ph_a, ph_b = placeholder(a), placeholder(b)
+        if ph_a is None and ph_b is None and shape(a) == shape(b):
+            return a
+        if parent is not None and _name_position(parent, field_name):
+            return None
+        if isinstance(a, cst.Name) and isinstance(b, cst.Name) and ph_a and ph_b \
+                and ph_a.startswith(ONE) and ph_b.startswith(ONE):
+            name = self.var(ph_a, ph_b, None, False)
+            return None if name is None else cst.Name(ONE + name)
+        if isinstance(a, cst.BaseExpression) and isinstance(b, cst.BaseExpression) and (
+                type(a) is not type(b) or isinstance(a, (*LITERALS, cst.Name))):
+            if _is_constant(a) and _is_constant(b) and _literal_kind(a) is None:
+                return None
+            kind = _literal_kind(a) if _literal_kind(a) == _literal_kind(b) else None
+            name = self.var(shape(a), shape(b), kind, False)
+            return None if name is None else cst.Name(ONE + name)
+        if type(a) is not type(b):
+            return None
+        changes: dict[str, Any] = {}
+        import dataclasses
+
+        from heal.patterns.matcher import _fields
+        for field_item in _fields(type(a)):
+            left, right = getattr(a, field_item), getattr(b, field_item)
+            if isinstance(left, cst.CSTNode) and isinstance(right, cst.CSTNode):
+                merged = self.node(left, right, a, field_item)
+                if merged is None:
+                    return None
+                if merged is not left:
+                    changes[field_item] = merged
+            elif isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+                merged_seq = self.sequence(tuple(left), tuple(right), a, field_item)
+                if merged_seq is None:
+                    return None
+                changes[field_item] = merged_seq
+            elif left != right and not (isinstance(left, cst.MaybeSentinel)
+                                        and isinstance(right, cst.MaybeSentinel)):
+                if isinstance(left, cst.CSTNode) or isinstance(right, cst.CSTNode):
+                    return None
+                if field_item in {f.name for f in dataclasses.fields(a)}:
+                    return None
+        try:
+            return a.with_changes(**changes) if changes else a
+        except (cst.CSTValidationError, ValueError):  # e.g. a `$$$` after a keyword argument
+            return None
+
+    def sequence(self, left: tuple[Any, ...], right: tuple[Any, ...], parent: cst.CSTNode,
+                 field_name: str) -> list[Any] | None:
+        if len(left) == len(right) and not any(
+                placeholder(x) and str(placeholder(x)).startswith(MANY) for x in (*left, *right)
+                if isinstance(x, cst.CSTNode)):
+            out = []
+            for x, y in zip(left, right, strict=True):
+                merged = self.node(x, y, parent, field_name)
+                if merged is None:
+                    return None
+                out.append(merged)
+            return out
+        if not isinstance(parent, (cst.Call, cst.List, cst.Tuple, cst.Set, cst.IndentedBlock)):
+            return None
+        head = 0
+        while head < min(len(left), len(right)) and shape(left[head]) == shape(right[head]) \
+                and placeholder(left[head]) is None:
+            head += 1
+        tail = 0
+        while tail < min(len(left), len(right)) - head and \
+                shape(left[-1 - tail]) == shape(right[-1 - tail]) and \
+                placeholder(left[-1 - tail]) is None:
+            tail += 1
+        middle_left = left[head:len(left) - tail]
+        middle_right = right[head:len(right) - tail]
+        name = self.var(("seq", tuple(shape(x) for x in middle_left)),
+                        ("seq", tuple(shape(x) for x in middle_right)), None, True)
+        if name is None:
+            return None
+        if isinstance(parent, cst.IndentedBlock):
+            element: Any = cst.SimpleStatementLine([cst.Expr(cst.Name(MANY + name))])
+        elif isinstance(parent, cst.Call):
+            element = cst.Arg(cst.Name(MANY + name))
+        else:
+            element = cst.Element(cst.Name(MANY + name))
+        return [*left[:head], element, *left[len(left) - tail:]]
+
+
+def _literal_kind(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Integer):
+        return "int"
+    if isinstance(node, cst.Float):
+        return "float"
+    if isinstance(node, cst.SimpleString):
+        return "str"
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return _literal_kind(node.expression)
+    return None
+
+
+def anti_unify(a: Edit, b: Edit) -> Edit | None:
+    """The least general pattern that covers both edits and reproduces all their instances."""
+    try:
+        before_a, before_b = compile_template(a.pattern), compile_template(b.pattern)
+        after_a, after_b = compile_template(a.fix), compile_template(b.fix)
+    except TemplateError:
+        return None
+    if before_a.kind != before_b.kind or after_a.kind != after_b.kind:
+        return None
+    unifier = _AntiUnifier()
+    pattern_node = unifier.node(before_a.root, before_b.root, None, "")
+    if pattern_node is None:
+        return None
+    unifier.frozen = True
+    fix_node = unifier.node(after_a.root, after_b.root, None, "")
+    if fix_node is None:
+        return None
+    constraints = {name: Constraint(regex=KIND_REGEX[kind])
+                   for name, kind in unifier.kinds.items() if kind in KIND_REGEX}
+    pattern_text, fix_text, renamed = _canonical(_statement_code(pattern_node),
+                                                 _statement_code(fix_node), constraints)
+    merged = Edit(pattern_text, fix_text, renamed,
+                  tuple(dict.fromkeys((*a.triggers, *b.triggers))),
+                  (*a.instances, *b.instances), a.example)
+    try:
+        merged_template = compile_template(pattern_text)
+    except TemplateError:
+        return None
+    if merged_template.root_type == "*" or (not _has_concrete(merged_template.root)
+                                            and not renamed):
+        return None  # only operators and no constraint left: `$A == $B` is no fix pattern
+    return merged if reproduces(merged) else None
+
+
+# --------------------------------------------------------------------------------------------
+# outcomes and verified fixes
+# --------------------------------------------------------------------------------------------
+
+def record_outcome(library: PatternLibrary, pattern_id: str, outcome: str) -> Pattern:
+    """Count one outcome (applied, verified, rejected, approved, declined_by_review); a pattern
+    failing `config.circuit_breaker` times in a row is retired, with the reason in history."""
+    return library.record(pattern_id, outcome)
+
+
+def _base_for(record: RecordLike, bases: Mapping[str, str]) -> str | None:
+    return bases.get(record.fix.id, bases.get(record.fix.path))
+
+
+def learn_records(library: PatternLibrary, run_id: str, records: Iterable[RecordLike],
+                  bases: Mapping[str, str]) -> LearnReport:
+    from heal.patterns.library import LearnReport, pattern_id_of
+
+    report = LearnReport()
+    known = set(library.ids())
+    for record in records:
+        owner = pattern_id_of(record.fix.source)
+        if owner is not None:
+            if owner[0] not in known:
+                continue
+            pattern = library.get(owner[0])
+            for outcome in _outcomes(record.verdict):
+                pattern = library.record(owner[0], outcome)
+                report.outcomes.append((owner[0], outcome))
+            if pattern.status == "retired" and owner[0] not in report.retired and \
+                    record.verdict is Verdict.REJECTED:
+                report.retired.append(owner[0])
+            continue
+        if record.verdict is not Verdict.VERIFIED or not record.fix.source.startswith("fixer:"):
+            continue
+        base = _base_for(record, bases)
+        if base is None:
+            report.skipped.append((record.fix.id, "no base text given"))
+            continue
+        learn_fix(library, run_id, record.fix, base, report)
+    return report
+
+
+def _outcomes(verdict: Verdict) -> tuple[str, ...]:
+    from heal.patterns.library import VERDICT_OUTCOMES
+
+    return VERDICT_OUTCOMES.get(verdict, ())
+
+
+def learn_fix(library: PatternLibrary, run_id: str, fix: Fix, base: str,
+              report: LearnReport) -> Pattern | None:
+    """Generalise one verified fixer fix: reinforce a pattern that reproduces it, else write a
+    new learned pattern (unless an equivalent one exists but is retired or disabled)."""
+    try:
+        after = apply_fixes(base, [fix])
+    except ValueError:
+        report.skipped.append((fix.id, "the fix's edits do not apply to the base text"))
+        return None
+    edit = generalise(base, after, (fix.rule,), origin=run_id, path=fix.path)
+    if isinstance(edit, str):
+        report.skipped.append((fix.id, edit))
+        return None
+    instance = edit.instances[0]
+    for pattern_id, _ in library.index().get(fix.rule, []):
+        pattern = library.get(pattern_id)
+        if apply_at(pattern.pattern, pattern.fix, pattern.constraints, instance.before,
+                    instance.span) == instance.after:
+            report.reinforced.append(pattern_id)
+            return library.record(pattern_id, "verified")
+    for pattern in library.all():
+        if fix.rule in pattern.triggers and template_key(pattern.pattern, pattern.fix,
+                                                         pattern.constraints) == edit.key:
+            report.skipped.append((fix.id, f"equivalent to pattern {pattern.id}, which is "
+                                           f"{pattern.status}"))
+            return None
+    pattern = edit.as_pattern(
+        new_id(fix.rule, edit), fix.category, fix.safety,
+        Provenance("learned", run=run_id, source=fix.source),
+        message=f"learned from {fix.source}: {fix.description}",
+        stats=Stats(applied=1, verified=1), why=f"generalised from a verified fix in run {run_id}")
+    saved = library.save(pattern)
+    report.created.append(saved.id)
+    return saved
+
+
+def new_id(rule: str, edit: Edit) -> str:
+    digest = hashlib.sha256(f"{edit.pattern}\0{edit.fix}".encode()).hexdigest()[:8]
+    slug = re.sub(r"[^a-z0-9]+", "-", rule.lower()).strip("-")
+    return f"{slug}-{digest}"
+
+
+# --------------------------------------------------------------------------------------------
+# mining git history
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class MinedFix:
+    """A finding that disappeared inside a small hunk of one commit."""
+
+    commit: str
+    path: str
+    rule: str
+    before: str  # the whole file before
+    after: str  # the file with only this hunk applied
+    edit: Edit | None
+    reason: str = ""
+    span: Span | None = None  # the finding's span in `before`
+
+
+@dataclass
+class MineResult:
+    commits: int = 0
+    files: int = 0
+    fixes: list[MinedFix] = field(default_factory=list)
+    patterns: list[Edit] = field(default_factory=list)  # seen in >= min_commits commits
+    candidates: list[Edit] = field(default_factory=list)  # the rest
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+DEFAULT_MINE_RULES = ("E7", "E9", "F", "W6", "UP", "B", "SIM", "C4", "PIE", "PERF", "RUF")
+
+
+def _ruff_config(root: Path, rules: Sequence[str] | None) -> str:
+    """pyproject.toml for the temp copies: the selected ruff codes, or the project's own."""
+    codes: list[str] = []
+    if rules:
+        codes = [r.split(":", 1)[1] for r in rules if r.startswith("ruff:")]
+    else:
+        import sys
+
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        path = root / "pyproject.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            data = {}
+        ruff = data.get("tool", {}).get("ruff", {})
+        lint = ruff.get("lint", ruff)
+        codes = [*lint.get("select", []), *lint.get("extend-select", [])]
+        codes = [c for c in codes if isinstance(c, str)] or list(DEFAULT_MINE_RULES)
+    quoted = ", ".join(f'"{c}"' for c in codes or ["E711"])
+    return f'[tool.ruff]\ntarget-version = "py310"\n\n[tool.ruff.lint]\nselect = [{quoted}]\n'
+
+
+def _hunks(before: str, after: str) -> list[tuple[int, int, int, int]]:
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    hunks: list[tuple[int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if hunks and i1 - hunks[-1][1] <= 2:  # one edit split by unchanged lines: `((` ... `))`
+            hunks[-1] = (hunks[-1][0], i2, hunks[-1][2], j2)
+        else:
+            hunks.append((i1, i2, j1, j2))
+    return hunks
+
+
+def _apply_hunk(before: str, after: str, hunk: tuple[int, int, int, int]) -> str:
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    i1, i2, j1, j2 = hunk
+    return "".join([*old[:i1], *new[j1:j2], *old[i2:]])
+
+
+def mine_git(repo_root: Path, since: str | None = None, max_commits: int = 200,
+             revision: str = "HEAD", rules: Sequence[str] | None = None,
+             analyzers: Sequence[str] = ("ruff", "native"), min_commits: int = 2,
+             commits: Sequence[str] | None = None, grouped: bool = True) -> MineResult:
+    """Walk `since..revision` (newest first, at most `max_commits`, or exactly `commits`), find
+    the findings each commit removed inside a small hunk, generalise those edits, and group
+    them: edits seen in at least `min_commits` commits are `patterns`, the rest `candidates`.
+    `rules` (namespaced selectors such as ruff:E711 or heal:LOG109) narrows the analyzers;
+    `grouped=False` only collects the fixes (`result.fixes`), without grouping them."""
+    from heal.pipeline import analyze, merge
+    from heal.sandbox import git as gitops
+
+    repo = gitops.open_repo(repo_root)
+    root = gitops.root_of(repo)
+    shas = list(commits) if commits is not None else gitops.commits_between(
+        repo, revision, since, max_commits)
+    result = MineResult()
+    base_config = load_config(root)
+    config = Config(analyzers=tuple(analyzers),
+                    select=tuple(rules or ()), max_file_size=base_config.max_file_size,
+                    exclude=())
+    work = Path(tempfile.mkdtemp(prefix="heal-mine-"))
+    try:
+        (work / "pyproject.toml").write_text(_ruff_config(root, rules), encoding="utf-8")
+        (work / ".heal").mkdir()
+        pairs: list[tuple[str, str, str, str, str]] = []  # sha, path, before rel, after rel
+        for index, sha in enumerate(shas):
+            changes = gitops.changed_python_files(repo, sha)
+            if not changes:
+                continue
+            result.commits += 1
+            for path in changes:
+                old = gitops.file_at_parent(repo, sha, path)
+                new = gitops.file_at(repo, sha, path)
+                if old is None or new is None or old == new:
+                    continue
+                rel_old = f"c{index}/a/{path}"
+                rel_new = f"c{index}/b/{path}"
+                for rel, data in ((rel_old, old), (rel_new, new)):
+                    target = work / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+                pairs.append((sha, path, rel_old, rel_new, ""))
+                result.files += 1
+        if not pairs:
+            return result
+        from heal.discover import discover
+
+        paths = [p for pair in pairs for p in (pair[2], pair[3])]
+        found = discover(work, paths, config)
+        analyzed, _ = analyze(work, found.files, config, work / ".heal", _python())
+        findings = merge(analyzed, found, config)
+        by_file: dict[str, list[Any]] = defaultdict(list)
+        for finding in findings:
+            by_file[finding.path].append(finding)
+        texts = {f.path: f.text for f in found.files}
+        for sha, path, rel_old, rel_new, _ in pairs:
+            if rel_old not in texts or rel_new not in texts:
+                result.skipped.append((f"{sha[:10]}:{path}", "does not parse or is not Python"))
+                continue
+            _mine_file(result, sha, path, texts[rel_old], texts[rel_new], by_file[rel_old],
+                       by_file[rel_new])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if grouped:
+        group(result, min_commits)
+    return result
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _mine_file(result: MineResult, sha: str, path: str, before: str, after: str,
+               old_findings: Sequence[Any], new_findings: Sequence[Any]) -> None:
+    for hunk in _hunks(before, after):
+        i1, i2, j1, j2 = hunk
+        if i2 - i1 > MAX_HUNK_LINES or j2 - j1 > MAX_HUNK_LINES or i1 == i2:
+            continue
+        gone: dict[str, int] = defaultdict(int)
+        spans: dict[str, Span] = {}
+        for finding in old_findings:
+            if i1 < finding.span.start.line <= i2:
+                gone[finding.rule] += 1
+                spans.setdefault(finding.rule, finding.span)
+        for finding in new_findings:
+            if j1 < finding.span.start.line <= j2 and finding.rule in gone:
+                gone[finding.rule] -= 1
+        rules = sorted(rule for rule, count in gone.items() if count > 0)
+        if not rules:
+            continue
+        partial = _apply_hunk(before, after, hunk)
+        edit = generalise(before, partial, tuple(rules), origin=sha, path=path)
+        for rule in rules:
+            if isinstance(edit, str):
+                result.fixes.append(MinedFix(sha, path, rule, before, partial, None, edit,
+                                             spans[rule]))
+            else:
+                result.fixes.append(MinedFix(sha, path, rule, before, partial,
+                                             replace(edit, triggers=(rule,)), span=spans[rule]))
+
+
+def group(result: MineResult, min_commits: int = 2, max_per_rule: int = 60) -> None:
+    """Group mined edits by pattern, merge groups by anti-unification, split by support."""
+    groups: dict[tuple[str, object], Edit] = {}
+    for fix in result.fixes:
+        if fix.edit is None:
+            continue
+        key = (fix.rule, fix.edit.key)
+        held = groups.get(key)
+        if held is None:
+            groups[key] = fix.edit
+        elif fix.edit.instances[0] not in held.instances:
+            groups[key] = replace(held, instances=(*held.instances, *fix.edit.instances))
+    by_rule: dict[str, list[Edit]] = defaultdict(list)
+    for (rule, _), edit in groups.items():
+        by_rule[rule].append(edit)
+    for edits in by_rule.values():
+        edits.sort(key=lambda e: -len(e.origins))
+        merged = _merge_all(edits[:max_per_rule]) + edits[max_per_rule:]
+        for edit in merged:
+            if len(edit.origins) >= min_commits:
+                result.patterns.append(edit)
+            else:
+                result.candidates.append(edit)
+    result.patterns.sort(key=lambda e: (-len(e.origins), e.triggers, e.pattern))
+    result.candidates.sort(key=lambda e: (e.triggers, e.pattern))
+
+
+def _merge_all(edits: list[Edit]) -> list[Edit]:
+    """Greedy pairwise anti-unification: merge two groups when the merge reproduces both."""
+    pending = list(edits)
+    changed = True
+    while changed:
+        changed = False
+        for i, j in itertools.combinations(range(len(pending)), 2):
+            merged = anti_unify(pending[i], pending[j])
+            if merged is None:
+                continue
+            pending = [e for k, e in enumerate(pending) if k not in (i, j)] + [merged]
+            changed = True
+            break
+    return pending
+
+
+def save_mined(library: PatternLibrary, result: MineResult) -> list[Pattern]:
+    """Write mined patterns (provenance `mined` with their commits) that are new; a mined edit
+    that an existing pattern already makes adds its commits to that pattern's evidence."""
+    saved: list[Pattern] = []
+    for edit in result.patterns:
+        rule = edit.triggers[0]
+        existing = next((p for p in library.all() if rule in p.triggers and template_key(
+            p.pattern, p.fix, p.constraints) == edit.key), None)
+        if existing is not None:
+            continue
+        pattern = edit.as_pattern(
+            new_id(rule, edit), _category_of(rule), Safety.REVIEW,
+            Provenance("mined", commits=tuple(edit.origins)),
+            message=f"mined from {len(edit.origins)} commits that fixed {rule}",
+            why=f"seen in {len(edit.origins)} commits of this repository's history")
+        saved.append(library.save(pattern))
+    return saved
+
+
+def _category_of(rule: str) -> Category:
+    try:
+        from heal import rules as rule_table
+
+        return rule_table.lookup(rule).category
+    except Exception:
+        return Category.STYLE

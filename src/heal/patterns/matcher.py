@@ -1,0 +1,788 @@
+"""Template unification over libcst: match a pattern at a finding, and build its fix.
+
+A template is `rule.pattern` with ast-grep's metavariables: `$X` stands for one node (an
+expression, an argument, a statement...), `$$$ARGS` for zero or more nodes of a sequence (call
+arguments, list elements, parameters, the statements of a body), `$_X` and `$$$` (no name) for
+nodes that are not captured. Before parsing, every metavariable becomes a plain identifier
+(`__heal_one_X`, `__heal_many_ARGS`), so the template is ordinary Python that libcst parses into
+an expression, one small statement (`assert ...`, `x = ...`) or one compound statement
+(`class ...:`, `if ...:`).
+
+Matching is structural and exact, except for formatting: whitespace, comments, redundant
+parentheses, trailing commas and the quoting of string literals are ignored (`'a'` matches
+`"a"`; `0x10` matches `16`). A metavariable that occurs twice must bind equal code (equal by the
+same rule). `constraints` filter bindings by a regular expression searched in the bound source
+text (`regex`, or `not: {regex}`), as ast-grep does.
+
+The fix is the `fix` template with each metavariable replaced by the source text it bound
+(formatting and comments inside a binding are kept; multi-line bindings are re-indented when
+they move to another column, unless they contain a multi-line string, which is then declined).
+The result must re-parse with libcst, must put every binding back as one subtree (if operator
+precedence would regroup a binding, it is parenthesised, or the fix is declined), and the whole
+file must still parse. The edit replaces exactly the matched node's range.
+
+Entry points: `compile_template(text)` -> `Template`; `match(template, node)` -> bindings or
+None; `candidates(context, span)` -> the nodes a finding's span points at (exact node, nodes
+inside the span, then the covering nodes up to the enclosing statement); `rewrite(pattern,
+compiled, context, node)` -> `Rewrite | str | None` (the new text and its edit, a reason the
+matched pattern cannot fix it, or None when it does not match).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import itertools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+import libcst as cst
+
+from heal.edits import apply_edits
+from heal.model import Position, Span, TextEdit
+from heal.patterns.model import METAVAR_RE, Pattern
+
+if TYPE_CHECKING:
+    from heal.healers.base import ModuleContext
+
+ONE = "__heal_one_"
+MANY = "__heal_many_"
+PREFIX = "__heal_"
+
+Binding = Union[cst.CSTNode, tuple[cst.CSTNode, ...]]  # noqa: UP007 - a runtime alias on 3.10
+Bindings = Mapping[str, Binding]
+
+IGNORED_FIELDS = frozenset({
+    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
+    "footer", "trailing_whitespace", "newline", "indent", "equal", "default_indent",
+    "default_newline", "has_trailing_newline", "encoding",
+})
+
+
+class TemplateError(ValueError):
+    """A pattern or fix template that is not one Python expression or statement."""
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str  # the text with $ metavariables
+    code: str  # the same with placeholders
+    root: cst.CSTNode
+    kind: str  # expression | small | statement
+
+    @property
+    def root_type(self) -> str:
+        """The libcst type the matched node must have; '*' for a bare metavariable."""
+        if placeholder(self.root) is not None and isinstance(self.root, cst.Name):
+            return "*"
+        if self.kind == "statement" and isinstance(self.root, cst.SimpleStatementLine):
+            return "*"
+        return type(self.root).__name__
+
+
+def to_code(text: str) -> str:
+    """Metavariables to placeholder identifiers; anonymous `$$$` get numbered names."""
+    counter = itertools.count()
+
+    def sub(match: re.Match[str]) -> str:
+        if match.group(0).startswith("$$$"):
+            return MANY + (match.group(1) or f"_{next(counter)}")
+        return ONE + str(match.group(2))
+
+    return METAVAR_RE.sub(sub, text)
+
+
+def from_code(code: str) -> str:
+    """Placeholder identifiers back to `$X` / `$$$X` (for learned templates)."""
+    code = re.sub(re.escape(MANY) + r"([A-Za-z0-9_]+)", lambda m: "$$$" + m.group(1), code)
+    return re.sub(re.escape(ONE) + r"([A-Za-z0-9_]+)", lambda m: "$" + m.group(1), code)
+
+
+@functools.lru_cache(maxsize=8192)
+def compile_template(text: str) -> Template:
+    """Parse a template; TemplateError when it is not one expression or one statement."""
+    stripped = text.strip("\n")
+    if not stripped.strip():
+        raise TemplateError("the template is empty")
+    code = to_code(_dedent(stripped))
+    try:
+        return Template(text, code, cst.parse_expression(code), "expression")
+    except (cst.ParserSyntaxError, RecursionError):
+        pass
+    try:
+        module = cst.parse_module(code + "\n")
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "syntax error"
+        raise TemplateError(f"not valid Python ({first})") from None
+    if len(module.body) != 1:
+        raise TemplateError(f"must be one expression or one statement, not {len(module.body)} "
+                            "statements")
+    statement = module.body[0]
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        return Template(text, code, statement.body[0], "small")
+    return Template(text, code, statement, "statement")
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(line[cut:] for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# structural matching
+# --------------------------------------------------------------------------------------------
+
+def placeholder(node: cst.CSTNode) -> str | None:
+    """The placeholder a node stands for when it is nothing but a metavariable (or a wrapper
+    around one: an argument, element, parameter, statement...)."""
+    inner = _unwrap(node)
+    if isinstance(inner, cst.Name) and inner.value.startswith(PREFIX):
+        return inner.value
+    return None
+
+
+def _unwrap(node: cst.CSTNode) -> cst.CSTNode | None:
+    """The expression a plain wrapper holds (an Arg without keyword or star, an Element, a
+    one-expression statement...), or the node itself when it is an expression."""
+    if isinstance(node, cst.BaseExpression):
+        return node
+    if isinstance(node, cst.Arg):
+        return node.value if node.keyword is None and node.star == "" else None
+    if isinstance(node, cst.Element):
+        return node.value
+    if isinstance(node, cst.SubscriptElement):
+        index = node.slice
+        return index.value if isinstance(index, cst.Index) and index.star is None else None
+    if isinstance(node, cst.Param):
+        plain = node.annotation is None and node.default is None and node.star in (
+            "", cst.MaybeSentinel.DEFAULT)
+        return node.name if plain else None
+    if isinstance(node, cst.SimpleStatementLine):
+        return _unwrap(node.body[0]) if len(node.body) == 1 else None
+    if isinstance(node, cst.Expr):
+        return node.value
+    if isinstance(node, cst.WithItem):
+        return node.item if node.asname is None else None
+    if isinstance(node, cst.ImportAlias):
+        return node.name if node.asname is None else None
+    if isinstance(node, cst.Decorator):
+        return node.decorator
+    return None
+
+
+# a wrapper in the pattern matches any node of its family in the target
+_FAMILIES: tuple[tuple[type[cst.CSTNode], type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]], ...] = (
+    (cst.Arg, cst.Arg),
+    (cst.Element, cst.BaseElement),
+    (cst.SubscriptElement, cst.SubscriptElement),
+    (cst.Param, cst.Param),
+    (cst.SimpleStatementLine, cst.BaseStatement),
+    (cst.Expr, cst.BaseSmallStatement),
+    (cst.WithItem, cst.WithItem),
+    (cst.ImportAlias, cst.ImportAlias),
+    (cst.Decorator, cst.Decorator),
+)
+
+
+def _family(node: cst.CSTNode) -> type[cst.CSTNode] | tuple[type[cst.CSTNode], ...] | None:
+    for kind, family in _FAMILIES:
+        if type(node) is kind:
+            return family
+    return None
+
+
+@functools.cache
+def _fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    names = []
+    for item in dataclasses.fields(kind):
+        if item.name in IGNORED_FIELDS or item.name.startswith("whitespace"):
+            continue
+        if kind is cst.FormattedString and item.name in ("start", "end"):
+            continue
+        names.append(item.name)
+    return tuple(names)
+
+
+def _literal_key(node: cst.CSTNode) -> object:
+    if isinstance(node, cst.SimpleString):
+        prefix = node.prefix.lower()
+        try:
+            return ("str", "b" in prefix, node.evaluated_value)
+        except Exception:  # an escape libcst cannot evaluate: compare the text
+            return ("str-raw", node.value)
+    if isinstance(node, cst.Integer):
+        try:
+            return ("int", node.evaluated_value)
+        except ValueError:
+            return ("int-raw", node.value)
+    if isinstance(node, cst.Float):
+        try:
+            return ("float", node.evaluated_value)
+        except ValueError:
+            return ("float-raw", node.value)
+    if isinstance(node, cst.FormattedString):
+        return ("f", "".join(sorted(c for c in node.start.lower() if c.isalpha())))
+    return None
+
+
+def _bind(bindings: Bindings, name: str, value: Binding) -> Bindings | None:
+    key = name_of(name)
+    if key.startswith("_"):
+        return bindings  # anonymous: not captured, not compared
+    if key in bindings:
+        return bindings if equal(bindings[key], value) else None
+    return {**bindings, key: value}
+
+
+def name_of(placeholder_name: str) -> str:
+    """`__heal_one_X` -> `X`, `__heal_many_ARGS` -> `ARGS`."""
+    for prefix in (ONE, MANY):
+        if placeholder_name.startswith(prefix):
+            return placeholder_name[len(prefix):]
+    return placeholder_name
+
+
+def equal(a: Binding, b: Binding) -> bool:
+    """Same code, formatting aside."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple)) or len(a) != len(b):
+            return False
+        return all(_node(x, y, {}) is not None for x, y in zip(a, b, strict=True))
+    return _node(a, b, {}) is not None
+
+
+def match(template: Template, node: cst.CSTNode) -> dict[str, Binding] | None:
+    """Bindings of the template's metavariables when `node` matches it, else None."""
+    found = _node(template.root, node, {})
+    return None if found is None else dict(found)
+
+
+def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings) -> Bindings | None:
+    name = placeholder(p)
+    if name is not None:
+        if isinstance(p, cst.Name):
+            return _bind(b, name, t)
+        family = _family(p)
+        if family is not None and name.startswith(ONE) and isinstance(t, family):
+            inner = _unwrap(t)
+            plain = inner is not None and type(t) is type(p)
+            return _bind(b, name, inner if plain and inner is not None else t)
+        if family is not None and name.startswith(MANY) and isinstance(t, family):
+            return _bind(b, name, (t,))
+    if type(p) is not type(t):
+        return None
+    literal = _literal_key(p)
+    if literal is not None and not isinstance(p, cst.FormattedString):
+        return b if literal == _literal_key(t) else None
+    if literal is not None and literal != _literal_key(t):
+        return None
+    current: Bindings | None = b
+    for field_name in _fields(type(p)):
+        current = _value(getattr(p, field_name), getattr(t, field_name), current,
+                         strict_comma=False)
+        if current is None:
+            return None
+    if isinstance(p, cst.SubscriptElement) and isinstance(p.comma, cst.Comma) != isinstance(
+            t.comma, cst.Comma):  # type: ignore[attr-defined]
+        return None
+    return current
+
+
+def _value(p: Any, t: Any, b: Bindings | None, strict_comma: bool) -> Bindings | None:
+    if b is None:
+        return None
+    if isinstance(p, cst.CSTNode):
+        if not isinstance(t, cst.CSTNode):
+            return None
+        return _node(p, t, b)
+    if isinstance(p, (list, tuple)):
+        if not isinstance(t, (list, tuple)):
+            return None
+        return _sequence(tuple(p), tuple(t), b)
+    if isinstance(t, cst.CSTNode):
+        return None
+    return b if p == t else None
+
+
+def _sequence(ps: tuple[Any, ...], ts: tuple[Any, ...], b: Bindings) -> Bindings | None:
+    if not ps:
+        return b if not ts else None
+    first = ps[0]
+    name = placeholder(first) if isinstance(first, cst.CSTNode) else None
+    if name is not None and name.startswith(MANY):
+        for count in range(len(ts) + 1):
+            bound = _bind(b, name, tuple(ts[:count]))
+            if bound is None:
+                continue
+            rest = _sequence(ps[1:], ts[count:], bound)
+            if rest is not None:
+                return rest
+        return None
+    if not ts:
+        return None
+    head = _value(first, ts[0], b, strict_comma=False)
+    if head is None:
+        return None
+    return _sequence(ps[1:], ts[1:], head)
+
+
+# --------------------------------------------------------------------------------------------
+# where a finding points
+# --------------------------------------------------------------------------------------------
+
+def _key(position: Any) -> tuple[int, int]:
+    return (position.line, position.column)
+
+
+_BODIES: dict[int, tuple[cst.Module, list[tuple[int, int]]]] = {}
+_PARENTS: dict[int, dict[int, cst.CSTNode]] = {}  # context -> node -> parent, seen by candidates
+
+
+def _kids(context: ModuleContext, node: cst.CSTNode, start: tuple[int, int]
+          ) -> Sequence[cst.CSTNode]:
+    """The children that may cover `start`; for a module, found by bisection (libcst's
+    `children` of a module walks the whole file)."""
+    if isinstance(node, cst.Module):
+        held = _BODIES.get(id(context))
+        if held is None or held[0] is not node:
+            keys = [_key(context.positions[s].start) if s in context.positions else (0, 0)
+                    for s in node.body]
+            if len(_BODIES) > 64:
+                _BODIES.clear()
+            held = (node, keys)
+            _BODIES[id(context)] = held
+        index = bisect.bisect_right(held[1], start) - 1
+        return node.body[max(index, 0):index + 1] if index >= 0 else ()
+    if isinstance(node, cst.IndentedBlock):
+        return node.body
+    return node.children
+
+
+def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.CSTNode]:
+    """Nodes to try for a finding: the innermost node covering the span when it is exactly the
+    span, the nodes inside the span (outermost first), then the covering nodes from the
+    innermost out to the enclosing statement (included)."""
+    positions = context.positions
+    start, end = (span.start.line, span.start.column), (span.end.line, span.end.column)
+    path: list[cst.CSTNode] = []
+    node: cst.CSTNode = context.module
+    while True:
+        path.append(node)
+        inner = None
+        for child in _kids(context, node, start):
+            where = positions.get(child)
+            if where is None:
+                continue
+            if _key(where.start) <= start and end <= _key(where.end):
+                inner = child
+                break
+        if inner is None:
+            break
+        node = inner
+    parents = _PARENTS.setdefault(id(context), {})
+    if len(_PARENTS) > 64:
+        _PARENTS.clear()
+        parents = _PARENTS.setdefault(id(context), {})
+    for outer, inner_node in itertools.pairwise(path):
+        parents[id(inner_node)] = outer
+    chain: list[cst.CSTNode] = []
+    for covering in reversed(path):
+        if isinstance(covering, cst.Module):
+            break
+        chain.append(covering)
+        if isinstance(covering, cst.BaseStatement):
+            break
+    inside: list[cst.CSTNode] = []
+    if start < end and path:
+        queue = list(path[-1].children)
+        for child in queue:
+            parents[id(child)] = path[-1]
+        while queue and len(inside) < limit:
+            child = queue.pop(0)
+            where = positions.get(child)
+            if where is None:
+                continue
+            if start <= _key(where.start) and _key(where.end) <= end:
+                inside.append(child)
+            if _key(where.start) < end and start < _key(where.end):
+                grandchildren = child.children
+                for grandchild in grandchildren:
+                    parents[id(grandchild)] = child
+                queue.extend(grandchildren)
+    exact = [n for n in chain[:1] if (_key(positions[n].start), _key(positions[n].end))
+             == (start, end)]
+    ordered: list[cst.CSTNode] = []
+    seen: set[int] = set()
+    for candidate in [*exact, *inside, *chain]:
+        if id(candidate) not in seen:
+            seen.add(id(candidate))
+            ordered.append(candidate)
+    return ordered
+
+
+# --------------------------------------------------------------------------------------------
+# building the fix
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bound:
+    text: str
+    column: int  # column where the text starts in the original
+    fragile: bool  # holds a multi-line string: cannot be re-indented
+    prefix: str | None = None  # the whitespace before it on its line, when only whitespace
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    edit: TextEdit
+    before: str  # the whole file before the edit
+    bindings: Mapping[str, str]  # metavariable -> bound source text
+
+    @property
+    def text(self) -> str:
+        """The whole file after the edit."""
+        return apply_edits(self.before, [self.edit])
+
+
+class CannotRenderError(Exception):
+    pass
+
+
+_STARTS: dict[int, tuple[str, list[int]]] = {}
+
+
+def _offsets(context: ModuleContext) -> list[int]:
+    """Offsets of line starts (cached for the context's text)."""
+    held = _STARTS.get(id(context))
+    if held is not None and held[0] is context.text:
+        return held[1]
+    starts = [0, *(m.end() for m in re.finditer("\n", context.text))]
+    if len(_STARTS) > 64:
+        _STARTS.clear()
+    _STARTS[id(context)] = (context.text, starts)
+    return starts
+
+
+class _Source:
+    """Source text of nodes, by their positions in the context's text."""
+
+    def __init__(self, context: ModuleContext) -> None:
+        self.context = context
+        self.starts = _offsets(context)
+
+    def offset(self, line: int, column: int) -> int:
+        return min(self.starts[line - 1] + column, len(self.context.text))
+
+    def range_of(self, node: cst.CSTNode) -> tuple[int, int, int]:
+        """(start offset, end offset, start column) of a node, parentheses included."""
+        where = self.context.positions[node]
+        start = self.offset(where.start.line, where.start.column)
+        end = self.offset(where.end.line, where.end.column)
+        column = where.start.column
+        text = self.context.text
+        if isinstance(node, cst.BaseExpression):
+            for _ in node.lpar:
+                found = text.rfind("(", 0, start)
+                if found < 0:
+                    break
+                start = found
+            for _ in node.rpar:
+                found = text.find(")", end)
+                if found < 0:
+                    break
+                end = found + 1
+            column = start - text.rfind("\n", 0, start) - 1
+        lines: Sequence[cst.EmptyLine] = getattr(node, "leading_lines", None) or ()
+        if isinstance(node, cst.BaseStatement) and lines:
+            comments = [i for i, line in enumerate(lines) if line.comment is not None]
+            if comments:
+                first_line = where.start.line - (len(lines) - comments[0])
+                line_text = text[self.starts[first_line - 1]:]
+                start = self.starts[first_line - 1] + (len(line_text) - len(line_text.lstrip(" \t")))
+        return start, end, column
+
+    def bound(self, value: Binding) -> Bound:
+        nodes = value if isinstance(value, tuple) else (value,)
+        if not nodes:
+            return Bound("", 0, False)
+        first = self.range_of(nodes[0])
+        last = self.range_of(nodes[-1])
+        text = self.context.text[first[0]:last[1]]
+        fragile = "\n" in text and any(
+            "\n" in s.value for n in nodes for s in _strings(n))
+        line_start = self.context.text.rfind("\n", 0, first[0]) + 1
+        before = self.context.text[line_start:first[0]]
+        return Bound(text, first[2], fragile, before if not before.strip() else None)
+
+
+def _strings(node: cst.CSTNode) -> Iterator[cst.SimpleString | cst.FormattedStringText]:
+    if isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
+        yield node
+    for child in node.children:
+        yield from _strings(child)
+
+
+def _binds_tighter(context: ModuleContext, node: cst.CSTNode) -> bool:
+    """True when the node's parent is an operator whose operands bind tighter than a
+    comparison or boolean operation (so a looser fix needs parentheses there)."""
+    parent = _PARENTS.get(id(context), {}).get(id(node))
+    if parent is None:
+        parent = context.parent(node)
+    return isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.Attribute,
+                               cst.Subscript, cst.Call, cst.ComparisonTarget, cst.Comparison,
+                               cst.BooleanOperation, cst.Await)) and not (
+        isinstance(parent, cst.Call) and parent.func is not node)
+
+
+def _reindent(text: str, delta: int) -> str:
+    lines = text.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if not line.strip():
+            out.append(line)
+        elif delta > 0:
+            out.append(" " * delta + line)
+        else:
+            cut = min(-delta, len(line) - len(line.lstrip(" ")))
+            out.append(line[cut:])
+    return "\n".join(out)
+
+
+def render(template: str, values: Mapping[str, Bound], indent: int,
+           first_column: int | None = None, head: str | None = None) -> str:
+    """The fix text: template lines after the first indented to the matched node's column,
+    metavariables replaced by their bound text (re-indented to where they land).
+    `indent` is the indentation of the matched node's line, `first_column` its own column."""
+    start_column = indent if first_column is None else first_column
+    lines = template.rstrip("\n").split("\n")
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip()]
+    unit = min([w for w in widths if w] or [4])
+    levels = {number: (len(line) - len(line.lstrip(" "))) // unit
+              for number, line in enumerate(lines)}
+    text = "\n".join([lines[0], *[(" " * indent + line) if line.strip() else line
+                                  for line in lines[1:]]])
+    out: list[str] = []
+    cursor = 0
+    for found in METAVAR_RE.finditer(text):
+        if found.start() < cursor:
+            continue
+        out.append(text[cursor:found.start()])
+        cursor = found.end()
+        name = found.group(1) or found.group(2)
+        if name is None or name not in values:
+            raise CannotRenderError(f"the fix uses {found.group(0)}, which the pattern does not bind")
+        value = values[name]
+        if not value.text and found.group(0).startswith("$$$"):
+            after = re.match(r"\s*,[ \t]*", text[cursor:])
+            if after:
+                cursor += after.end()
+            else:
+                joined = "".join(out)
+                trimmed = re.sub(r",\s*$", "", joined)
+                out = [trimmed]
+            continue
+        piece = value.text
+        joined_so_far = "".join(out)
+        line_so_far = joined_so_far[joined_so_far.rfind("\n") + 1:]
+        level = levels.get(joined_so_far.count("\n"), 0)
+        if "\n" in piece and head is not None and value.prefix is not None and \
+                not line_so_far.strip() and level and value.prefix.startswith(head) and \
+                len(value.prefix) > len(head):
+            # a statement-level binding: indent it in the source's own unit (tabs, 2 spaces)
+            step = value.prefix[len(head):]
+            target = head + step * level
+            if value.fragile and target != value.prefix:
+                raise CannotRenderError("a multi-line string would have to move to another "
+                                        "column")
+            rest = piece.split("\n")
+            piece = "\n".join([rest[0], *[target + line[len(value.prefix):]
+                                          if line.startswith(value.prefix) else line
+                                          for line in rest[1:]]])
+            out = [joined_so_far[:len(joined_so_far) - len(line_so_far)] + target]
+        elif "\n" in piece:
+            joined = "".join(out)
+            newline = joined.rfind("\n")
+            column = len(joined) - newline - 1 if newline >= 0 else start_column + len(joined)
+            delta = column - value.column
+            if delta:
+                if value.fragile:
+                    raise CannotRenderError("a multi-line string would have to move to another column")
+                piece = _reindent(piece, delta)
+        out.append(piece)
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _parse_as(kind: str, text: str, indent: int) -> cst.CSTNode | None:
+    try:
+        if kind == "expression":
+            return cst.parse_expression("(" + text + "\n)")
+        lines = text.split("\n")
+        body = "\n".join([lines[0], *[line[indent:] if line[:indent].strip() == "" else line
+                                      for line in lines[1:]]])
+        module = cst.parse_module(body + "\n")
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    if len(module.body) != 1:
+        return module
+    statement = module.body[0]
+    if kind == "small" and isinstance(statement, cst.SimpleStatementLine) and len(
+            statement.body) == 1:
+        return statement.body[0]
+    return statement
+
+
+def _needs_parens(node: cst.CSTNode) -> bool:
+    atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BaseString, cst.Integer,
+             cst.Float, cst.Imaginary, cst.List, cst.Dict, cst.Set, cst.Tuple, cst.ListComp,
+             cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Ellipsis)
+    return isinstance(node, cst.BaseExpression) and not isinstance(node, atoms) and not node.lpar
+
+
+def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
+            node: cst.CSTNode) -> Rewrite | str | None:
+    """Match `template` at `node`, then build and check the fix; a reason when it cannot."""
+    bindings = match(template, node)
+    if bindings is None:
+        return None
+    source = _Source(context)
+    values = {name: source.bound(value) for name, value in bindings.items()}
+    for name, constraint in pattern.constraints.items():
+        if name in values and not constraint.allows(values[name].text):
+            return None
+    try:
+        fix_template = compile_template(pattern.fix)
+    except TemplateError as error:
+        return f"the fix template is not valid: {error}"
+    where = context.positions[node]
+    indent = where.start.column
+    line_start = source.starts[where.start.line - 1]
+    start_line = context.text[line_start:line_start + indent]
+    if start_line.strip():
+        indent = len(start_line) - len(start_line.lstrip(" "))
+    line_text = context.text[line_start:context.text.find("\n", line_start) % (
+        len(context.text) + 1)]
+    head = line_text[:len(line_text) - len(line_text.lstrip(" \t"))]
+    grouped = {n: v for n, v in bindings.items()
+               if not isinstance(v, tuple) and _needs_parens(v)}
+    for attempt in (0, 1):
+        shown = dict(values)
+        if attempt:
+            if not grouped:
+                break
+            shown.update({n: Bound(f"({values[n].text})", values[n].column - 1,
+                                   values[n].fragile) for n in grouped})
+        try:
+            text = render(pattern.fix, shown, indent, where.start.column, head)
+        except CannotRenderError as error:
+            return str(error)
+        parsed = _parse_as(fix_template.kind, text, indent)
+        if parsed is None:
+            return "the fix does not parse with these bindings"
+        again = _node(fix_template.root, parsed, {})
+        if again is not None and all(
+                name not in again or equal(again[name], value)
+                for name, value in bindings.items()):
+            if isinstance(parsed, cst.BaseExpression) and _needs_parens(parsed) and \
+                    not _needs_parens(node) and _binds_tighter(context, node):
+                text = f"({text})"  # the fix groups looser than what it replaces
+            original = context.text[source.offset(where.start.line, where.start.column):
+                                    source.offset(where.end.line, where.end.column)]
+            if original == text:
+                return None
+            edit = TextEdit(Span(Position(where.start.line, where.start.column),
+                                 Position(where.end.line, where.end.column)), text)
+            return Rewrite(edit, context.text, {n: v.text for n, v in values.items()})
+    return "operator precedence would regroup a metavariable's code in the fix"
+
+
+def matches_text(template: Template, code: str) -> list[dict[str, Binding]]:
+    """Every match of the template anywhere in `code` (for tests and tools)."""
+    module = cst.parse_module(code)
+    found: list[dict[str, Binding]] = []
+
+    class Visitor(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            bindings = match(template, node)
+            if bindings is not None:
+                found.append(bindings)
+            return True
+
+    module.visit(Visitor())
+    return found
+
+
+def apply_to_text(pattern: Pattern, code: str, limit: int = 100) -> str:
+    """Apply the pattern everywhere it matches in `code`, innermost match last (examples,
+    benchmarks): repeatedly rewrite the first match until nothing matches."""
+    from heal.healers.base import ModuleContext
+
+    template = compile_template(pattern.pattern)
+    text = code
+    for _ in range(limit):
+        context = ModuleContext("example.py", text)
+        done = False
+        for node in _walk(context.module):
+            if template.root_type not in ("*", type(node).__name__):
+                continue
+            result = rewrite(pattern, template, context, node)
+            if isinstance(result, Rewrite):
+                text = result.text
+                done = True
+                break
+        if not done:
+            return text
+    return text
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def first_rewrite(patterns: Sequence[tuple[Pattern, Template]], context: ModuleContext,
+                  nodes: Sequence[cst.CSTNode]) -> tuple[Pattern, Rewrite] | str | None:
+    """The first pattern that rewrites one of `nodes` (in order); else the first reason a
+    matching pattern gave, else None."""
+    reason: str | None = None
+    for node in nodes:
+        kind = type(node).__name__
+        for pattern, template in patterns:
+            if template.root_type not in ("*", kind):
+                continue
+            result = rewrite(pattern, template, context, node)
+            if isinstance(result, Rewrite):
+                return pattern, result
+            if isinstance(result, str) and reason is None:
+                reason = f"pattern {pattern.id}: {result}"
+    return reason
+
+
+def shape(node: Binding) -> object:
+    """A hashable key that two nodes share exactly when `equal` says they match (formatting
+    aside); placeholders are compared by name."""
+    if isinstance(node, tuple):
+        return ("seq", tuple(shape(n) for n in node))
+    literal = _literal_key(node)
+    if literal is not None and not isinstance(node, cst.FormattedString):
+        return literal
+    parts: list[object] = [type(node).__name__]
+    if literal is not None:
+        parts.append(literal)
+    for field_name in _fields(type(node)):
+        value = getattr(node, field_name)
+        if isinstance(value, cst.CSTNode):
+            parts.append(shape(value))
+        elif isinstance(value, (list, tuple)):
+            parts.append(tuple(shape(v) for v in value))
+        else:
+            parts.append(value if isinstance(value, (str, int, bool, type(None))) else repr(value))
+    if isinstance(node, cst.SubscriptElement):
+        parts.append(isinstance(node.comma, cst.Comma))
+    return tuple(parts)

@@ -1,0 +1,207 @@
+"""Template matching over libcst, fixes built from bindings, and the built-in library."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from heal.config import Config
+from heal.healers.base import ModuleContext
+from heal.model import Category, Declined, Finding, Fix, Priority, Safety, Span
+from heal.patterns.library import PatternLibrary
+from heal.patterns.matcher import apply_to_text, compile_template, matches_text
+from heal.patterns.model import Constraint, Pattern, Stats
+from heal.patterns.store import PatternStore, builtin_dir
+
+BUILTINS = sorted(PatternStore(builtin_dir(), "builtin").all(), key=lambda p: p.id)
+EXAMPLES = [(p, n, e) for p in BUILTINS for n, e in enumerate(p.examples, 1)]
+
+
+def pattern(text: str, fix: str, **extra: object) -> Pattern:
+    return Pattern(id="t", pattern=text, fix=fix, triggers=("ruff:X",), category=Category.STYLE,
+                   safety=Safety.SAFE, **extra)  # type: ignore[arg-type]
+
+
+def codes(template: str, code: str) -> list[dict[str, str]]:
+    from libcst import Module
+
+    found = matches_text(compile_template(template), code)
+    return [{k: (Module([]).code_for_node(v) if not isinstance(v, tuple) else
+                 ", ".join(Module([]).code_for_node(n).strip(", ") for n in v))
+             for k, v in m.items()} for m in found]
+
+
+def test_a_metavariable_binds_one_node() -> None:
+    assert codes("$X == None", "a = f(x) == None\n") == [{"X": "f(x)"}]
+
+
+def test_whitespace_comments_and_parentheses_do_not_matter() -> None:
+    code = "r = (  f( x ,  # why\n  )  ==   None )\n"
+    assert codes("f($A) == None", code) == [{"A": "x"}]
+    assert codes("$X == 'a'", 'r = y == "a"\n') == [{"X": "y"}]
+    assert codes("$X == 16", "r = y == 0x10\n") == [{"X": "y"}]
+
+
+def test_everything_else_must_be_exact() -> None:
+    assert codes("f($A) == None", "r = g(x) == None\n") == []
+    assert codes("f($A) == None", "r = f(x) != None\n") == []
+    assert codes("f($A)", "f(x, y)\n") == []
+    assert codes("f($A)", "f(x=1)\n") == [{"A": "x=1"}]  # one argument, keyword or not
+
+
+def test_many_metavariables_bind_zero_or_more_arguments() -> None:
+    assert codes("foo($$$ARGS)", "foo()\n") == [{"ARGS": ""}]
+    assert codes("foo($$$ARGS)", "foo(1, b, c=2)\n") == [{"ARGS": "1, b, c=2"}]
+    assert codes("foo($$$A, last)", "foo(1, 2, last)\n") == [{"A": "1, 2"}]
+    assert codes("[$$$A, 0]", "x = [1, 0]\ny = [0, 1]\n") == [{"A": "1"}]
+
+
+def test_repeated_metavariables_must_bind_equal_code() -> None:
+    assert codes("$X + $X", "a = b + b\nc = b + d\ne = (f(1)) + f( 1 )\n") == [
+        {"X": "b"}, {"X": "(f(1))"}]
+
+
+def test_nested_calls() -> None:
+    found = codes("outer(inner($X), $Y)", "r = outer(inner(g(h(1))), k)\nr = outer(other(1), k)\n")
+    assert found == [{"X": "g(h(1))", "Y": "k"}]
+    assert apply_to_text(pattern("outer(inner($X), $Y)", "outer($Y, $X)"),
+                         "r = outer(inner(g(h(1))), k)\n") == "r = outer(k, g(h(1)))\n"
+
+
+def test_statement_bodies_bind_as_many() -> None:
+    code = "class A(object):\n    # keep me\n    x = 1\n\n    def f(self):\n        return 2\n"
+    fixed = apply_to_text(pattern("class $C(object):\n    $$$BODY", "class $C:\n    $$$BODY"),
+                          code)
+    assert fixed == code.replace("A(object)", "A")
+
+
+def test_a_body_moved_to_another_depth_is_reindented() -> None:
+    code = "def f():\n    if True:\n        a = 1\n        b = 2\n"
+    fixed = apply_to_text(pattern("if True:\n    $$$BODY", "while True:\n    $$$BODY\n    break"),
+                          code)
+    assert fixed == "def f():\n    while True:\n        a = 1\n        b = 2\n        break\n"
+
+
+def test_constraints_filter_bindings_by_regex() -> None:
+    numbers = pattern("$X is $N", "$X == $N", constraints={"N": Constraint(regex=r"^-?\d+$")})
+    assert apply_to_text(numbers, "a = x is 1\nb = x is y\nc = x is -5\n") == \
+        "a = x == 1\nb = x is y\nc = x == -5\n"
+    not_self = pattern("$X == $Y", "$Y == $X", constraints={"X": Constraint(not_regex="self")})
+    assert apply_to_text(not_self, "a = self == b\n") == "a = self == b\n"
+
+
+def test_the_fix_keeps_comments_inside_bindings_and_grouping() -> None:
+    assert apply_to_text(pattern("not $X", "$X is False"), "r = not (a or b)\n") == \
+        "r = (a or b) is False\n"
+    assert apply_to_text(pattern("abs($X)", "-$X"), "r = abs(a + b)\n") == "r = -(a + b)\n"
+    kept = apply_to_text(pattern("f($X)", "g($X)"), "r = f(a +  # why\n      b)\n")
+    assert kept == "r = g(a +  # why\n      b)\n"
+
+
+def test_multiline_strings_are_not_reindented() -> None:
+    code = "def f():\n    if True:\n        x = '''a\n b'''\n"
+    fixed = apply_to_text(pattern("if True:\n    $$$BODY", "$$$BODY"), code)
+    assert fixed == code  # declined: moving the string would change it
+
+
+def finding(rule: str, span: Span, path: str = "m.py") -> Finding:
+    return Finding(rule=rule, category=Category.LOGIC, priority=Priority.P2, path=path, span=span,
+                   message="m", tool=rule.split(":")[0], fingerprint="fp1")
+
+
+def test_the_library_proposes_a_fix_at_the_finding(tmp_path: Path) -> None:
+    library = PatternLibrary(None, Config())
+    text = "def f(x):\n    if x == None:\n        return 1\n"
+    context = ModuleContext("m.py", text)
+    fix = library.propose(finding("ruff:E711", Span.of(2, 12, 2, 16)), context)  # the span of `None`
+    assert isinstance(fix, Fix)
+    assert fix.source == "pattern:ruff-e711-eq-none@1"
+    assert fix.safety is Safety.REVIEW  # no evidence yet
+    assert fix.rationale == "pattern confidence 0.00 is below auto-apply-confidence 0.9"
+    from heal.edits import apply_fixes
+
+    assert apply_fixes(text, [fix]) == text.replace("x == None", "x is None")
+    assert library.propose(finding("ruff:F401", Span.of(2, 12, 2, 16)), context) is None
+    assert library.confident(finding("ruff:E711", Span.of(2, 12, 2, 16)), context) is None
+    assert isinstance(library.fallback(finding("ruff:E711", Span.of(2, 12, 2, 16)), context), Fix)
+
+
+def test_a_trusted_pattern_keeps_its_declared_safety(tmp_path: Path) -> None:
+    library = PatternLibrary(None, Config(), builtin=False, folder=tmp_path / "p")
+    library.save(pattern("not $X in $Y", "$X not in $Y", stats=Stats(verified=40)))
+    context = ModuleContext("m.py", "ok = not a in b\n")
+    fix = library.propose(finding("ruff:X", Span.of(1, 9, 1, 15)), context)
+    assert isinstance(fix, Fix)
+    assert fix.safety is Safety.SAFE and fix.confidence > 0.9
+    assert library.confident(finding("ruff:X", Span.of(1, 9, 1, 15)), context) == fix
+
+
+def test_a_match_that_cannot_be_fixed_is_declined(tmp_path: Path) -> None:
+    library = PatternLibrary(None, Config(), builtin=False, folder=tmp_path / "p")
+    library.save(pattern("if True:\n    $$$B", "$$$B"))
+    text = "def f():\n    if True:\n        x = '''a\n b'''\n"
+    result = library.propose(finding("ruff:X", Span.of(2, 7, 2, 11)), ModuleContext("m.py", text))
+    assert isinstance(result, Declined)
+    assert "multi-line string" in result.reason
+
+
+@pytest.mark.parametrize(("item", "number", "example"), EXAMPLES,
+                         ids=[f"{p.id}-{n}" for p, n, _ in EXAMPLES])
+def test_builtin_examples_pass_through_the_matcher(item: Pattern, number: int,
+                                                   example: object) -> None:
+    from heal.patterns.model import Example
+
+    assert isinstance(example, Example)
+    assert apply_to_text(item, example.before) == example.after
+    assert apply_to_text(item, example.after) == example.after  # a fixpoint
+
+
+def test_the_builtin_library_is_valid_and_big_enough() -> None:
+    assert len(BUILTINS) >= 6
+    for item in BUILTINS:
+        assert item.examples, f"{item.id} has no examples"
+        assert item.provenance.kind == "builtin"
+        assert item.path is not None and item.path.stem == item.id
+
+
+def ast_grep() -> str:
+    found = shutil.which("ast-grep", path=str(Path(sys.executable).parent)) or shutil.which(
+        "ast-grep")
+    if found is None:
+        pytest.skip("the ast-grep binary is missing: pip install ast-grep-cli (the `test` extra)")
+    return found
+
+
+@pytest.mark.parametrize(("item", "number", "example"), EXAMPLES,
+                         ids=[f"{p.id}-{n}" for p, n, _ in EXAMPLES])
+def test_ast_grep_runs_the_builtin_files(tmp_path: Path, item: Pattern, number: int,
+                                         example: object) -> None:
+    """The real ast-grep accepts each file, matches its example and rewrites it the same way."""
+    import json
+
+    from heal.patterns.model import Example
+
+    assert isinstance(example, Example) and item.path is not None
+    binary = ast_grep()
+    source = tmp_path / "example.py"
+    source.write_text(example.before, encoding="utf-8")
+    scan = subprocess.run([binary, "scan", "--rule", str(item.path), "--json=compact",
+                           str(source)], capture_output=True, text=True, check=True)
+    matches = json.loads(scan.stdout)
+    assert matches, f"ast-grep found nothing for {item.id}: {scan.stderr}"
+    assert all(m["ruleId"] == item.id for m in matches)
+    subprocess.run([binary, "scan", "--rule", str(item.path), "--update-all", str(source)],
+                   capture_output=True, text=True, check=True)
+    assert source.read_text(encoding="utf-8") == example.after
+
+
+def test_bodies_keep_the_files_own_indentation() -> None:
+    useless = pattern("class $C(object):\n    $$$BODY", "class $C:\n    $$$BODY")
+    tabs = "class A(object):\n\tx = 1\n\n\tdef f(self):\n\t\treturn 2\n"
+    assert apply_to_text(useless, tabs) == tabs.replace("A(object)", "A")
+    two = "if x:\n  class A(object):\n    x = 1\n    y = 2\n"
+    assert apply_to_text(useless, two) == two.replace("A(object)", "A")
