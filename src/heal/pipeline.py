@@ -45,6 +45,7 @@ from heal.model import (
     Verdict,
     fingerprint,
 )
+from heal.patterns.library import PatternLibrary, pattern_id_of
 from heal.plan import Planner
 from heal.redact import redact
 from heal.sandbox import bisect
@@ -413,7 +414,8 @@ class _Healer:
     def __init__(self, request: HealRequest, repo: git.Repo, root: Path, state_dir: Path,
                  config: Config, run_id: str, originals: dict[str, SourceFile],
                  history: History, audit: AuditLog, progress: ProgressCallback,
-                 secrets_found: set[str]) -> None:
+                 secrets_found: set[str], library: PatternLibrary | None = None,
+                 blocked: Callable[[str], bool] | None = None) -> None:
         self.request = request
         self.root = root
         self.state_dir = state_dir
@@ -435,7 +437,11 @@ class _Healer:
         self.test_runs = 0
         self.baseline: Baseline | None = None
         self.runner: TestRunner | None = None
-        self.planner = Planner(config, root=root, target=project_target(root))
+        self.library = library
+        self.bases: dict[str, str] = {}  # fix id -> the text its edits apply to (for learning)
+        self.planner = Planner(config, root=root, target=project_target(root),
+                               patterns=library.propose if library else None,
+                               blocked=blocked)
         self.last_passed_state: dict[str, str] | None = None
         self.seen: dict[str, set[str]] = defaultdict(set)
         self.selective = config.verify_mode == "affected"
@@ -679,6 +685,7 @@ class _Healer:
     def record(self, fix: Fix, verdict: Verdict, reason: str, round_no: int,
                run: TestRun | None = None) -> FixRecord:
         base = self.state.get(fix.path, self.originals[fix.path].text)
+        self.bases[fix.id] = base
         try:
             diff = unified_diff(fix.path, base, apply_fixes(base, [fix]))
         except ValueError:
@@ -1126,12 +1133,14 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                  f.span.start.line, redact(f.message, scanned.secrets), f.tool)
                 for f in scanned.findings])
             originals = {f.path: f for f in scanned.files}
+            library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
             result = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
                                 messages=messages, dry_run=request.dry_run)
             healer = _Healer(request, repo, root, state_dir, config, run_id, originals, history,
-                             audit, progress, scanned.secrets)
+                             audit, progress, scanned.secrets, library,
+                             blocked=_breaker(history, config))
             findings = [f for f in scanned.findings if f.path in originals]
             fixable = [f for f in findings if _fixable(f, config) or f.fixable == "review"
                        or any(rule_fixer.SAFETY is Safety.REVIEW for rule_fixer in fixers_for(f.rule)
@@ -1166,6 +1175,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             _record(history, audit, result, healer)
             if not request.dry_run:
                 _queue_for_review(history, repo, root, result, healer, request.approve_all)
+                _learn(history, result, healer, library)
             result.phases = phases.done()
             result.duration = time.perf_counter() - started
             history.finish_run(run_id, "ok", findings=len(scanned.findings),
@@ -1277,6 +1287,45 @@ def _record(history: History, audit: AuditLog, result: HealResult, healer: _Heal
                                                                "commit": result.commit})
 
 
+def _breaker(history: History, config: Config) -> Callable[[str], bool]:
+    """The circuit breaker: sources that failed verification too often in a row stay off."""
+    try:
+        from heal.breaker import tripped
+    except ImportError:  # pragma: no cover - the breaker ships with heal
+        return lambda source: False
+    off = tripped(history, config)
+    return lambda source: _source_key(source) in off
+
+
+def _source_key(source: str) -> str:
+    """`pattern:ID@VERSION` -> `pattern:ID` (a pattern is one source across its versions)."""
+    return source.rpartition("@")[0] if source.startswith("pattern:") else source
+
+
+def _learn(history: History, result: HealResult, healer: _Healer,
+           library: PatternLibrary) -> None:
+    """Every verified, landed fixer fix teaches a pattern; every pattern fix moves its
+    confidence. Recorded in history as pattern events."""
+    landed = set(result.landed)
+    records = [r for r in result.records
+               if r.verdict is not Verdict.VERIFIED or r.fix.path in landed]
+    report = library.learn(result.run_id, records, healer.bases)
+    for record in records:
+        owner = pattern_id_of(record.fix.source)
+        if owner is not None:
+            history.event(result.run_id, "pattern_reuse", record.verdict.value,
+                          tool=record.fix.source, parameters={"pattern": owner[0],
+                                                              "rule": record.fix.rule,
+                                                              "path": record.fix.path})
+    for pattern_id in report.created:
+        history.event(result.run_id, "pattern_learned", "created", tool=f"pattern:{pattern_id}")
+    for pattern_id in report.retired:
+        history.event(result.run_id, "pattern_retired", "retired", tool=f"pattern:{pattern_id}")
+    if report.created:
+        result.messages.append(f"learned {len(report.created)} new patterns in .heal/patterns/ "
+                               "(commit them with your code)")
+
+
 def tree_key(repo: git.Repo, root: Path) -> str:
     """HEAD's tree plus the content of every uncommitted file: 'has the tree moved?'"""
     changed, deleted = gitops.uncommitted(repo)
@@ -1385,6 +1434,8 @@ def _approve_items(history: History, repo: git.Repo, root: Path, config: Config,
         item = next(i for i in ready if i.fix.id == fix.id)
         if fix.path in landing.written:
             review.decide(history, item, review.LANDED, None, run_id)
+            with contextlib.suppress(HealError):
+                PatternLibrary(root, config).reviewed(fix, True, texts_now[fix.path], run_id)
             outcome.approved.append(item.id)
     return outcome
 
@@ -1412,3 +1463,20 @@ def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback 
             return outcome
         finally:
             history.close()
+
+
+def reject(repo_dir: Path, prefixes: Sequence[str], reason: str) -> list[review.ReviewItem]:
+    """`heal review reject ID... --reason`: recorded, never proposed again, and the pattern
+    that proposed a fix loses confidence."""
+    repo = gitops.open_repo(repo_dir)
+    root = gitops.root_of(repo)
+    history = History(ensure_state_dir(root))
+    try:
+        rejected = review.reject(history, list(prefixes), reason)
+    finally:
+        history.close()
+    with contextlib.suppress(HealError):
+        library = PatternLibrary(root, load_config(root))
+        for item in rejected:
+            library.reviewed(item.fix, False)
+    return rejected

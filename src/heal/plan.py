@@ -9,6 +9,7 @@ next round; the rest form the round's batch, all against the same text of each f
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,9 +99,11 @@ def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
 
 class Planner:
     def __init__(self, config: Config, patterns: PatternSource | None = None,
-                 root: Path | None = None, target: tuple[int, int] = (3, 10)) -> None:
+                 root: Path | None = None, target: tuple[int, int] = (3, 10),
+                 blocked: Callable[[str], bool] | None = None) -> None:
         self.config = config
         self.patterns = patterns
+        self.blocked = blocked or (lambda source: False)  # the circuit breaker
         self.root = root
         self.target = target
         self._fixers: dict[type[Fixer], Fixer] = {}
@@ -112,41 +115,76 @@ class Planner:
 
     def propose(self, finding: Finding, context: ModuleContext) -> tuple[Fix | None, list[Declined],
                                                                             str | None]:
-        """(fix, reasons others declined, crash message) for one finding."""
+        """(fix, reasons others declined, crash message) for one finding.
+
+        Patterns go first. A pattern confident enough (`auto-apply-confidence`) serves the
+        finding on its own. A less confident one is checked against the fixers: when a fixer
+        makes the very same change, the pattern serves it with the fixer's safety (and earns
+        evidence); when none does, the pattern's fix goes to review. A fixer that names the
+        rule and declines has the last word: no generic fixer applies the fix anyway.
+        """
         declined: list[Declined] = []
-        # (attempt, is it a fixer that names this very rule): when such a fixer declines, its
-        # reason stands, and no generic fixer (ruff's own edits) gets to apply the fix anyway
-        attempts: list[tuple[Callable[[], Fix | Declined | None], bool]] = []
-        if self.patterns is not None:
-            patterns = self.patterns
-            attempts.append((lambda: patterns(finding, context), False))
+        try:
+            pattern_fix = self._pattern(finding, context, declined)
+            if pattern_fix is not None and pattern_fix.safety is not Safety.REVIEW:
+                return pattern_fix, declined, None
+            fixer_fix = self._from_fixers(finding, context, declined)
+        except cst.ParserSyntaxError:
+            declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                     finding.span.start.line, "planner",
+                                     "libcst cannot parse this file (valid Python it does "
+                                     "not support); fix it by hand"))
+            return None, declined, None
+        except Exception as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            return None, declined, (f"{type(error).__name__}: {error} "
+                                    f"({where.filename}:{where.lineno})")
+        if pattern_fix is not None and fixer_fix is not None:
+            if apply_fixes(context.text, [pattern_fix]) == apply_fixes(context.text, [fixer_fix]):
+                # the fixer vouches for it: as trusted as the fixer's own fix would be
+                return dataclasses.replace(pattern_fix, safety=fixer_fix.safety, rationale=(
+                    fixer_fix.rationale), description=fixer_fix.description,
+                    confidence=max(pattern_fix.confidence, fixer_fix.confidence)), declined, None
+            return fixer_fix, declined, None
+        return fixer_fix or pattern_fix, declined, None
+
+    def _allowed(self, fix: Fix, finding: Finding, declined: list[Declined]) -> bool:
+        if not self.blocked(fix.source):
+            return True
+        declined.append(Declined(
+            finding.fingerprint, finding.rule, finding.path, finding.span.start.line, fix.source,
+            "this source failed verification too often in a row and is disabled until a human "
+            "re-enables it (heal report lists it)"))
+        return False
+
+    def _pattern(self, finding: Finding, context: ModuleContext,
+                 declined: list[Declined]) -> Fix | None:
+        if self.patterns is None:
+            return None
+        result = self.patterns(finding, context)
+        if isinstance(result, Declined):
+            declined.append(result)
+            return None
+        if isinstance(result, Fix) and self._allowed(result, finding, declined):
+            return result
+        return None
+
+    def _from_fixers(self, finding: Finding, context: ModuleContext,
+                declined: list[Declined]) -> Fix | None:
         for cls in fixers_for(finding.rule):
             if cls.CATEGORY not in self.config.categories and finding.category not in \
                     self.config.categories:
                 continue
-            fixer = self._fixer(cls)
-            attempts.append((lambda fixer=fixer: fixer.fix(finding, context),  # type: ignore[misc]
-                             finding.rule in cls.RULES or alias(finding.rule) in cls.RULES))
-        for attempt, specific in attempts:
-            try:
-                result = attempt()
-            except cst.ParserSyntaxError:
-                declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
-                                         finding.span.start.line, "planner",
-                                         "libcst cannot parse this file (valid Python it does "
-                                         "not support); fix it by hand"))
-                return None, declined, None
-            except Exception as error:
-                where = traceback.extract_tb(error.__traceback__)[-1]
-                return None, declined, (f"{type(error).__name__}: {error} "
-                                        f"({where.filename}:{where.lineno})")
+            result = self._fixer(cls).fix(finding, context)
             if isinstance(result, Fix):
-                return result, declined, None
+                if self._allowed(result, finding, declined):
+                    return result
+                continue
             if isinstance(result, Declined):
                 declined.append(result)
-                if specific:
-                    break
-        return None, declined, None
+                if finding.rule in cls.RULES or alias(finding.rule) in cls.RULES:
+                    return None  # the fixer that knows this rule said no: that stands
+        return None
 
     def plan(self, findings: Iterable[Finding], texts: Mapping[str, str],
              skip: set[str] | None = None) -> Plan:
@@ -200,8 +238,7 @@ class Planner:
             return "the fix changes nothing"
         if not parses(after):
             return "the fixed file does not parse"
-        if fix.source.startswith("fixer:") and fix.source != "fixer:ruff-edits" \
-                and not in_bounds(text, finding, fix):
+        if fix.source != "fixer:ruff-edits" and not in_bounds(text, finding, fix):
             return "the fix edits code outside the finding's statement and the import block"
         return None
 

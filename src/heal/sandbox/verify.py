@@ -200,6 +200,11 @@ def establish(runner: TestRunner, worktree: Path, recording: dict[str, str] | No
         if run.passed:
             baseline.runs = len(runs)
             return baseline, runs
+        if runner.is_pytest and run.returncode == PYTEST_NO_TESTS and baseline.deselected():
+            raise BaselineError(
+                f"every test fails before any fix ({len(baseline.known_failures)} failing, "
+                f"{len(baseline.flaky)} flaky); fix the suite first, or pass --no-verify to land "
+                "only safe fixes unverified")
         if not (runner.is_pytest and run.returncode == 1 and run.failed):
             raise _cannot_run(run, runner)
         rerun = runner.run(worktree, only=run.failed)
