@@ -30,6 +30,12 @@ def git(cwd: Path, *args: str) -> str:
                           text=True).stdout
 
 
+def user_status(repo: Path) -> str:
+    """`git status --porcelain` without heal's own state folder (learned patterns live there)."""
+    lines = git(repo, "status", "--porcelain", "--untracked-files=all").splitlines()
+    return "\n".join(line for line in lines if not line[3:].startswith(".heal/"))
+
+
 def write(root: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():
         path = root / name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import git
+from conftest import git, user_status
 
 PROJECT = {
     "pkg/__init__.py": "",
@@ -68,7 +68,7 @@ def test_ci_autofix_branch(make_repo, heal, tmp_path):
                   cwd=repo, env={"GITHUB_STEP_SUMMARY": str(tmp_path / "sum.md")})
     assert result.returncode == 1, result.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
-    assert git(repo, "status", "--porcelain") == ""
+    assert user_status(repo) == ""
     changed = git(repo, "show", "--name-only", "--format=", "heal/ci-fixes").split()
     assert "pkg/b.py" in changed
     assert "## heal autofix" in (tmp_path / "sum.md").read_text()

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import GIT_ENV, TEST_ENV, git, write
+from conftest import GIT_ENV, TEST_ENV, git, user_status, write
 
 # util.py has three unused imports; a test imports `dumps` from it, so removing that one breaks
 # the suite while the other two are harmless.
@@ -69,7 +69,7 @@ def snapshot(repo: Path) -> dict[str, object]:
         "files": files,
         "index": (repo / ".git" / "index").read_bytes() if (repo / ".git" / "index").exists() else b"",
         "stash": git(repo, "stash", "list"),
-        "status": git(repo, "status", "--porcelain", "--untracked-files=all"),
+        "status": user_status(repo),
         "head": git(repo, "rev-parse", "HEAD"),
     }
 
@@ -162,7 +162,7 @@ def test_commit_and_branch(make_repo, heal):
     result = heal("--branch", "heal/autofix", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head  # the user's branch did not move
-    assert git(repo, "status", "--porcelain") == ""  # and the tree is untouched
+    assert user_status(repo) == ""  # and the tree is untouched
     files = git(repo, "show", "--name-only", "--format=", "heal/autofix").split()
     assert sorted(files) == ["pkg/other.py", "pkg/util.py"]
     assert "import sys" not in git(repo, "show", "heal/autofix:pkg/other.py")
@@ -171,7 +171,7 @@ def test_commit_and_branch(make_repo, heal):
     assert result.returncode == 0, result.stderr
     assert git(repo, "rev-parse", "HEAD~1").strip() == head
     assert git(repo, "log", "-1", "--format=%s").startswith("heal: 3 verified fixes")
-    assert git(repo, "status", "--porcelain") == ""
+    assert user_status(repo) == ""
 
 
 def test_baseline_failures_and_flaky_tests_are_never_blamed(make_repo, heal, tmp_path):
@@ -221,7 +221,7 @@ def test_hung_test_times_out_and_the_fix_is_rejected(make_repo, heal):
             if not hasattr(importlib.import_module("pkg.util"), "du" + "mps"):
                 time.sleep(600)
     '''})
-    doc, result = heal_json(heal, repo, "--timeout", "3")
+    doc, _ = heal_json(heal, repo, "--timeout", "3")
     rejected = [f for f in doc["fixes"] if f["verdict"] == "rejected"]
     assert len(rejected) == 1 and "timed out" in rejected[0]["reason"]
     assert "from json import dumps" in (repo / "pkg/util.py").read_text()

@@ -524,14 +524,10 @@ def review_reject(
     repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
 ) -> None:
     """Reject fixes: they are not proposed again, and their source loses confidence."""
-    from heal import review
+    from heal import pipeline
 
     def body() -> int:
-        history = _with_history(repo)
-        try:
-            rejected = review.reject(history, item_ids, reason)
-        finally:
-            history.close()
+        rejected = pipeline.reject((repo or Path.cwd()).resolve(), item_ids, reason)
         stdout_console().print(f"rejected {len(rejected)} fixes: {escape(reason)}")
         return EXIT_OK
 
@@ -659,9 +655,16 @@ def init_command(
 
 
 @app.command("rule")
-def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101, F401, B506...")]
+def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101, F401, B506...")],
+                 enable: Annotated[bool, typer.Option(
+                     "--enable", help="Re-enable its fixers (or a pattern) after the circuit "
+                     "breaker switched them off.")] = False,
                  ) -> None:
     """Explain one rule: what it finds, why it matters, and how heal can fix it."""
+    if enable:
+        from heal.dashboard import cli as dashboard_cli
+
+        raise typer.Exit(guarded(False, lambda: dashboard_cli.enable_rule(code)))
     from heal import rules
     from heal.detectors import DETECTORS
     from heal.healers import FIXERS
@@ -774,15 +777,21 @@ def demo_command(
     raise typer.Exit(code)
 
 
-def main() -> None:
-    app()
+from heal.dashboard import cli as dashboard_cli  # noqa: E402 - dashboard and report hang off `app`
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+app.command("dashboard")(dashboard_cli.dashboard_command)
+app.command("report")(dashboard_cli.report_command)
 
 
 from heal.patterns import cli as patterns_cli  # noqa: E402 - the pattern commands hang off `app`
 
 app.add_typer(patterns_cli.app, name="patterns")
 app.command("learn")(patterns_cli.learn_command)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

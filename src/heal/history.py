@@ -57,6 +57,13 @@ CREATE INDEX IF NOT EXISTS events_run ON events(run_id);
 """
 
 
+FIX_COLUMNS = frozenset({
+    "id", "run_id", "fingerprints", "rule", "category", "priority", "path", "line", "source",
+    "safety", "verdict", "reason", "diff", "failing_tests", "output", "evidence",
+    "covering_tests", "round", "duration", "created", "landed",
+})
+
+
 @dataclass(frozen=True)
 class RunSummary:
     id: str
@@ -128,9 +135,9 @@ class History:
                    "phases"}
         values = {k: (json.dumps(v) if k == "phases" else v) for k, v in figures.items()
                   if k in allowed}
-        columns = ", ".join(f"{k} = ?" for k in values)
+        columns = ", ".join(f"{k} = ?" for k in values)  # names from `allowed`, values bound
         self.conn.execute(
-            f"UPDATE runs SET status = ?, finished = ?{', ' + columns if columns else ''} "
+            f"UPDATE runs SET status = ?, finished = ?{', ' + columns if columns else ''} "  # noqa: S608
             "WHERE id = ?", (status, time.time(), *values.values(), run_id))
 
     def record_findings(self, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -145,9 +152,12 @@ class History:
         for key in ("fingerprints", "failing_tests", "covering_tests"):
             if key in row and not isinstance(row[key], str):
                 row[key] = json.dumps(list(row[key]))
-        columns = ", ".join(row)
+        unknown = set(row) - FIX_COLUMNS
+        if unknown:
+            raise ValueError(f"not columns of fixes: {sorted(unknown)}")
+        columns = ", ".join(row)  # checked against the schema above; values are bound
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT OR REPLACE INTO fixes ({columns}) VALUES ({marks})",
+        self.conn.execute(f"INSERT OR REPLACE INTO fixes ({columns}) VALUES ({marks})",  # noqa: S608
                           tuple(row.values()))
 
     def record_test_run(self, run_id: str, kind: str, fixes: int, passed: bool, returncode: int,

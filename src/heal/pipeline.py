@@ -23,11 +23,12 @@ from pathlib import Path
 
 import git
 
-from heal import catalog, lock, proc, review, rules
+from heal import breaker, catalog, lock, proc, review, rules
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.audit import AuditLog
 from heal.config import Config, load_config, project_python, project_target
+from heal.dashboard.status import clear_status, write_status
 from heal.discover import Discovery, SourceFile, digest, discover, select_paths
 from heal.edits import apply_fixes, non_overlapping, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
@@ -50,8 +51,8 @@ from heal.plan import Planner
 from heal.redact import redact
 from heal.sandbox import bisect
 from heal.sandbox import coverage as coverage_map
-from heal.sandbox.coverage import CoverageMap, Selection
 from heal.sandbox import git as gitops
+from heal.sandbox.coverage import CoverageMap, Selection
 from heal.sandbox.verify import Baseline, TestRun, TestRunner
 from heal.sandbox.verify import baseline_key as verify_baseline_key
 from heal.sandbox.verify import establish as establish_baseline
@@ -975,7 +976,7 @@ class _Healer:
         if not run.passed and self.selection_used:
             self.history.event(self.run_id, "selection_miss", "failed", tool="tests",
                                parameters={"failed": list(run.failed)}, error=run.excerpt(5))
-            raise SelectionMiss(run)
+            raise SelectionMissError(run)
         if not run.passed:
             for entry in self.records:
                 if entry.verdict is Verdict.VERIFIED:
@@ -1027,7 +1028,7 @@ class _Healer:
                         round_no)
 
 
-class SelectionMiss(Exception):
+class SelectionMissError(Exception):
     """The final full run failed although every selective batch run passed."""
 
     def __init__(self, run: TestRun) -> None:
@@ -1123,6 +1124,8 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             messages.append(f"removed {len(pruned)} stale worktree(s) of killed runs")
         history.start_run(run_id, request.command, "dry-run" if request.dry_run else "heal",
                           gitops.head_sha(repo))
+        progress = _status(state_dir, run_id, progress)
+        write_status(state_dir, run_id, "scan", 0, 0)
         healer: _Healer | None = None
         try:
             phases.enter("scan")
@@ -1140,7 +1143,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                                 messages=messages, dry_run=request.dry_run)
             healer = _Healer(request, repo, root, state_dir, config, run_id, originals, history,
                              audit, progress, scanned.secrets, library,
-                             blocked=_breaker(history, config))
+                             blocked=_breaker(history, config, root))
             findings = [f for f in scanned.findings if f.path in originals]
             fixable = [f for f in findings if _fixable(f, config) or f.fixable == "review"
                        or any(rule_fixer.SAFETY is Safety.REVIEW for rule_fixer in fixers_for(f.rule)
@@ -1153,7 +1156,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                 start_findings = findings
                 try:
                     findings = _rounds(healer, findings, config, result, phases)
-                except SelectionMiss as miss:
+                except SelectionMissError as miss:
                     result.messages.append(
                         "selection miss: the final full run failed "
                         f"({', '.join(miss.run.failed[:3]) or 'see history'}) although every "
@@ -1172,7 +1175,11 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                                 or f.path not in healer.state] + [
                 f for f in scanned.findings if f.path in healer.state and f.path not in landed]
             phases.enter("record")
+            write_status(state_dir, run_id, "record", 0, 0)
             _record(history, audit, result, healer)
+            for source, why in breaker.record_trips(history, config, run_id, root=root).items():
+                result.messages.append(f"circuit breaker: {source} is off after repeated "
+                                       f"failures ({why}); `heal rule ... --enable` turns it on")
             if not request.dry_run:
                 _queue_for_review(history, repo, root, result, healer, request.approve_all)
                 _learn(history, result, healer, library)
@@ -1201,6 +1208,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
         finally:
             if healer is not None:
                 healer.sandbox.close()
+            clear_status(state_dir, run_id)
             history.close()
 
 
@@ -1287,19 +1295,24 @@ def _record(history: History, audit: AuditLog, result: HealResult, healer: _Heal
                                                                "commit": result.commit})
 
 
-def _breaker(history: History, config: Config) -> Callable[[str], bool]:
+def _breaker(history: History, config: Config, root: Path) -> Callable[[str], bool]:
     """The circuit breaker: sources that failed verification too often in a row stay off."""
-    try:
-        from heal.breaker import tripped
-    except ImportError:  # pragma: no cover - the breaker ships with heal
-        return lambda source: False
-    off = tripped(history, config)
-    return lambda source: _source_key(source) in off
+    off = breaker.tripped(history, config, root=root)
+    return lambda source: breaker.source_key(source) in off
 
 
-def _source_key(source: str) -> str:
-    """`pattern:ID@VERSION` -> `pattern:ID` (a pattern is one source across its versions)."""
-    return source.rpartition("@")[0] if source.startswith("pattern:") else source
+def _status(state_dir: Path, run_id: str, progress: ProgressCallback) -> ProgressCallback:
+    """Progress to the terminal and to `.heal/status.json` (what `heal dashboard` shows)."""
+    phases = {"start": "scan", "done": "scan", "skip": "scan", "plan": "plan", "tests": "verify"}
+    counts: dict[str, int] = defaultdict(int)
+
+    def report(event: str, name: str, detail: str) -> None:
+        progress(event, name, detail)
+        phase = phases.get(event, event)
+        counts[phase] += event in ("done", "tests")
+        write_status(state_dir, run_id, f"{phase}: {name}", counts[phase], 0)
+
+    return report
 
 
 def _learn(history: History, result: HealResult, healer: _Healer,

@@ -21,13 +21,15 @@ def scan_summary(result: ScanResult, shard: str | None = None) -> str:
     top = result.failing()[:20]
     if top:
         lines += ["", "| location | rule | message |", "| --- | --- | --- |"]
-        for finding in top:
-            message = finding.message.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| `{finding.path}:{finding.span.start.line}` | `{finding.rule}` | "
-                         f"{message} |")
+        lines += [f"| `{f.path}:{f.span.start.line}` | `{f.rule}` | {_cell(f.message)} |"
+                  for f in top]
     for error in result.errors:
         lines.append(f"\n> warning: {error.tool}: {error.message}")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def heal_summary(result: HealResult) -> str:
@@ -37,6 +39,5 @@ def heal_summary(result: HealResult) -> str:
              f"{len(verified)} verified fixes committed on `{result.branch}`"
              if result.branch else f"{len(verified)} verified fixes", "",
              f"{len(rejected)} rejected, {result.test_runs} test runs, {result.duration:.1f}s"]
-    for record in rejected[:20]:
-        lines.append(f"- `{record.fix.path}:{record.fix.line}` {record.fix.rule}: {record.reason}")
+    lines += [f"- `{r.fix.path}:{r.fix.line}` {r.fix.rule}: {r.reason}" for r in rejected[:20]]
     return "\n".join(lines) + "\n"
