@@ -114,3 +114,14 @@ def test_native_suppression_and_crash_isolation(tmp_path):
     )})
     result = NativeAnalyzer().run(context(tmp_path, paths))
     assert sorted(f.span.start.line for f in result.findings if f.rule == "heal:PERF101") == [3, 6]
+
+
+def test_mypy_checks_only_what_the_projects_config_covers(tmp_path):
+    paths = write(tmp_path, {
+        "pyproject.toml": '[tool.mypy]\nfiles = ["src"]\nexclude = ["_gen\\\\.py$"]\n',
+        "src/a.py": "x: int = 'a'\n",
+        "src/b_gen.py": "y: int = 'b'\n",
+        "tests/test_a.py": "z: int = 'c'\n",
+    })
+    result = MypyAnalyzer().run(context(tmp_path, [p for p in paths if p.endswith(".py")]))
+    assert {f.path for f in result.findings} == {"src/a.py"}

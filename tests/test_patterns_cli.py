@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO_ROOT, git
 
+from conftest import REPO_ROOT, git
 from heal.patterns.cli import doc_page, index_page
 from heal.patterns.store import PatternStore, builtin_dir
 

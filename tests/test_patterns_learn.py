@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import git
 
+from conftest import git
 from heal.config import Config
 from heal.edits import apply_fixes
 from heal.healers.base import ModuleContext

@@ -137,7 +137,7 @@ class History:
                   if k in allowed}
         columns = ", ".join(f"{k} = ?" for k in values)  # names from `allowed`, values bound
         self.conn.execute(
-            f"UPDATE runs SET status = ?, finished = ?{', ' + columns if columns else ''} "  # noqa: S608
+            f"UPDATE runs SET status = ?, finished = ?{', ' + columns if columns else ''} "  # noqa: S608  # nosec B608
             "WHERE id = ?", (status, time.time(), *values.values(), run_id))
 
     def record_findings(self, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -157,7 +157,7 @@ class History:
             raise ValueError(f"not columns of fixes: {sorted(unknown)}")
         columns = ", ".join(row)  # checked against the schema above; values are bound
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT OR REPLACE INTO fixes ({columns}) VALUES ({marks})",  # noqa: S608
+        self.conn.execute(f"INSERT OR REPLACE INTO fixes ({columns}) VALUES ({marks})",  # noqa: S608  # nosec B608
                           tuple(row.values()))
 
     def record_test_run(self, run_id: str, kind: str, fixes: int, passed: bool, returncode: int,

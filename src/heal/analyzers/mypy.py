@@ -1,5 +1,8 @@
 """mypy, run with the project's interpreter and configuration, cache under `.heal/`.
 
+Only the files the project's mypy configuration covers are checked: when it sets `files`, the
+files under those paths; files matching its `exclude` never.
+
 `mypy -O json` prints one object per line with 1-based lines and 0-based character columns
 (end exclusive), which are heal's conventions already. Notes that belong to an error arrive in
 its `hint`; notes with a code of their own (`annotation-unchecked`) become P3 findings.
@@ -11,9 +14,11 @@ which files it left out, and, should mypy still stop on a file, drops that file 
 
 from __future__ import annotations
 
+import configparser
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,11 @@ from typing import Any
 from heal import catalog
 from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
 from heal.model import AnalyzerError, Finding, Span
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 NAME = "mypy"
 MAX_RETRIES = 10
@@ -52,6 +62,55 @@ def split_duplicates(root: Path, paths: Sequence[str]) -> tuple[list[str], list[
             seen[name] = path
             keep.append(path)
     return keep, dropped
+
+
+def project_scope(root: Path) -> tuple[list[str], str | None]:
+    """The project's own answer to "what does mypy check": `files` and `exclude` from
+    [tool.mypy] in pyproject.toml, or [mypy] in mypy.ini / .mypy.ini / setup.cfg."""
+    config: dict[str, object] = {}
+    pyproject = root / "pyproject.toml"
+    for name in ("mypy.ini", ".mypy.ini"):
+        if (root / name).is_file():
+            config = _ini_section(root / name, "mypy")
+            break
+    else:
+        if pyproject.is_file():
+            try:
+                config = tomllib.loads(pyproject.read_text(encoding="utf-8")).get(
+                    "tool", {}).get("mypy", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                config = {}
+        if not config and (root / "setup.cfg").is_file():
+            config = _ini_section(root / "setup.cfg", "mypy")
+    raw_files = config.get("files") or []
+    files = ([f.strip() for f in raw_files.split(",") if f.strip()] if isinstance(raw_files, str)
+             else [str(f) for f in raw_files] if isinstance(raw_files, list) else [])
+    raw_exclude = config.get("exclude")
+    exclude = ("|".join(f"(?:{e})" for e in raw_exclude) if isinstance(raw_exclude, list)
+               else str(raw_exclude) if raw_exclude else None)
+    return [f.rstrip("/") for f in files], exclude
+
+
+def _ini_section(path: Path, section: str) -> dict[str, object]:
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return {}
+    return dict(parser[section]) if parser.has_section(section) else {}
+
+
+def in_scope(paths: Sequence[str], root: Path) -> list[str]:
+    """Keep the files the project's mypy configuration would check."""
+    files, exclude = project_scope(root)
+    kept = [p for p in paths if not files or any(p == f or p.startswith(f + "/") for f in files)]
+    if exclude:
+        try:
+            pattern = re.compile(exclude)
+        except re.error:
+            return kept
+        kept = [p for p in kept if not pattern.search(p)]
+    return kept
 
 
 def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
@@ -111,7 +170,8 @@ class MypyAnalyzer:
 
     def run(self, context: AnalyzeContext) -> AnalyzerResult:
         result = AnalyzerResult(NAME)
-        paths, dropped = split_duplicates(context.root, [f.path for f in context.files])
+        scoped = in_scope([f.path for f in context.files], context.root)
+        paths, dropped = split_duplicates(context.root, scoped)
         for path in dropped:
             result.errors.append(AnalyzerError(
                 NAME, f"left out {path}: another file has the same module name "

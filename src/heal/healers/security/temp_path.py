@@ -11,8 +11,8 @@ from heal.healers.base import Fixer, ModuleContext, with_imports
 from heal.healers.security import _common as c
 from heal.model import Category, Declined, Finding, Fix, Safety
 
-TMP = "/tmp"  # noqa: S108 - what the fixer looks for
-OTHER_TMP = ("/var/tmp", "/dev/shm")  # noqa: S108
+TMP = "/tmp"  # noqa: S108  # nosec B108 - what the fixer looks for
+OTHER_TMP = ("/var/tmp", "/dev/shm")  # noqa: S108  # nosec B108
 # string methods whose argument is compared with, not used as, a path
 COMPARING = frozenset({"startswith", "endswith", "replace", "split", "rsplit", "find", "rfind",
                        "index", "rindex", "count", "strip", "lstrip", "rstrip",
