@@ -122,7 +122,8 @@ def open_workspace(request: ScanRequest) -> Workspace:
 
 def in_shard(path: str, index: int, count: int) -> bool:
     """Is `path` in shard `index` (1-based) of `count`? Stable across machines and runs."""
-    return int(hashlib.sha1(path.encode("utf-8")).hexdigest(), 16) % count == index - 1
+    digest = hashlib.sha1(path.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return int(digest, 16) % count == index - 1
 
 
 def _wanted_tools(config: Config) -> list[str]:
