@@ -154,6 +154,22 @@ class Detector(cst.BatchableCSTVisitor):
             child = ancestor
         return None
 
+    def stored(self, node: cst.CSTNode) -> bool:
+        """True when `node` is (part of) an assignment, `del` or loop target."""
+        child = node
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+                child = parent
+                continue
+            if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
+                return True
+            if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+                return parent.target is child
+            if isinstance(parent, cst.NamedExpr):
+                return parent.target is child
+            return False
+        return False
+
     def enclosing_scope(self, node: cst.CSTNode) -> cst.CSTNode:
         """The function, lambda or class around `node`, else the module."""
         for ancestor in self.ancestors(node):

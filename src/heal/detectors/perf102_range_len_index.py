@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.detectors.base import Detector, dotted_name
+from heal.detectors.scope import range_len_arg, walk
 from heal.model import Category, Priority
 
 MUTATORS = frozenset({
@@ -16,31 +15,8 @@ MUTATORS = frozenset({
 })
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself), in source order."""
-    stack = list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        yield child
-        stack.extend(reversed(child.children))
 
 
-def _range_len_arg(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """`x` for `range(len(x))`, else None."""
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)
-            and expr.func.value == "range" and len(expr.args) == 1):
-        return None
-    arg = expr.args[0]
-    inner = arg.value
-    if arg.keyword is not None or arg.star or not isinstance(inner, cst.Call):
-        return None
-    if not (isinstance(inner.func, cst.Name) and inner.func.value == "len"
-            and len(inner.args) == 1):
-        return None
-    only = inner.args[0]
-    if only.keyword is not None or only.star:
-        return None
-    return only.value
 
 
 class RangeLenIndex(Detector):
@@ -130,7 +106,7 @@ class RangeLenIndex(Detector):
     ]
 
     def visit_For(self, node: cst.For) -> None:
-        seq = _range_len_arg(node.iter)
+        seq = range_len_arg(node.iter)
         if seq is None or node.asynchronous is not None or not isinstance(node.target, cst.Name):
             return
         seq_name = dotted_name(seq)
@@ -140,7 +116,7 @@ class RangeLenIndex(Detector):
         regions: list[cst.CSTNode] = [node.body] + ([node.orelse] if node.orelse else [])
         reads = 0
         for region in regions:
-            for child in _walk(region):
+            for child in walk(region):
                 if isinstance(child, cst.Name) and child.value == index and not self._label(child):
                     if not self._reads_sequence(child, seq_name):
                         return
@@ -166,31 +142,15 @@ class RangeLenIndex(Detector):
         return (isinstance(index, cst.Index) and index.star is None
                 and isinstance(element, cst.SubscriptElement)
                 and isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1
-                and dotted_name(subscript.value) == seq_name and not self._stored(subscript))
+                and dotted_name(subscript.value) == seq_name and not self.stored(subscript))
 
     def _changes(self, seq: cst.CSTNode) -> bool:
         """True when this occurrence of the sequence rebinds, stores into or mutates it."""
-        if self._stored(seq):
+        if self.stored(seq):
             return True
         parent = self.parent(seq)
         if isinstance(parent, cst.Subscript) and parent.value is seq:
-            return self._stored(parent)
+            return self.stored(parent)
         if isinstance(parent, cst.Attribute) and parent.value is seq:
             return parent.attr.value in MUTATORS
-        return False
-
-    def _stored(self, node: cst.CSTNode) -> bool:
-        """True when `node` is (part of) an assignment, `del` or loop target."""
-        child = node
-        for parent in self.ancestors(node):
-            if isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
-                child = parent
-                continue
-            if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
-                return True
-            if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-                return parent.target is child
-            if isinstance(parent, cst.NamedExpr):
-                return parent.target is child
-            return False
         return False

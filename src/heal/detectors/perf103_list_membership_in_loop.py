@@ -2,68 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import SCOPES, Detector, ModuleIndex
+from heal.detectors.base import Detector, ModuleIndex
+from heal.detectors.scope import bindings, list_value
 from heal.model import Category, Priority
-
-
-def _walk_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under `node`, not descending into nested functions, lambdas or classes."""
-    stack = list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, SCOPES):
-            stack.extend(reversed(child.children))
-
-
-def _bindings(scope: cst.CSTNode) -> dict[str, list[cst.CSTNode]]:
-    """Name -> how it is bound directly in `scope`: the assigned value for a plain
-    `name = value`, else the binding node itself (loop, import, parameter, `global`, ...)."""
-    found: dict[str, list[cst.CSTNode]] = {}
-
-    def bind(target: cst.CSTNode, how: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name):
-            found.setdefault(target.value, []).append(how)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                bind(element.value, how)
-        elif isinstance(target, cst.StarredElement):
-            bind(target.value, how)
-
-    for node in _walk_scope(scope):
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                plain = isinstance(target.target, cst.Name)
-                bind(target.target, node.value if plain else node)
-        elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
-            if node.value is not None:  # `x: int` alone binds nothing
-                bind(node.target, node.value)
-        elif isinstance(node, (cst.AugAssign, cst.For, cst.Del)):  # not CompFor: its own scope
-            bind(node.target, node)
-        elif isinstance(node, (cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef)):
-            bind(node.name, node)
-        elif isinstance(node, cst.ImportAlias) and node.asname is None:
-            root: cst.BaseExpression = node.name
-            while isinstance(root, cst.Attribute):
-                root = root.value
-            bind(root, node)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            for item in node.names:
-                bind(item.name, node)
-    return found
-
-
-def _list_value(node: cst.CSTNode) -> bool:
-    """A list display, a list comprehension or a `list(...)` call."""
-    if isinstance(node, (cst.List, cst.ListComp)):
-        return True
-    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
-            and node.func.value == "list")
 
 
 class ListMembershipInLoop(Detector):
@@ -183,16 +127,16 @@ class ListMembershipInLoop(Detector):
                 return
 
     def _is_list(self, expr: cst.BaseExpression, where: cst.CSTNode, loop: cst.CSTNode) -> bool:
-        if _list_value(expr):
+        if list_value(expr):
             return True
         if not isinstance(expr, cst.Name):
             return False
         scope = self.enclosing_scope(where)
         if id(scope) not in self._scopes:
-            self._scopes[id(scope)] = _bindings(scope)
+            self._scopes[id(scope)] = bindings(scope)
         bound = self._scopes[id(scope)].get(expr.value, [])
         values = [how for how in bound if not isinstance(how, cst.AugAssign)]
-        if not values or not all(_list_value(how) for how in values):
+        if not values or not all(list_value(how) for how in values):
             return False
         # a list rebuilt on every pass of this very loop is tested once per build
         return any(all(ancestor is not loop for ancestor in self.ancestors(how))

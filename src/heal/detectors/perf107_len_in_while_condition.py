@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.detectors.base import SCOPES, Detector, dotted_name
+from heal.detectors.scope import bindings, walk
 from heal.model import Category, Priority
 
 MUTATORS = frozenset({
@@ -31,52 +30,8 @@ PURE_BUILTINS = frozenset({
 })
 
 
-def _walk(node: cst.CSTNode, *, scopes: bool = True) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself), in source order; with `scopes=False`,
-    nested functions, lambdas and classes are yielded but not entered."""
-    stack = list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        yield child
-        if scopes or not isinstance(child, SCOPES):
-            stack.extend(reversed(child.children))
 
 
-def _bindings(scope: cst.CSTNode) -> dict[str, list[cst.CSTNode]]:
-    """Name -> how it is bound directly in `scope`: the assigned value for a plain
-    `name = value`, else the binding node itself (loop, import, parameter, `global`, ...)."""
-    found: dict[str, list[cst.CSTNode]] = {}
-
-    def bind(target: cst.CSTNode, how: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name):
-            found.setdefault(target.value, []).append(how)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                bind(element.value, how)
-        elif isinstance(target, cst.StarredElement):
-            bind(target.value, how)
-
-    for node in _walk(scope, scopes=False):
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                plain = isinstance(target.target, cst.Name)
-                bind(target.target, node.value if plain else node)
-        elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
-            if node.value is not None:  # `x: int` alone binds nothing
-                bind(node.target, node.value)
-        elif isinstance(node, (cst.AugAssign, cst.For, cst.Del)):  # not CompFor: its own scope
-            bind(node.target, node)
-        elif isinstance(node, (cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef)):
-            bind(node.name, node)
-        elif isinstance(node, cst.ImportAlias) and node.asname is None:
-            root: cst.BaseExpression = node.name
-            while isinstance(root, cst.Attribute):
-                root = root.value
-            bind(root, node)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            for item in node.names:
-                bind(item.name, node)
-    return found
 
 
 def _len_argument(node: cst.CSTNode) -> cst.BaseExpression | None:
@@ -198,7 +153,7 @@ class LenInWhileCondition(Detector):
 
     def visit_While(self, node: cst.While) -> None:
         seen: set[str] = set()
-        for call in [node.test, *_walk(node.test, scopes=False)]:
+        for call in [node.test, *walk(node.test, scopes=False)]:
             target = _len_argument(call)
             if target is None:
                 continue
@@ -218,7 +173,7 @@ class LenInWhileCondition(Detector):
         if self._mutator_taken(loop, name):
             return False
         for region in (loop.test, loop.body):
-            for child in _walk(region):
+            for child in walk(region):
                 if not (isinstance(child, cst.Name) and child.value == parts[0]):
                     continue
                 if self._label(child):
@@ -232,12 +187,12 @@ class LenInWhileCondition(Detector):
         scope = self.enclosing_scope(loop)
         if not isinstance(scope, cst.FunctionDef):
             return False
-        bound = _bindings(scope).get(name, [])
+        bound = bindings(scope).get(name, [])
         if not bound or any(isinstance(how, (cst.Global, cst.Nonlocal)) for how in bound):
             return False
-        for nested in _walk(scope, scopes=False):  # a closure could change it
+        for nested in walk(scope, scopes=False):  # a closure could change it
             if isinstance(nested, SCOPES) and any(
-                    isinstance(n, cst.Name) and n.value == name for n in _walk(nested)):
+                    isinstance(n, cst.Name) and n.value == name for n in walk(nested)):
                 return False
         # an alias of an object held elsewhere (`items = self.items`), or one the function
         # hands out (`reader = Reader(items)`), may be changed by any call in the loop
@@ -246,10 +201,10 @@ class LenInWhileCondition(Detector):
 
     def _escapes(self, scope: cst.FunctionDef, name: str) -> bool:
         """The function passes `name`'s object on: as an argument, a stored value, ..."""
-        for node in _walk(scope, scopes=False):
+        for node in walk(scope, scopes=False):
             if not (isinstance(node, cst.Name) and node.value == name) or self._label(node):
                 continue
-            if isinstance(self.parent(node), (cst.Param, cst.Return)) or self._stored(node):
+            if isinstance(self.parent(node), (cst.Param, cst.Return)) or self.stored(node):
                 continue  # returning it ends the function: no loop of it runs afterwards
             if not self._reads(node):
                 return True
@@ -258,7 +213,7 @@ class LenInWhileCondition(Detector):
     def _calls_out(self, loop: cst.While) -> bool:
         """The loop calls something that might change an object it can reach."""
         for region in (loop.test, loop.body):
-            for node in _walk(region):
+            for node in walk(region):
                 if not isinstance(node, cst.Call):
                     continue
                 func = node.func
@@ -271,7 +226,7 @@ class LenInWhileCondition(Detector):
 
     def _mutator_taken(self, loop: cst.While, name: str) -> bool:
         """`pop = x.pop` somewhere in the function: the loop may mutate x through `pop()`."""
-        for node in _walk(self.enclosing_scope(loop)):
+        for node in walk(self.enclosing_scope(loop)):
             if (isinstance(node, cst.Attribute) and node.attr.value in MUTATORS
                     and dotted_name(node.value) == name and not self._called(node)):
                 return True
@@ -307,7 +262,7 @@ class LenInWhileCondition(Detector):
             return (isinstance(call, cst.Call) and isinstance(call.func, cst.Name)
                     and call.func.value == "len" and len(call.args) == 1)
         if isinstance(parent, cst.Subscript) and parent.value is node:
-            return not self._stored(parent)
+            return not self.stored(parent)
         if isinstance(parent, cst.Attribute) and parent.value is node:
             return parent.attr.value in READERS and self._called(parent)
         if isinstance(parent, cst.ComparisonTarget):
@@ -323,19 +278,3 @@ class LenInWhileCondition(Detector):
         parent = self.parent(node)
         return ((isinstance(parent, cst.Attribute) and parent.attr is node)
                 or (isinstance(parent, cst.Arg) and parent.keyword is node))
-
-    def _stored(self, node: cst.CSTNode) -> bool:
-        """True when `node` is (part of) an assignment, `del` or loop target."""
-        child = node
-        for parent in self.ancestors(node):
-            if isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
-                child = parent
-                continue
-            if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
-                return True
-            if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-                return parent.target is child
-            if isinstance(parent, cst.NamedExpr):
-                return parent.target is child
-            return False
-        return False

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import SCOPES, Detector, ModuleIndex, dotted_name
+from heal.detectors.base import Detector, ModuleIndex, dotted_name
+from heal.detectors.scope import walk
 from heal.model import Category, Priority
 
 MIN_DEPTH = 3  # names in the chain: `a.b.c`
 MIN_LOOKUPS = 3
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself) in source order, without entering nested
-    functions, lambdas or classes."""
-    stack = list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, SCOPES):
-            stack.extend(reversed(child.children))
 
 
 def _prefix(short: str, long: str) -> bool:
@@ -195,14 +186,14 @@ class RepeatedAttributeLookup(Detector):
         seen = _Loop()
         if target is not None:
             self._note_store(target, seen)
-        for node in _walk(body):
-            if isinstance(node, cst.Name) and self._stored(node):
+        for node in walk(body, scopes=False):
+            if isinstance(node, cst.Name) and self.stored(node):
                 seen.stored_names.add(node.value)
             elif isinstance(node, cst.Attribute):
                 dotted = dotted_name(node)
                 if dotted is None:
                     continue
-                if self._stored(node):
+                if self.stored(node):
                     seen.stored_chains.add(dotted)
                 parent = self.parent(node)
                 if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -239,7 +230,7 @@ class RepeatedAttributeLookup(Detector):
     def _note_loads(self, chain: cst.Attribute, seen: _Loop) -> None:
         """Count every prefix of three or more names of a whole chain `a.b.c.d`."""
         node: cst.BaseExpression = chain
-        if self._stored(chain):
+        if self.stored(chain):
             node = chain.value  # `a.b.c = v` loads `a.b` only
         while isinstance(node, cst.Attribute):
             dotted = dotted_name(node)
@@ -269,19 +260,3 @@ class RepeatedAttributeLookup(Detector):
                for callee in seen.called if "." in callee and callee != chain):
             return False
         return not any(passed in prefixes for passed in seen.passed)
-
-    def _stored(self, node: cst.CSTNode) -> bool:
-        """True when `node` is (part of) an assignment, `del` or loop target."""
-        child = node
-        for parent in self.ancestors(node):
-            if isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
-                child = parent
-                continue
-            if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AsName)):
-                return True
-            if isinstance(parent, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-                return parent.target is child
-            if isinstance(parent, cst.NamedExpr):
-                return parent.target is child
-            return False
-        return False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.detectors.base import Detector, ModuleIndex, dotted_name
+from heal.detectors.scope import walk
 from heal.model import Category, Priority
 
 # values that make a receiver something other than a list: `pop(0)` / `insert(0, v)` on
@@ -18,13 +17,6 @@ NOT_A_LIST = frozenset({
 })
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself)."""
-    stack = list(node.children)
-    while stack:
-        child = stack.pop()
-        yield child
-        stack.extend(child.children)
 
 
 def _zero(arg: cst.Arg) -> bool:
@@ -150,7 +142,7 @@ class ListPopFront(Detector):
         """Dotted names the module ever binds to a deque, dict or other mapping."""
         if self._others is None:
             self._others = set()
-            for node in _walk(self.module):
+            for node in walk(self.module):
                 pairs: list[tuple[cst.BaseExpression, cst.BaseExpression | None]] = []
                 if isinstance(node, cst.Assign):
                     pairs = [(target.target, node.value) for target in node.targets]

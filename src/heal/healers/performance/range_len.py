@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.detectors.scope import range_len_arg
 from heal.healers.base import Fixer, ModuleContext
 from heal.healers.performance._common import (
     SCOPES,
@@ -19,24 +20,6 @@ from heal.healers.performance._common import (
     walk,
 )
 from heal.model import Category, Declined, Finding, Fix, Safety
-
-
-def range_len_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """`x` for `range(len(x))`, else None."""
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)
-            and expr.func.value == "range" and len(expr.args) == 1):
-        return None
-    arg = expr.args[0]
-    inner = arg.value
-    if arg.keyword is not None or arg.star or not isinstance(inner, cst.Call):
-        return None
-    if not (isinstance(inner.func, cst.Name) and inner.func.value == "len"
-            and len(inner.args) == 1):
-        return None
-    only = inner.args[0]
-    if only.keyword is not None or only.star:
-        return None
-    return only.value
 
 
 def _index_of(node: cst.Subscript) -> str | None:
@@ -148,7 +131,7 @@ class RangeLen(Fixer):
                     None)
         if loop is None or not isinstance(loop.target, cst.Name):
             return self.decline(finding, "no `for i in range(len(x))` loop at the position")
-        seq = range_len_of(loop.iter)
+        seq = range_len_arg(loop.iter)  # the detector's own test, so both agree
         seq_name = dotted_name(seq) if seq is not None else None
         if seq is None or seq_name is None:
             return self.decline(finding, "the loop does not iterate over range(len(x))")
