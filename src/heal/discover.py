@@ -66,6 +66,20 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def module_name(root: Path, path: str) -> str:
+    """A file's module name as Python and mypy see it: its stem plus every parent folder that
+    has an `__init__.py` (`pkg/sub/a.py` -> `pkg.sub.a`; with no `__init__.py`, just `a`)."""
+    parts = Path(path).with_suffix("").parts
+    names = [parts[-1]] if parts[-1] != "__init__" else []
+    folder = (root / path).parent
+    for name in reversed(parts[:-1]):
+        if not (folder / "__init__.py").is_file():
+            break
+        names.insert(0, name)
+        folder = folder.parent
+    return ".".join(names) or parts[-1]
+
+
 def under(path: str, prefixes: Sequence[str]) -> bool:
     """True when `path` is one of `prefixes` or inside one of them ('' means everything)."""
     return any(p == "" or path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)

@@ -3,13 +3,18 @@
 For each finding the planner asks the pattern library (when one is loaded) and then every
 fixer that heals the rule; the first fix wins. Fixes are then checked before anything is run:
 a fix that does not re-parse, or that a heal fixer made outside the finding's statement and the
-module's import block, is a fixer bug and is dropped. Fixes that collide on one file wait for the
-next round; the rest form the round's batch, all against the same text of each file.
+module's import block, is a fixer bug and is dropped (a rename may also swap one identifier for
+another anywhere in the file). When the project formats its code (ruff format or black), the
+lines a fix touched are reformatted with `ruff format --range` before the check, and nothing
+else. Fixes that collide on one file wait for the next round; the rest form the round's batch,
+all against the same text of each file.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +24,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from heal.config import Config
-from heal.edits import apply_fixes, non_overlapping
+from heal.edits import apply_fixes, diff_edits, edit_offsets, line_starts, non_overlapping, offset
 from heal.healers import fixers_for
 from heal.healers.base import Fixer, ModuleContext, alias
-from heal.model import Declined, Finding, Fix, Safety
+from heal.healers.style.format import format_lines, uses_formatter
+from heal.model import Declined, Finding, Fix, Safety, TextEdit
 
 PatternSource = Callable[[Finding, ModuleContext], Fix | Declined | None]
 
@@ -73,13 +79,47 @@ def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int, list[tuple[
     return ranges, import_end, runs
 
 
+_WORD = re.compile(r"(\w+)")
+
+
+def identifier_swaps(before: str, after: str) -> set[tuple[str, str]] | None:
+    """The (old, new) identifier pairs that turn `before` into `after` when nothing else
+    differs; None when anything else does."""
+    old, new = _WORD.split(before), _WORD.split(after)
+    if len(old) != len(new):
+        return None
+    swaps = set()
+    for index, (a, b) in enumerate(zip(old, new, strict=True)):
+        if a == b:
+            continue
+        if index % 2 == 0 or not a.isidentifier() or not b.isidentifier():
+            return None
+        swaps.add((a, b))
+    return swaps
+
+
+def renames_one_name(text: str, edits: Sequence[TextEdit]) -> bool:
+    """Every edit only swaps one identifier for another, the same one everywhere."""
+    starts = line_starts(text)
+    swaps: set[tuple[str, str]] = set()
+    for edit in edits:
+        before = text[offset(starts, text, edit.span.start):offset(starts, text, edit.span.end)]
+        found = identifier_swaps(before, edit.content)
+        if found is None:
+            return False
+        swaps |= found
+    return len(swaps) == 1
+
+
 def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
     """Edits stay in the finding's module-level statement or the import block, or insert new
-    module-level statements before the first definition (a hoisted constant)."""
+    module-level statements before the first definition (a hoisted constant); edits elsewhere
+    are allowed when all of them rename one identifier (a rename reaches every use)."""
     ranges, import_end, import_runs = _statement_lines(text)
     line = finding.span.start.line
     home = next(((a, b) for a, b in ranges if a <= line <= b), (line, finding.span.end.line))
     first_def = next((a for a, _ in ranges if a > import_end), len(text.splitlines()) + 1)
+    outside: list[TextEdit] = []
     for edit in fix.edits:
         start, end = edit.span.start.line, edit.span.end.line
         if edit.span.end.column == 0 and end > start:
@@ -93,8 +133,26 @@ def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
             continue
         if inserting and start <= first_def:
             continue
-        return False
-    return True
+        outside.append(edit)
+    return not outside or renames_one_name(text, outside)
+
+
+def touched_ranges(text: str, fix: Fix) -> list[tuple[int, int]]:
+    """The line ranges (1-based, inclusive) the fix's edits cover in the fixed text, merged."""
+    after_starts = line_starts(apply_fixes(text, [fix]))
+    ranges: list[tuple[int, int]] = []
+    shift = 0
+    for start, end, content in dict.fromkeys(edit_offsets(text, fix.edits)):
+        new_start = start + shift
+        new_end = new_start + max(len(content) - (1 if content.endswith("\n") else 0), 0)
+        shift += len(content) - (end - start)
+        first = bisect.bisect_right(after_starts, new_start)
+        last = max(bisect.bisect_right(after_starts, max(new_end - 1, new_start)), first)
+        if ranges and first <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(last, ranges[-1][1]))
+        else:
+            ranges.append((first, last))
+    return ranges
 
 
 class Planner:
@@ -107,6 +165,7 @@ class Planner:
         self.root = root
         self.target = target
         self._fixers: dict[type[Fixer], Fixer] = {}
+        self.formatter = uses_formatter(root) if root is not None else None  # "ruff" / "black"
 
     def _fixer(self, cls: type[Fixer]) -> Fixer:
         if cls not in self._fixers:
@@ -213,6 +272,7 @@ class Planner:
                                               finding.span.start.line, fix.source,
                                               "unsafe fix; pass --unsafe-fixes to try it"))
                 continue
+            fix = self._formatted(fix, finding, texts[finding.path])
             problem = self._check(fix, finding, texts[finding.path])
             if problem:
                 plan.bugs.append((fix, problem))
@@ -228,6 +288,26 @@ class Planner:
         plan.fixes, bugs = drop_unparsable(plan.fixes, texts)
         plan.bugs += bugs
         return plan
+
+    def _formatted(self, fix: Fix, finding: Finding, text: str) -> Fix:
+        """The fix with the lines it touched reformatted the project's way (`ruff format
+        --range`, nothing else), when the project uses a formatter and the formatted fix still
+        passes the checks; else the fix as it was."""
+        if self.formatter is None or self.root is None:
+            return fix
+        try:
+            after = apply_fixes(text, [fix])
+        except ValueError:
+            return fix
+        formatted = after
+        for lines in reversed(touched_ranges(text, fix)):  # bottom up: line numbers above stay
+            formatted = format_lines(formatted, fix.path, lines, self.root, self.formatter)
+        if formatted in (after, text):
+            return fix
+        candidate = dataclasses.replace(fix, edits=diff_edits(text, formatted))
+        if self._check(candidate, finding, text) is not None:
+            return fix
+        return candidate
 
     def _check(self, fix: Fix, finding: Finding, text: str) -> str | None:
         try:

@@ -67,14 +67,20 @@ def run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    input: str | None = None,
 ) -> Completed:
-    """Run a command to completion, a timeout, or a stop request (then StoppedError)."""
+    """Run a command to completion, a timeout, or a stop request (then StoppedError); `input`
+    is the child's stdin (from a temporary file too), else stdin is empty."""
     check_stop()
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryFile() as given:
+        if input is not None:
+            given.write(input.encode("utf-8"))
+            given.seek(0)
         child = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env else None,
-                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                 start_new_session=True)
+                                 stdin=subprocess.DEVNULL if input is None else given,
+                                 stdout=out, stderr=err, start_new_session=True)
         with _lock:
             _live.add(child)
         timed_out = False

@@ -25,6 +25,7 @@ from typing import Any
 
 from heal import catalog
 from heal.analyzers.base import AnalyzeContext, AnalyzerResult, find_tool, rel_path, run_tool
+from heal.discover import module_name
 from heal.model import AnalyzerError, Finding, Span
 
 if sys.version_info >= (3, 11):
@@ -37,17 +38,6 @@ MAX_RETRIES = 10
 _DUPLICATE = re.compile(r'Duplicate module named "(?P<module>[^"]+)"')
 
 
-def module_name(root: Path, path: str) -> str:
-    """The module name mypy gives a file: its stem plus every parent that has __init__.py."""
-    parts = Path(path).with_suffix("").parts
-    names = [parts[-1]] if parts[-1] != "__init__" else []
-    folder = (root / path).parent
-    for name in reversed(parts[:-1]):
-        if not (folder / "__init__.py").is_file():
-            break
-        names.insert(0, name)
-        folder = folder.parent
-    return ".".join(names) or parts[-1]
 
 
 def split_duplicates(root: Path, paths: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from heal.discover import SourceFile
+from heal.discover import SourceFile, module_name
 from heal.model import Category, Finding, Priority, Span
 
 RULE = "heal:LOG113"
@@ -90,17 +90,6 @@ class ImportCycle:
     ]
 
 
-def module_name(root: Path, path: str) -> str:
-    """A file's module name: its stem plus every parent folder that has an `__init__.py`."""
-    parts = Path(path).with_suffix("").parts
-    names = [parts[-1]] if parts[-1] != "__init__" else []
-    folder = (root / path).parent
-    for name in reversed(parts[:-1]):
-        if not (folder / "__init__.py").is_file():
-            break
-        names.insert(0, name)
-        folder = folder.parent
-    return ".".join(names) or parts[-1]
 
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:

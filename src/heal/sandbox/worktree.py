@@ -23,6 +23,14 @@ from heal.sandbox import git as gitops
 WORKTREES = "worktrees"
 
 
+def write_in_sandbox(target: Path, data: bytes) -> None:
+    """Write a file in a worktree. A symbolic link there is replaced by a regular file, never
+    written through: an absolute link points into the user's tree, which heal only reads."""
+    if target.is_symlink():
+        target.unlink()
+    target.write_bytes(data)
+
+
 class Worktree:
     def __init__(self, path: Path, originals: Mapping[str, SourceFile]) -> None:
         self.path = path
@@ -35,7 +43,7 @@ class Worktree:
             seed = self.originals[path].text
             wanted = texts.get(path, seed)
             if wanted != self.written.get(path, seed):
-                (self.path / path).write_bytes(encode(self.originals[path], wanted))
+                write_in_sandbox(self.path / path, encode(self.originals[path], wanted))
             if path in texts:
                 self.written[path] = wanted
             else:
@@ -86,9 +94,9 @@ class Sandbox:
             # the worktree holds what heal analyzed, even if the user saved a file since
             target = path / rel
             data = encode(original, original.text)
-            if not target.is_file() or target.read_bytes() != data:
+            if target.is_symlink() or not target.is_file() or target.read_bytes() != data:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                write_in_sandbox(target, data)
 
     def close(self) -> None:
         for tree in self.trees:

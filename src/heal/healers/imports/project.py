@@ -25,6 +25,9 @@ SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "env", "bui
 NOT_IMPORTABLE = {"this", "antigravity", "idlelib", "__main__", "test", "lib2to3", "tkinter",
                   "turtle", "turtledemo", "ensurepip", "venv", "pydoc_data"}
 _FAKE_PACKAGE = ".".join(f"heal_pkg{i}" for i in range(12))
+# discover's default max-file-size: a larger file (a generated table, a vendored bundle) is not
+# parsed for facts, or one 5 MB file costs minutes of libcst time on every planning round
+MAX_FACT_BYTES = 1_000_000
 
 
 def is_stdlib(module: str) -> bool:
@@ -253,7 +256,9 @@ def project_facts(root: Path) -> dict[Path, FileFacts]:
             continue
         stamp = (stat.st_mtime_ns, stat.st_size)
         facts = cache.get(path)
-        if facts is None or facts.stamp != stamp:
+        if (facts is None or facts.stamp != stamp) and stat.st_size > MAX_FACT_BYTES:
+            facts = FileFacts(stamp, frozenset(), frozenset())
+        elif facts is None or facts.stamp != stamp:
             try:
                 module = cst.parse_module(path.read_text(encoding="utf-8"))
                 imports = _FromImports(package_of(root, path.relative_to(root).as_posix()))

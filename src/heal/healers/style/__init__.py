@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from heal.healers.base import Fixer
+from heal.healers.style.rename_argument import RenameArgument
+from heal.healers.style.rename_class import RenameClass
+from heal.healers.style.rename_class_attribute import RenameClassAttribute
+from heal.healers.style.rename_function import RenameFunction
+from heal.healers.style.rename_variable import RenameVariable
 from heal.healers.style.ruff_edits import RuffEdits
 
-FIXERS: tuple[type[Fixer], ...] = (RuffEdits,)
+FIXERS: tuple[type[Fixer], ...] = (
+    RuffEdits,
+    RenameVariable,
+    RenameArgument,
+    RenameFunction,
+    RenameClass,
+    RenameClassAttribute,
+)
