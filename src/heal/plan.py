@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import keyword
 import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -50,7 +52,9 @@ def parses(text: str) -> bool:
     return True
 
 
-def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int, list[tuple[int, int]]]:
+@functools.lru_cache(maxsize=16)  # every fix of a file is checked against the same text
+def _statement_lines(text: str) -> tuple[tuple[tuple[int, int], ...], int,
+                                         tuple[tuple[int, int], ...]]:
     """Line ranges of every module-level statement, the last line of the import block at the
     top, and the line ranges of every run of consecutive module-level import statements."""
     module = cst.parse_module(text)
@@ -76,7 +80,7 @@ def _statement_lines(text: str) -> tuple[list[tuple[int, int]], int, list[tuple[
             import_end = where.end.line
         elif not isinstance(statement, cst.SimpleStatementLine):
             in_header = False
-    return ranges, import_end, runs
+    return tuple(ranges), import_end, tuple(runs)
 
 
 _WORD = re.compile(r"(\w+)")
@@ -92,7 +96,8 @@ def identifier_swaps(before: str, after: str) -> set[tuple[str, str]] | None:
     for index, (a, b) in enumerate(zip(old, new, strict=True)):
         if a == b:
             continue
-        if index % 2 == 0 or not a.isidentifier() or not b.isidentifier():
+        if index % 2 == 0 or not all(w.isidentifier() and not keyword.iskeyword(w)
+                                     for w in (a, b)):
             return None
         swaps.add((a, b))
     return swaps
@@ -285,8 +290,8 @@ class Planner:
             plan.fixes += kept
             plan.waiting += waiting
             plan.review += review
-        plan.fixes, bugs = drop_unparsable(plan.fixes, texts)
-        plan.bugs += bugs
+        plan.fixes, clashing = drop_unparsable(plan.fixes, texts)
+        plan.waiting += clashing
         return plan
 
     def _formatted(self, fix: Fix, finding: Finding, text: str) -> Fix:
@@ -323,11 +328,13 @@ class Planner:
         return None
 
 
-def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix],
-                                                                              list[tuple[Fix, str]]]:
-    """Fixes that parse alone can still break a file together; keep a parsing prefix per file."""
+def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:
+    """Fixes that parse alone can still break a file together (two unused names of one
+    `from m import (a, b)`, each removed as a line, leave `from m import ()`): keep those that
+    parse together, in order, and return the others to wait for the next round, when they are
+    asked again on the file the kept ones made."""
     kept: list[Fix] = []
-    bugs: list[tuple[Fix, str]] = []
+    clashing: list[Fix] = []
     by_path: dict[str, list[Fix]] = {}
     for fix in fixes:
         by_path.setdefault(fix.path, []).append(fix)
@@ -340,6 +347,6 @@ def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[lis
             if parses(apply_fixes(texts[path], [*good, fix])):
                 good.append(fix)
             else:
-                bugs.append((fix, "the fixed file does not parse together with the other fixes"))
+                clashing.append(fix)
         kept += good
-    return kept, bugs
+    return kept, clashing

@@ -9,6 +9,9 @@ reason it will not touch this finding, or None when the finding is not its busin
 
 from __future__ import annotations
 
+import io
+import tokenize
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +123,19 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
     if remove:
         module = RemoveImportsVisitor(context).transform_module(module)
     return module.code
+
+
+def dropped_comments(before: str, after: str) -> list[str]:
+    """Comments `before` has and `after` no longer has (compared as a multiset of their text):
+    a fix that drops one should be unsafe (STYLE.md)."""
+    def found(text: str) -> Counter[str]:
+        try:
+            return Counter(token.string.rstrip() for token in tokenize.generate_tokens(
+                io.StringIO(text).readline) if token.type == tokenize.COMMENT)
+        except (tokenize.TokenError, SyntaxError):
+            return Counter()
+
+    return sorted((found(before) - found(after)).elements())
 
 
 def alias(rule: str) -> str:

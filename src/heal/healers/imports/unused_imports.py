@@ -10,7 +10,7 @@ from libcst.codemod.visitors import GatherUnusedImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.healers.base import Fixer, ModuleContext, dropped_comments
 from heal.healers.imports.project import absolute_module, importers_of, literal_strings
 from heal.model import Category, Declined, Finding, Fix, Safety
 
@@ -155,7 +155,8 @@ class UnusedImport(Fixer):
     ## Fix safety
     Safe: the name is bound but never read. Importing a module can have side effects, which is
     why `side-effect-imports` modules and `try` imports are left alone; for others, the tests
-    run after the fix catch a side effect the code relied on.
+    run after the fix catch a side effect the code relied on. Unsafe when a comment on the
+    removed name (`import os  # paths`) would go with it.
     """
 
     CODE = "IMP101"
@@ -172,6 +173,11 @@ class UnusedImport(Fixer):
                 "    print(re)\n",
                 expected="def f() -> None:\n    import re\n    print(re)\n"),
         Invalid("try:\n    import yaml\nexcept ImportError:\n    print('no yaml')\n"),
+        # the comment on a removed name goes with it, so the fix is unsafe (run with
+        # --unsafe-fixes, as the cases are); the comments of the names that stay are kept
+        Invalid("from collections import (OrderedDict,  # odd\n    defaultdict)\nimport os  # paths\n"
+                "\nprint(defaultdict)\n",
+                expected="from collections import (defaultdict)\n\nprint(defaultdict)\n"),
     ]
 
     def fix(self, finding: Finding, context: ModuleContext) -> Fix | Declined | None:
@@ -222,4 +228,8 @@ class UnusedImport(Fixer):
             text = remove_line(context, line)
         else:
             text = context.replace(statement, rest)
+        lost = dropped_comments(context.text, text)
+        if lost:  # a comment about the removed name goes with it: a human should agree
+            return self.fix_from_text(finding, context, text, f"remove unused import `{bound}`",
+                                      Safety.UNSAFE, f"the comment `{lost[0]}` goes with it")
         return self.fix_from_text(finding, context, text, f"remove unused import `{bound}`")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.edits import apply_edits
+from heal.healers.base import Fixer, ModuleContext, dropped_comments
 from heal.model import Category, Declined, Finding, Fix, Safety
 
 
@@ -31,7 +34,8 @@ class RuffEdits(Fixer):
 
     ## Fix safety
     As safe as ruff says: edits ruff marks `safe` land after verification; `unsafe` ones only
-    with `--unsafe-fixes`; `display-only` ones are never applied.
+    with `--unsafe-fixes`; `display-only` ones are never applied. A `safe` edit that drops a
+    comment (ruff's F401 fix takes `import os  # why` with it) is unsafe here.
     """
 
     CODE = "STY100"
@@ -48,6 +52,9 @@ class RuffEdits(Fixer):
             expected='"""Two rounds: UP006 rewrites the annotation, then F401 drops the import."""\n'
             "\n\ndef f() -> list[int]:\n    return []\n",
         ),
+        # ruff calls this F401 edit safe; it drops the comment, so heal makes it unsafe
+        Invalid("import sys\nimport os, json  # paths\n\nprint(sys.argv)\n",
+                expected="import sys\n\nprint(sys.argv)\n"),
     ]
 
     def fix(self, finding: Finding, context: ModuleContext) -> Fix | Declined | None:
@@ -57,6 +64,14 @@ class RuffEdits(Fixer):
         if tool_fix.applicability == "display-only":
             return self.decline(finding, "ruff shows this fix for display only; apply it by hand")
         safety = Safety.SAFE if tool_fix.applicability == "safe" else Safety.UNSAFE
+        lost = []
+        if safety is Safety.SAFE:  # ruff calls some comment-dropping edits safe (F401)
+            with contextlib.suppress(ValueError):  # overlapping edits: the planner says so
+                lost = dropped_comments(context.text, apply_edits(context.text, tool_fix.edits))
+        if lost:
+            safety = Safety.UNSAFE
         if safety is Safety.UNSAFE and not context.config.unsafe_fixes:
-            return self.decline(finding, "ruff marks this fix unsafe; pass --unsafe-fixes to try it")
-        return self.make_fix(finding, tool_fix.edits, tool_fix.message or finding.message, safety)
+            why = f"drops the comment `{lost[0]}`" if lost else "is marked unsafe by ruff"
+            return self.decline(finding, f"ruff's fix {why}; pass --unsafe-fixes to try it")
+        return self.make_fix(finding, tool_fix.edits, tool_fix.message or finding.message, safety,
+                             f"ruff's edit drops the comment `{lost[0]}`" if lost else "")

@@ -1,0 +1,45 @@
+"""The rule docs are generated from the docstrings; they must never be stale."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+
+SCRIPT = REPO_ROOT / "scripts" / "gen_rule_docs.py"
+
+
+def test_rule_docs_are_up_to_date() -> None:
+    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], cwd=REPO_ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, (
+        f"{result.stdout}{result.stderr}\nrun `python scripts/gen_rule_docs.py` to regenerate")
+
+
+def test_every_rule_and_fixer_has_a_page() -> None:
+    from heal.detectors import DETECTORS
+    from heal.detectors.project_import_cycles import ImportCycle
+    from heal.healers import FIXERS
+
+    pages = {p.stem for p in (REPO_ROOT / "docs" / "rules").glob("*.md")}
+    assert {*DETECTORS, ImportCycle.CODE, *FIXERS} <= pages
+    cycle = (REPO_ROOT / "docs" / "rules" / "LOG113.md").read_text(encoding="utf-8")
+    assert "## Why is this bad?" in cycle and "pkg.a -> pkg.b -> pkg.a" in cycle
+    index = (REPO_ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert "[LOG113](rules/LOG113.md)" in index and "[STY101](rules/STY101.md)" in index
+
+
+def test_check_fails_on_a_stale_page(tmp_path) -> None:
+    """--check compares against the files: a page that differs is reported (run on a copy)."""
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "docs", copy / "docs")
+    shutil.copytree(REPO_ROOT / "scripts", copy / "scripts")
+    page = copy / "docs" / "rules" / "STY101.md"
+    page.write_text(page.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(copy / "scripts" / "gen_rule_docs.py"),
+                             "--check"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "docs/rules/STY101.md" in result.stdout
