@@ -7,6 +7,7 @@ line on stderr and exit 2; `--debug` shows the traceback of an unexpected one.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -235,15 +236,31 @@ def guarded(debug: bool, action: Callable[[], int]) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
+        sys.unraisablehook = lambda unraisable: None  # half-built objects failing to finalize
         stderr_console().print("[bold red]heal: stopped[/]", soft_wrap=True)
         return EXIT_STOPPED
+    except OSError as error:
+        if error.errno not in DISK_ERRNOS:  # not the disk: an internal error after all
+            return _internal_error(debug, error)
+        where = f" {error.filename}" if error.filename else ""
+        fail(HealError(f"cannot write{where} ({error.strerror}); free some disk space or lift "
+                       "the file size limit, then rerun heal"))
     except Exception as error:  # an internal error: one line unless --debug
-        if debug:
-            traceback.print_exc()
-        stderr_console().print(
-            f"[bold red]heal: internal error:[/] {escape(type(error).__name__)}: {escape(str(error))}"
-            " (rerun with --debug for the traceback, and please report it)", soft_wrap=True)
-        return EXIT_ERROR
+        return _internal_error(debug, error)
+    return EXIT_ERROR
+
+
+# a full disk, a quota, a file size limit (RLIMIT_FSIZE) or a read-only file system: the
+# environment, not heal, so one line that says so instead of an internal error
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def _internal_error(debug: bool, error: Exception) -> int:
+    if debug:
+        traceback.print_exception(error)
+    stderr_console().print(
+        f"[bold red]heal: internal error:[/] {escape(type(error).__name__)}: {escape(str(error))}"
+        " (rerun with --debug for the traceback, and please report it)", soft_wrap=True)
     return EXIT_ERROR
 
 
@@ -359,6 +376,8 @@ def history_command(
             stdout_console().print("no heal runs recorded here yet")
             return EXIT_OK
         history = History(folder)
+        if history.warning:
+            stderr_console().print(f"[yellow]warning:[/] {escape(history.warning)}", soft_wrap=True)
         try:
             runs = history.runs(limit)
         finally:
@@ -686,7 +705,10 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
     console.print(f"category {info.category.value}, priority {info.priority.value}, "
                   f"tool {info.tool}, fix: {info.fix}"
                   + (f" ({', '.join(info.fixers)})" if info.fixers else ""))
-    detector = DETECTORS.get(info.code) if info.tool == "heal" else None
+    from heal.detectors.project_import_cycles import ImportCycle
+
+    native: dict[str, type] = {**DETECTORS, ImportCycle.CODE: ImportCycle}
+    detector = native.get(info.code) if info.tool == "heal" else None
     if detector is not None:
         console.print()
         console.print(docstring(detector), markup=False)

@@ -153,6 +153,9 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
 def read_source(root: Path, path: str, config: Config) -> SourceFile | Finding | None:
     """The file's text, a finding that says why it cannot be read, or None for generated code."""
     abspath = root / path
+    if abspath.is_symlink() and not abspath.exists():
+        return _problem(path, UNREADABLE_RULE, "broken symbolic link (what it points to does not "
+                        "exist); fix the link or remove it")
     if abspath.is_symlink() and not abspath.resolve().is_relative_to(root):
         return _problem(path, UNREADABLE_RULE,
                         "symlink to a file outside the repository; heal leaves it alone", Priority.P3)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from heal.errors import HealError
+
 DB_NAME = "history.db"
 SCHEMA_VERSION = 1
 
@@ -64,6 +66,37 @@ FIX_COLUMNS = frozenset({
 })
 
 
+# what SQLite says when the disk or the folder is the problem, not heal's SQL
+UNWRITABLE = ("disk I/O error", "database or disk is full", "readonly database",
+              "unable to open database", "database is locked")
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements turn a full, failing or read-only disk into a HealError
+    that says so (one line, exit 2) instead of an internal error."""
+
+    path = ""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            raise _unwritable(self.path, error) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.OperationalError as error:
+            raise _unwritable(self.path, error) from None
+
+
+def _unwritable(path: str, error: sqlite3.OperationalError) -> Exception:
+    if not any(problem in str(error) for problem in UNWRITABLE):
+        return error
+    return HealError(f"cannot write heal's history {path} ({error}); free some disk space or "
+                     "make heal's state folder writable, then rerun heal")
+
+
 @dataclass(frozen=True)
 class RunSummary:
     id: str
@@ -89,20 +122,28 @@ class History:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
+        except sqlite3.OperationalError as error:  # cannot open or write it: not a corrupt file
+            raise HealError(f"cannot open heal's history {self.path} ({error}); make heal's state "
+                            "folder writable and check free disk space, then rerun heal") from None
         except sqlite3.DatabaseError as error:
             aside = self.path.with_name(f"{DB_NAME}.corrupt-{int(time.time())}")
-            self.path.replace(aside)
-            for suffix in ("-wal", "-shm"):
-                sidecar = self.path.with_name(DB_NAME + suffix)
-                if sidecar.exists():
-                    sidecar.unlink()
+            try:
+                self.path.replace(aside)
+                for suffix in ("-wal", "-shm"):
+                    sidecar = self.path.with_name(DB_NAME + suffix)
+                    if sidecar.exists():
+                        sidecar.unlink()
+            except OSError as move:
+                raise HealError(f"heal's history {self.path} is unreadable ({error}) and cannot be "
+                                f"moved aside ({move.strerror}); remove it, then rerun heal") from None
             self.warning = (f"history database was unreadable ({error}); moved it to {aside.name} "
                             "and started a new one")
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                               check_same_thread=False)
+                               check_same_thread=False, factory=_Connection)
+        conn.path = str(self.path)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -139,6 +180,22 @@ class History:
         self.conn.execute(
             f"UPDATE runs SET status = ?, finished = ?{', ' + columns if columns else ''} "  # noqa: S608  # nosec B608
             "WHERE id = ?", (status, time.time(), *values.values(), run_id))
+
+    def mark_killed(self) -> list[tuple[str, list[str]]]:
+        """Runs still `running` while the caller holds `.heal/lock` died without finishing (killed,
+        or their end could not be written): their status becomes `killed`. Returns, for each that
+        had begun landing and not finished, (run id, its files: each wholly old or wholly new)."""
+        dead = [row["id"] for row in self.conn.execute("SELECT id FROM runs WHERE status = "
+                                                       "'running' ORDER BY started")]
+        landing = []
+        for run_id in dead:
+            self.conn.execute("UPDATE runs SET status = 'killed' WHERE id = ?", (run_id,))
+            events = self.conn.execute("SELECT status, parameters FROM events WHERE run_id = ? "
+                                       "AND action = 'land' ORDER BY id", (run_id,)).fetchall()
+            if events and events[-1]["status"] == "started":
+                files = json.loads(events[-1]["parameters"] or "{}").get("files", [])
+                landing.append((run_id, [str(f) for f in files]))
+        return landing
 
     def record_findings(self, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
         with self.transaction() as conn:

@@ -2,8 +2,9 @@
 
 A file is written only if its bytes are still the ones heal read at the start; a file the user
 saved in the meantime is skipped and named, never merged. Each write goes to a temporary file
-in the same folder, is flushed to disk, then replaces the original (`os.replace`), so a crash
-leaves every file wholly old or wholly new. Nothing is staged.
+in `.heal/landing/` (or, on another file system, next to the file), is flushed to disk, then
+replaces the original (`os.replace`), so a crash leaves every file wholly old or wholly new and
+no stray temporary file in the user's folders. Nothing is staged.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heal.discover import SourceFile, digest, encode
+from heal.state import state_dir
+
+SCRATCH = "landing"
 
 
 @dataclass
@@ -25,9 +29,24 @@ class Landing:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def scratch_dir(root: Path) -> Path | None:
+    """`.heal/landing/`, emptied of what a killed landing left; None when it cannot be made."""
+    folder = state_dir(root) / SCRATCH
+    try:
+        folder.mkdir(exist_ok=True)
+        for leftover in folder.iterdir():
+            leftover.unlink()
+    except OSError:
+        return None
+    return folder
+
+
+def write_atomically(target: Path, data: bytes, scratch: Path | None = None) -> None:
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".heal-tmp", dir=target.parent)
+    folder = target.parent
+    if scratch is not None and os.stat(scratch).st_dev == os.stat(folder).st_dev:
+        folder = scratch  # os.replace cannot cross file systems
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".heal-tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -57,6 +76,7 @@ def still_as_read(root: Path, source: SourceFile) -> str | None:
 
 def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, str]) -> Landing:
     landing = Landing()
+    scratch = scratch_dir(root)
     for path in sorted(texts):
         source = originals[path]
         why = still_as_read(root, source)
@@ -64,7 +84,7 @@ def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, st
             landing.skipped.append((path, why))
             continue
         try:
-            write_atomically(root / path, encode(source, texts[path]))
+            write_atomically(root / path, encode(source, texts[path]), scratch)
         except OSError as error:
             landing.skipped.append((path, f"it could not be written ({error.strerror})"))
             continue

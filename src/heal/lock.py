@@ -57,7 +57,11 @@ class RunLock:
         self.recovered: dict[str, Any] | None = None
 
     def acquire(self) -> None:
-        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as error:
+            raise HealError(f"cannot create {self.path} ({error.strerror}); make heal's state "
+                            "folder writable, then rerun heal") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -73,11 +77,18 @@ class RunLock:
         if previous:
             with contextlib.suppress(ValueError):
                 self.recovered = json.loads(previous)
-        handle.seek(0)
-        handle.truncate()
-        json.dump({"pid": os.getpid(), "start": time.time(), "command": self.command,
-                   "run_id": self.run_id}, handle)
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            json.dump({"pid": os.getpid(), "start": time.time(), "command": self.command,
+                       "run_id": self.run_id}, handle)
+            handle.flush()
+        except OSError as error:  # a full disk: leave no half-written lock behind
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            handle.close()
+            raise HealError(f"cannot write {self.path} ({error.strerror}); free some disk space "
+                            "or lift the file size limit, then rerun heal") from None
         self.handle = handle
         with contextlib.suppress(FileNotFoundError):
             self.stop_path.unlink()

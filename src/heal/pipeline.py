@@ -13,6 +13,7 @@ import hashlib
 import queue
 import secrets
 import signal
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -1078,11 +1080,17 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _quiet_finalizers(unraisable: Any) -> None:
+    """Once a run is stopped, an object whose constructor the signal interrupted (GitPython's
+    config parser, say) fails again in its finalizer: noise after the one-line message, not news."""
+
+
 @contextlib.contextmanager
 def _stop_on_signals() -> Iterator[None]:
     """SIGTERM (from `heal stop`) and Ctrl-C stop the run: children die, cleanup runs, exit 3."""
     def on_signal(signum: int, frame: object) -> None:
         proc.request_stop()
+        sys.unraisablehook = _quiet_finalizers
         raise StoppedError("stopped on request; your working tree is unchanged")
 
     if threading.current_thread() is not threading.main_thread():
@@ -1094,9 +1102,30 @@ def _stop_on_signals() -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         proc.request_stop()
+        sys.unraisablehook = _quiet_finalizers
         raise StoppedError("interrupted; your working tree is unchanged") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Landing as one step: Ctrl-C or `heal stop` while files are written is held until the last
+    one is (each write is atomic, but only the whole set was verified); the pipeline honours the
+    stop request right after recording what landed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def hold(signum: int, frame: object) -> None:
+        proc.request_stop()
+
+    previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def heal(request: HealRequest, progress: ProgressCallback = _quiet,
@@ -1113,6 +1142,9 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
         raise UsageError("--branch cannot be combined with --commit or --dry-run")
     if request.branch:
         gitops.check_branch_name(repo, request.branch)
+    if request.commit and gitops.is_detached(repo):
+        raise UsageError("--commit: HEAD is detached, so the commit would be on no branch; check "
+                         "out a branch first, or use --branch NAME to commit on a new one")
     state_dir = ensure_state_dir(root)
     run_id = new_run_id()
     with _stop_on_signals(), lock.held(state_dir, request.command, run_id) as held_lock:
@@ -1120,6 +1152,9 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
         messages = [history.warning] if history.warning else []
         if held_lock.recovered:
             messages.append(f"recovered a stale lock left by pid {held_lock.recovered.get('pid')}")
+        for killed, landing in history.mark_killed():
+            messages.append(f"run {killed} was killed while landing {', '.join(landing)}: each of "
+                            "them holds either its old or its new text (`git diff` shows which)")
         pruned = prune_stale(repo, state_dir)
         if pruned:
             messages.append(f"removed {len(pruned)} stale worktree(s) of killed runs")
@@ -1128,6 +1163,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
         progress = _status(state_dir, run_id, progress)
         write_status(state_dir, run_id, "scan", 0, 0)
         healer: _Healer | None = None
+        outcome: HealResult | None = None
         try:
             phases.enter("scan")
             scanned = scan(request.scan, progress, skip_missing)
@@ -1140,8 +1176,8 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
-            result = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
-                                messages=messages, dry_run=request.dry_run)
+            result = outcome = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
+                                          messages=messages, dry_run=request.dry_run)
             healer = _Healer(request, repo, root, state_dir, config, run_id, originals, history,
                              audit, progress, scanned.secrets, library,
                              blocked=_breaker(history, config, root))
@@ -1170,6 +1206,7 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             result.declined = list(healer.declined.values())
             result.test_runs = healer.test_runs
             phases.enter("land")
+            write_status(state_dir, run_id, "land", 0, 0)
             _land(request, repo, root, result, healer)
             landed = set(result.landed)
             result.remaining = [f for f in findings if f.path in landed
@@ -1178,6 +1215,10 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
             phases.enter("record")
             write_status(state_dir, run_id, "record", 0, 0)
             _record(history, audit, result, healer)
+            if proc.stop_requested():
+                raise StoppedError(f"stopped on request after landing {len(result.landed)} files "
+                                   "(`heal history` lists them)" if result.landed else
+                                   "stopped on request; your working tree is unchanged")
             for source, why in breaker.record_trips(history, config, run_id, root=root).items():
                 result.messages.append(f"circuit breaker: {source} is off after repeated "
                                        f"failures ({why}); `heal rule ... --enable` turns it on")
@@ -1196,15 +1237,21 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                         duration=round(result.duration, 3))
             return result
         except StoppedError:
-            history.finish_run(run_id, "stopped", duration=time.perf_counter() - started)
+            with contextlib.suppress(HealError):
+                history.finish_run(run_id, "stopped", duration=time.perf_counter() - started)
             raise
         except HealError as error:
-            history.finish_run(run_id, "error", error=error.message,
-                               duration=time.perf_counter() - started)
+            with contextlib.suppress(HealError):  # a full disk fails this too: keep the first
+                history.finish_run(run_id, "error", error=error.message,
+                                   duration=time.perf_counter() - started)
+            if outcome is not None and outcome.landed:
+                raise HealError(f"{error.message} (this run had already landed its verified "
+                                f"fixes to {', '.join(outcome.landed)})") from None
             raise
         except BaseException as error:
-            history.finish_run(run_id, "error", error=f"{type(error).__name__}: {error}",
-                               duration=time.perf_counter() - started)
+            with contextlib.suppress(HealError):
+                history.finish_run(run_id, "error", error=f"{type(error).__name__}: {error}",
+                                   duration=time.perf_counter() - started)
             raise
         finally:
             if healer is not None:
@@ -1251,7 +1298,9 @@ def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
             result.branch = request.branch
             result.landed = sorted(clean)
         return
-    landing = land_files(root, healer.originals, texts)
+    healer.history.event(result.run_id, "land", "started", parameters={"files": sorted(texts)})
+    with _uninterrupted():  # a stop request waits until every file is written
+        landing = land_files(root, healer.originals, texts)
     result.landed = landing.written
     result.skipped_files += landing.skipped
     if request.commit and landing.written:

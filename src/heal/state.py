@@ -25,6 +25,16 @@ def state_dir(root: Path) -> Path:
 def ensure_state_dir(root: Path) -> Path:
     """Create `.heal/` with its .gitignore; a one-line error when it cannot be written."""
     folder = state_dir(root)
+    links = [folder] if folder.is_symlink() else []
+    if not links and folder.is_dir():
+        links = sorted(entry for entry in folder.iterdir() if entry.is_symlink())
+    if links:
+        # heal deletes and rewrites what is in here (stale worktrees, the lock, the history):
+        # through a link a cloned repository could aim that at any folder of the user's
+        raise HealError(
+            f"{links[0]} is a symbolic link; heal's state folder may not hold links, since heal "
+            "deletes and rewrites what is there: remove the link (and untrack it), then rerun heal"
+        )
     try:
         folder.mkdir(exist_ok=True)
         ignore = folder / ".gitignore"

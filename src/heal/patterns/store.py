@@ -36,7 +36,7 @@ from typing import Any
 
 from heal.errors import ConfigError, UsageError
 from heal.patterns.matcher import Template, TemplateError, compile_template
-from heal.patterns.model import Pattern, Stats, dump, load_file, parse
+from heal.patterns.model import ID_RE, Pattern, Stats, dump, load_file, parse
 
 INDEX_FORMAT = 4
 SUFFIXES = (".yaml", ".yml")
@@ -129,7 +129,8 @@ class PatternStore:
 
     # -- index -------------------------------------------------------------------------------
     def _label(self, name: str) -> str:
-        return f"{self.folder.name}/{name}"
+        parent = ".heal/" if self.folder.parent.name == ".heal" else ""
+        return f"{parent}{self.folder.name}/{name}"
 
     def _cache_file(self) -> Path | None:
         if self.cache is None:
@@ -170,10 +171,19 @@ class PatternStore:
             with os.scandir(self.folder) as listing:
                 files = sorted((item.name, item.stat()) for item in listing
                                if item.name.endswith(SUFFIXES) and item.is_file())
+            inside = self.folder.resolve()
             for name, stat in files:
+                if not (self.folder / name).resolve().is_relative_to(inside):
+                    raise ConfigError(f"{self._label(name)}: a symbolic link to a file outside "
+                                      f"{self.folder.name}/; heal does not follow it: replace "
+                                      "it with the pattern file itself or remove it")
                 entry = cached.get(name)
                 if entry is None or entry.mtime_ns != stat.st_mtime_ns or entry.size != stat.st_size:
-                    entry = self._index_file(name, stat.st_mtime_ns, stat.st_size)
+                    try:
+                        entry = self._index_file(name, stat.st_mtime_ns, stat.st_size)
+                    except ConfigError as error:
+                        raise ConfigError(f"{error.message}; fix the file or move it out of "
+                                          f"{self._label('')}") from None
                     dirty = True
                 if entry.id in entries:
                     raise ConfigError(f"{self._label(name)}: id {entry.id} is also used by "
@@ -268,6 +278,9 @@ class PatternStore:
     # -- writing -----------------------------------------------------------------------------
     def save(self, pattern: Pattern) -> Pattern:
         """Write a pattern file atomically (as `<id>.yaml`); returns it with its path."""
+        if not ID_RE.match(pattern.id):  # the id names the file: it may not leave the folder
+            raise ConfigError(f"pattern id {pattern.id!r} must be lowercase letters, digits, '.', "
+                              "'_' or '-'")
         self.folder.mkdir(parents=True, exist_ok=True)
         entries = self.entries()
         old = entries.get(pattern.id)

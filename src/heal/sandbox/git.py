@@ -70,6 +70,15 @@ def has_head(repo: git.Repo) -> bool:
     return True
 
 
+def is_detached(repo: git.Repo) -> bool:
+    """True when HEAD points at a commit rather than a branch (a detached HEAD)."""
+    try:
+        repo.git.symbolic_ref("-q", "HEAD")
+    except GitError:
+        return True
+    return False
+
+
 def head_sha(repo: git.Repo) -> str | None:
     return repo.git.rev_parse("HEAD") if has_head(repo) else None
 
@@ -84,12 +93,15 @@ def verify_revision(repo: git.Repo, rev: str) -> str:
 
 def changed_files(repo: git.Repo, since: str | None = None) -> list[str]:
     """Files changed against HEAD (or against `since`), staged or not, plus untracked files."""
-    base = verify_revision(repo, since) if since else ("HEAD" if has_head(repo) else None)
-    changed: set[str] = set(untracked_files(repo))
-    if base is None:  # no commit yet: everything listed is new
+    base = verify_revision(repo, since) if since else None
+    if not has_head(repo):  # no commit yet: everything listed is new
         return listed_files(repo)
-    changed.update(_split_z(repo.git.diff("-z", "--name-only", "--no-renames", base)))
-    return sorted(changed)
+    changed, deleted = uncommitted(repo)
+    found = set(changed) | set(deleted)
+    if base is not None:  # committed since `base`: trees only, the index is not read
+        found.update(_split_z(repo.git.diff_tree("-r", "-z", "--name-only", "--no-renames", base,
+                                                 "HEAD")))
+    return sorted(found)
 
 
 def state_in_progress(repo: git.Repo) -> str | None:
@@ -155,12 +167,16 @@ def uncommitted(repo: git.Repo) -> tuple[list[str], list[str]]:
     if not has_head(repo):
         return listed_files(repo), []
     changed, deleted = set(untracked_files(repo)), []
-    fields = _split_z(repo.git.diff("-z", "--name-status", "--no-renames", "HEAD"))
-    for status, path in zip(fields[::2], fields[1::2], strict=False):
-        if status.startswith("D"):
-            deleted.append(path)
-        else:
+    # `git status` and not `git diff HEAD`: diff refreshes and rewrites the user's index even
+    # with GIT_OPTIONAL_LOCKS=0; status honours it. Entries are "XY path" (index, worktree).
+    root = root_of(repo)
+    output = repo.git.status("--porcelain=v1", "-z", "--no-renames", "--untracked-files=no")
+    for entry in _split_z(output):
+        path = entry[3:]
+        if (root / path).exists() or (root / path).is_symlink():
             changed.add(path)
+        else:
+            deleted.append(path)
     return sorted(changed), sorted(deleted)
 
 
@@ -181,8 +197,15 @@ def worktree_add(repo: git.Repo, path: Path) -> None:
     """A detached worktree of HEAD at `path` (the user's checkout is not touched)."""
     if not has_head(repo):
         raise HealError("this repository has no commit yet; commit your code once, then run heal")
-    repo.git.execute(["git", *NO_HOOKS, "worktree", "add", "--detach", "--force", "-q", str(path),
-                      "HEAD"])
+    try:
+        repo.git.execute(["git", *NO_HOOKS, "worktree", "add", "--detach", "--force", "-q",
+                          str(path), "HEAD"])
+    except GitError as error:
+        lines = [line.strip() for line in str(error.stderr).splitlines() if line.strip()]
+        last = lines[-1].removeprefix("stderr:").strip().strip("'") if lines else ""
+        why = last.removeprefix("fatal: ") or f"exit code {error.status}"
+        raise HealError(f"git could not add a worktree for heal's sandbox ({why}); check that "
+                        "`git worktree add` works in this repository, then rerun heal") from None
     wt = git.Repo(path)
     wt.git.update_environment(**_env())
 

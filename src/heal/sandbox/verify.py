@@ -173,6 +173,12 @@ def store(state_dir: Path, key: str, baseline: Baseline) -> None:
 
 
 def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
+    if runner.is_pytest and runner.argv[0] == runner.python and re.search(
+            r"No module named '?pytest'?$", run.output, re.MULTILINE):
+        return BaselineError(
+            f"pytest is not installed for the project's interpreter {runner.python}; install it "
+            f"there (`{runner.python} -m pip install pytest`), or set `python` or test-command "
+            "in [tool.heal]")
     if run.timed_out:
         why = f"the test suite ran over test-timeout ({runner.timeout:.0f}s)"
     elif runner.is_pytest and run.returncode == PYTEST_NO_TESTS:
