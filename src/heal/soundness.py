@@ -1,0 +1,276 @@
+"""Is a fix sound? Its output parses, keeps every comment, and its fixer leaves it alone.
+
+The checks the property test (`tests/test_properties.py`) and the corpus sweep
+(`bench/sweep.py`) put every fix through, on top of the planner's own (a fix must re-parse and
+stay in bounds):
+
+- **parses**: libcst and the running Python's `ast` both accept the output;
+- **keeps comments**: every comment of the input is still in the output, unless one of the
+  fix's edits replaced the range that held it and the fix is unsafe or review (STYLE.md: a
+  fixer that cannot keep a comment downgrades itself rather than lose it);
+- **idempotent**: the output re-analyzed, the same fixer proposes no further change for the
+  finding it fixed, nor for a new finding of the same rule in the lines it wrote.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import dataclasses
+import io
+import tokenize
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import libcst as cst
+
+from heal.config import Config
+from heal.discover import SourceFile
+from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, unified_diff
+from heal.healers import FIXERS, fixers_for
+from heal.healers.base import Fixer, ModuleContext
+from heal.model import Declined, Finding, Fix, Safety
+from heal.plan import Planner, drop_unparsable, in_bounds
+
+# what can be wrong with a fix
+CRASH = "crash"  # the fixer raised
+UNPARSABLE = "unparsable"  # its output does not parse (alone, or with the round's other fixes)
+BOUNDS = "bounds"  # it edits outside the finding's statement and the import block
+COMMENTS = "comments"  # it drops a comment and is not unsafe/review about it
+IDEMPOTENCE = "idempotence"  # asked again on its output, it changes it again
+KINDS = (CRASH, UNPARSABLE, BOUNDS, COMMENTS, IDEMPOTENCE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    kind: str
+    path: str
+    line: int
+    source: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} {self.source}: {self.kind}: {self.detail}"
+
+
+def parse_error(text: str) -> str | None:
+    """Why libcst or `ast` rejects the text, or None when both accept it."""
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return f"libcst: {error.message} (line {error.raw_line})"
+    except RecursionError:
+        return "libcst: too deeply nested"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError) as error:
+        return f"ast: {error}"
+    return None
+
+
+def comments(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of every comment token; empty when the text does not tokenize."""
+    starts = line_starts(text)
+    found = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                line, column = token.start
+                found.append((starts[line - 1] + column, token.string.rstrip()))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return found
+
+
+def replaced_ranges(text: str, fixes: Iterable[Fix]) -> list[tuple[int, int, Safety]]:
+    """(start, end) offsets in `text` that each fix's edits replace, with the fix's safety."""
+    return [(start, end, fix.safety) for fix in fixes
+            for start, end, _ in edit_offsets(text, fix.edits)]
+
+
+def lost_comments(before: str, after: str, fixes: Sequence[Fix]) -> list[str]:
+    """Comments of `before` missing from `after` that no unsafe/review fix's edit excuses.
+
+    A comment counts as kept when some comment of the output contains it (a fixer may append
+    to a comment: `# noqa: F401` -> `# type: ignore[...]  # noqa: F401`)."""
+    kept = [c for _, c in comments(after)]
+    ranges = replaced_ranges(before, fixes)
+    by_text: dict[str, list[int]] = {}
+    for at, comment in comments(before):
+        by_text.setdefault(comment, []).append(at)
+    lost = []
+    for comment, offsets in by_text.items():
+        missing = len(offsets) - sum(1 for c in kept if comment in c)
+        if missing <= 0:
+            continue
+        excused = sum(1 for at in offsets if any(
+            start <= at < end and safety is not Safety.SAFE for start, end, safety in ranges))
+        lost += [comment] * max(0, missing - excused)
+    return lost
+
+
+def written_lines(before: str, fix: Fix) -> list[tuple[int, int]]:
+    """The lines of the output (1-based, inclusive) that the fix's edits wrote."""
+    spans = []
+    delta = 0
+    for start, end, content in dict.fromkeys(edit_offsets(before, fix.edits)):
+        spans.append((start + delta, start + delta + len(content)))
+        delta += len(content) - (end - start)
+    starts = line_starts(apply_fixes(before, [fix]))
+    return [(bisect.bisect_right(starts, start), bisect.bisect_right(starts, max(start, end - 1)))
+            for start, end in spans]
+
+
+def fixer_of(source: str) -> type[Fixer] | None:
+    """The fixer class behind a fix's `source` (`fixer:NAME`)."""
+    name = source.removeprefix("fixer:")
+    return next((cls for cls in FIXERS.values() if name == cls.NAME), None)
+
+
+def alternatives(finding: Finding, config: Config) -> list[type[Fixer]]:
+    """Every fixer that would be asked for this finding, in the planner's order."""
+    return [cls for cls in fixers_for(finding.rule)
+            if cls.CATEGORY in config.categories or finding.category in config.categories]
+
+
+def _starts_in(finding: Finding, lines: Sequence[tuple[int, int]]) -> bool:
+    """The finding starts in one of the line ranges (one that merely encloses them, such as a
+    function around a fixed line, whose text and so fingerprint changed, does not count)."""
+    return any(first <= finding.span.start.line <= last for first, last in lines)
+
+
+def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: str,
+            after: Sequence[Finding], config: Config) -> list[Fix]:
+    """The fixes the same fixer proposes on the output of `fix` (re-analyzed as `after`) for
+    the finding it fixed (its group did not shrink), or for a new finding of the same rule that
+    starts in the lines it wrote. Empty means idempotent. Findings are those of the fix's file
+    only."""
+    cls = fixer_of(fix.source)
+    if cls is None:
+        return []
+    group_of = {f.fingerprint: f.group or f.fingerprint for f in before}
+    mine = {group_of.get(fp, fp) for fp in fix.fingerprints}
+    count_before = Counter(f.group or f.fingerprint for f in before)
+    count_after = Counter(f.group or f.fingerprint for f in after)
+    wrote = written_lines(before_text, fix)
+    again = []
+    for finding in after:
+        if not cls.handles(finding.rule):
+            continue
+        group = finding.group or finding.fingerprint
+        same = group in mine and count_after[group] >= count_before[group]
+        new = (group not in count_before and finding.rule == fix.rule
+               and _starts_in(finding, wrote))
+        if same or new:
+            again.append(finding)
+    fixer = cls()
+    context = ModuleContext(fix.path, after_text, config)
+    proposed = []
+    for finding in again:
+        result = fixer.fix(finding, context)
+        if isinstance(result, Fix) and apply_fixes(after_text, [result]) != after_text:
+            proposed.append(result)
+    return proposed
+
+
+def relocate(findings: Iterable[Finding], source: SourceFile, path: str) -> list[Finding]:
+    """Findings of a copy of a file (analyzed under another path) as if they were the file's
+    own: same path, fingerprints and groups computed as the pipeline does."""
+    from heal.pipeline import with_fingerprints
+
+    moved = [dataclasses.replace(f, path=path) for f in findings]
+    return with_fingerprints(moved, {path: dataclasses.replace(source, path=path)})
+
+
+def diff_of(text: str, fixes: Sequence[Fix], path: str = "module.py") -> str:
+    try:
+        return unified_diff(path, text, apply_fixes(text, fixes)) or "(no change)"
+    except ValueError as error:
+        return str(error)
+
+
+def _describe(fixes: Sequence[Fix]) -> str:
+    return " + ".join(f"{f.source} ({f.rule}, line {f.line})" for f in fixes)
+
+
+def propose_all(planner: Planner, findings: Sequence[Finding], texts: dict[str, str]
+                ) -> tuple[list[Fix], list[Problem], int]:
+    """Every fix the planner proposes for the findings (its batch, the colliding ones and the
+    review ones) first, then what every other fixer of each rule proposes when asked directly;
+    the crashes and bugs (unparsable, out of bounds) the planner and the fixers showed; and how
+    many of the fixes are the planner's."""
+    plan = planner.plan(findings, texts)
+    problems = [Problem(UNPARSABLE if "parse" in why else BOUNDS if "outside" in why else CRASH,
+                        fix.path, fix.line, fix.source, f"{why}\n{diff_of(texts[fix.path], [fix])}")
+                for fix, why in plan.bugs]
+    problems += [Problem(CRASH, d.path, d.line, d.source, d.reason) for d in plan.declined
+                 if d.source == "planner" and d.reason.startswith("fixer crashed")]
+    fixes = [*plan.fixes, *plan.waiting, *plan.review]
+    planned = len(fixes)
+    chosen = {(fix.fingerprints, fix.source) for fix in fixes}
+    contexts: dict[str, ModuleContext] = {}
+    for finding in findings:
+        if finding.path not in texts:
+            continue
+        text = texts[finding.path]
+        for cls in alternatives(finding, planner.config)[1:]:
+            source = f"fixer:{cls.NAME}"
+            if ((finding.fingerprint,), source) in chosen:
+                continue
+            context = contexts.setdefault(finding.path, ModuleContext(
+                finding.path, text, planner.config, planner.root, planner.target))
+            try:
+                result = cls().fix(finding, context)
+            except cst.ParserSyntaxError:
+                continue  # the planner declines such files for every fixer
+            except Exception as error:
+                problems.append(Problem(CRASH, finding.path, finding.span.start.line, source,
+                                        f"on {finding.rule}: {type(error).__name__}: {error}"))
+                continue
+            if isinstance(result, Declined) or result is None:
+                continue
+            if result.safety is Safety.UNSAFE and not planner.config.unsafe_fixes:
+                continue
+            try:
+                after = apply_fixes(text, [result])
+            except ValueError:
+                problems.append(Problem(CRASH, finding.path, result.line, source,
+                                        "the fix's own edits overlap"))
+                continue
+            if after == text:
+                continue
+            if source != "fixer:ruff-edits" and parse_error(after) is None and not in_bounds(
+                    text, finding, result):
+                problems.append(Problem(BOUNDS, finding.path, result.line, source,
+                                        f"edits outside the finding's statement\n"
+                                        f"{diff_of(text, [result])}"))
+                continue
+            fixes.append(result)
+    return fixes, problems, planned
+
+
+def together(path: str, text: str, fixes: Sequence[Fix]) -> list[Fix]:
+    """The fixes of one file that one round applies together, chosen as the planner does: no
+    two overlap, and together they parse (the others wait for the next round)."""
+    kept, _ = non_overlapping(text, [f for f in fixes if f.path == path])
+    return drop_unparsable(kept, {path: text})[0]
+
+
+def output_problems(path: str, before: str, fixes: Sequence[Fix], when: str = ""
+                    ) -> list[Problem]:
+    """The output of `fixes` (applied together) on `before` must parse and keep its comments."""
+    line = fixes[0].line if fixes else 0
+    source = fixes[0].source if len(fixes) == 1 else "together"
+    after = apply_fixes(before, fixes)
+    error = parse_error(after)
+    if error:
+        return [Problem(UNPARSABLE, path, line, source,
+                        f"{when}{_describe(fixes)}: {error}\n{diff_of(before, fixes)}")]
+    lost = lost_comments(before, after, fixes)
+    if lost:
+        return [Problem(COMMENTS, path, line, source,
+                        f"{when}{_describe(fixes)} drops {lost}\n{diff_of(before, fixes)}")]
+    return []
