@@ -13,7 +13,8 @@ of finding counts per tool (heal's count after de-duplication vs the tool's own 
 Documented parity exceptions: files with syntax errors are reported once by heal (heal:SYNTAX)
 and not passed to the tools; mypy is given the same file list as heal (duplicate module names
 left out, since mypy refuses to run at all otherwise); ruff's S-rules that mirror a bandit
-finding on the same line are merged into the bandit finding.
+finding on the same line are merged into the bandit finding; mypy's `name-defined` on a line
+where ruff reports F821 is the same problem, and counted once; mypy's exact repeats are one.
 """
 
 from __future__ import annotations
@@ -92,8 +93,18 @@ def tool_counts(outputs: dict[str, str], work: Path) -> dict[str, int]:
         if mirror and (rel, r["location"]["row"], mirror) in bandit_lines:
             continue
         ruff_kept.append(r)
-    mypy = [line for line in outputs["mypy"].splitlines()
-            if line.startswith("{") and json.loads(line).get("line", -1) >= 1]
+    f821 = {(os.path.relpath(r["filename"], work), r["location"]["row"]) for r in ruff
+            if r.get("code") == "F821"}
+    mypy = set()
+    for line in outputs["mypy"].splitlines():
+        row = json.loads(line) if line.startswith("{") else {}
+        if row.get("line", -1) < 1:
+            continue
+        path = Path(row["file"]).as_posix()
+        if row.get("code") == "name-defined" and (path, row["line"]) in f821:
+            continue  # the same undefined name as ruff's F821: one finding
+        # exact repeats (mypy reports a line once per import path it reaches it by) are one
+        mypy.add((path, row["line"], row.get("column"), row.get("code"), row.get("message")))
     return {"ruff": len(ruff_kept), "mypy": len(mypy), "bandit": len(bandit)}
 
 

@@ -292,11 +292,15 @@ def _deliver(kind: str, child: subprocess.Popen[str], repo: Path) -> None:
         run_heal(repo, "stop", timeout=60)
 
 
-def _limit_files(limit: int) -> Callable[[], None]:
-    def limit_in_child() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a core dump
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return limit_in_child
+def _in_child(limit: int | None) -> Callable[[], None]:
+    def setup() -> None:
+        # as a terminal's foreground job does: Ctrl-C raises KeyboardInterrupt in heal (a
+        # background shell job or an xdist worker would hand down SIGINT ignored)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if limit is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a core dump
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return setup
 
 
 def inject(template: Template, work: Path, injection: Injection,
@@ -311,7 +315,7 @@ def inject(template: Template, work: Path, injection: Injection,
     if injection.hang:
         env["HEAL_FAULTS_HANG"] = injection.hang
         args += ["--timeout", "2"]
-    preexec = _limit_files(injection.limit) if injection.kind == "fsize" else None
+    preexec = _in_child(injection.limit if injection.kind == "fsize" else None)
     moved_worktrees = None
     if injection.kind == "worktree":
         moved_worktrees = repo / ".git" / "worktrees"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import fnmatch
+import functools
 import hashlib
 import io
 import tokenize
@@ -38,8 +39,8 @@ class SourceFile:
     encoding: str = "utf-8"
     digest: str = ""  # sha256 of the bytes read: landing writes only if the file still has them
 
-    @property
-    def lines(self) -> list[str]:
+    @functools.cached_property
+    def lines(self) -> list[str]:  # once per file, not once per finding
         return self.text.splitlines()
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import GatherUnusedImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from heal.cases import Invalid, Valid
@@ -46,6 +44,9 @@ def unused(module: cst.Module, alias: cst.ImportAlias, statement: cst.Import | c
            ) -> bool:
     """libcst's RemoveImports check: no reference in scope, not exported through `__all__`,
     not named in a string annotation."""
+    from libcst.codemod import CodemodContext  # slow to import (libcst.matchers): `heal --scan`
+    from libcst.codemod.visitors import GatherUnusedImportsVisitor  # loads this module, not it
+
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
     gather = GatherUnusedImportsVisitor(CodemodContext(wrapper=wrapper))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 
 from heal.cases import Invalid, Valid
 from heal.healers.base import Fixer, ModuleContext, with_imports
@@ -417,6 +415,9 @@ def _key(context: ModuleContext, node: cst.BaseExpression) -> object:
 
 def _drop_unused(text: str, name: str, alias: str) -> str:
     """Remove `from re import name [as alias]` when nothing uses it any more."""
+    from libcst.codemod import CodemodContext  # slow to import: only when used
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
     context = CodemodContext()
     RemoveImportsVisitor.remove_unused_import(context, "re", name,
                                               None if alias == name else alias)
