@@ -21,6 +21,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,19 @@ def inject_culprits(work: Path, scan: dict[str, object], k: int, test_dir: str) 
     return [p for p, _ in chosen]
 
 
+def recording(work: Path) -> tuple[float, float] | None:
+    """(seconds of the coverage-recording run, its overhead over a plain run) from history."""
+    db = work / ".heal" / "history.db"
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT duration, resources FROM events WHERE action = 'coverage_map' "
+                           "ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return float(row[0] or 0), float(json.loads(row[1] or "{}").get("overhead_s", 0))
+
+
 def one_suite_run(work: Path, python: str, test_cmd: str) -> float:
     start = time.perf_counter()
     env = env_for(python)
@@ -130,7 +144,7 @@ def main() -> int:
                     "pinned": len(pinned), "runs": runs, "per_fix": runs / max(len(landed), 1),
                     "bound": bound, "heal_s": heal_s, "scan_s": scan_s, "suite_s": suite_s,
                     "verify_s": phases.get("verify", 0) + phases.get("plan", 0),
-                    "covered": covered, "messages": doc["summary"]["messages"],  # type: ignore[index]
+                    "covered": covered, "recording": recording(work), "messages": doc["summary"]["messages"],  # type: ignore[index]
                 })
     print(f"project {args.project}, --select {args.select}\n")
     print("| verify | culprits | landed | rejected | test runs (w/o baseline) | runs per landed fix "
@@ -141,6 +155,11 @@ def main() -> int:
               f"{r['per_fix']:.3f} | {r['bound']} | {r['heal_s']:.1f} | "
               f"{r['scan_s'] + r['suite_s']:.1f} | {r['verify_s']:.1f} | "
               f"{r['covered']}/{r['landed']} |")
+    for r in rows:
+        if r["recording"]:
+            seconds, overhead = r["recording"]  # type: ignore[misc]
+            print(f"\n{r['mode']} k={r['k']}: coverage recording run {seconds:.1f}s, "
+                  f"overhead over a plain suite run {overhead:.1f}s")
     for r in rows:
         if r["messages"]:
             print(f"\n{r['mode']} k={r['k']}: " + "; ".join(r["messages"]))  # type: ignore[arg-type]
