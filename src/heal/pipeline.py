@@ -895,10 +895,14 @@ class _Healer:
         touched = {f.path for f in candidates}
         after: list[Finding] = []
         tested = settled = False
-        for attempt in range(4):
+        first = True
+        test_passes = 3  # suite runs (with bisection) this batch may take to settle
+        while True:
             if not candidates:
                 settled = True
                 break
+            # an unclean check always drops a fix, so this loop ends: a drop can expose the
+            # next fix that leaned on it (UP007 kept out, so F401 on `Optional` breaks F821)
             candidates, after, clean = self._analyzer_check(candidates, findings, round_no)
             if not clean:
                 tested = False
@@ -906,8 +910,12 @@ class _Healer:
             if tested:
                 settled = True
                 break
-            if attempt == 0 and self._lookahead(round_no, candidates, findings, after):
+            if first and self._lookahead(round_no, candidates, findings, after):
                 return True, self.lookahead_findings  # the later rounds are verified too
+            first = False
+            if not test_passes:
+                break
+            test_passes -= 1
             candidates, dropped = self._tests(candidates, round_no)
             tested = True
             if not dropped:
