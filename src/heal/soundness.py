@@ -30,6 +30,7 @@ from heal.discover import SourceFile
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, unified_diff
 from heal.healers import FIXERS, fixers_for
 from heal.healers.base import Fixer, ModuleContext
+from heal.healers.style.ruff_edits import COMMENT_RULES
 from heal.model import Declined, Finding, Fix, Safety
 from heal.plan import Planner, drop_unparsable, in_bounds
 
@@ -86,9 +87,11 @@ def comments(text: str) -> list[tuple[int, str]]:
 
 
 def replaced_ranges(text: str, fixes: Iterable[Fix]) -> list[tuple[int, int, Safety]]:
-    """(start, end) offsets in `text` that each fix's edits replace, with the fix's safety."""
-    return [(start, end, fix.safety) for fix in fixes
-            for start, end, _ in edit_offsets(text, fix.edits)]
+    """(start, end) offsets in `text` that each fix's edits replace, with the fix's safety
+    (a fix whose rule is about comments, such as an unused noqa directive, counts as unsafe: it may
+    edit the comment it was asked to)."""
+    return [(start, end, Safety.UNSAFE if fix.rule in COMMENT_RULES else fix.safety)
+            for fix in fixes for start, end, _ in edit_offsets(text, fix.edits)]
 
 
 def lost_comments(before: str, after: str, fixes: Sequence[Fix]) -> list[str]:

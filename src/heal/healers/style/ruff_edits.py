@@ -9,6 +9,10 @@ from heal.edits import apply_edits
 from heal.healers.base import Fixer, ModuleContext, dropped_comments
 from heal.model import Category, Declined, Finding, Fix, Safety
 
+# rules whose fix is to edit a comment (an unused noqa directive, commented-out code): that the
+# comment changes is the point, not a loss
+COMMENT_RULES = frozenset({"ruff:RUF100", "ruff:ERA001"})
+
 
 class RuffEdits(Fixer):
     """Ruff's own fix for a ruff finding, applied by heal's engine.
@@ -65,7 +69,7 @@ class RuffEdits(Fixer):
             return self.decline(finding, "ruff shows this fix for display only; apply it by hand")
         safety = Safety.SAFE if tool_fix.applicability == "safe" else Safety.UNSAFE
         lost = []
-        if safety is Safety.SAFE:  # ruff calls some comment-dropping edits safe (F401)
+        if safety is Safety.SAFE and finding.rule not in COMMENT_RULES:  # F401 can drop one
             with contextlib.suppress(ValueError):  # overlapping edits: the planner says so
                 lost = dropped_comments(context.text, apply_edits(context.text, tool_fix.edits))
         if lost:
