@@ -17,8 +17,6 @@ from __future__ import annotations
 import ast
 import bisect
 import dataclasses
-import io
-import tokenize
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -29,7 +27,7 @@ from heal.config import Config
 from heal.discover import SourceFile
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, unified_diff
 from heal.healers import FIXERS, fixers_for
-from heal.healers.base import Fixer, ModuleContext
+from heal.healers.base import Fixer, ModuleContext, comment_tokens
 from heal.healers.style.ruff_edits import COMMENT_RULES
 from heal.model import Declined, Finding, Fix, Safety
 from heal.plan import Planner, drop_unparsable, in_bounds
@@ -75,15 +73,8 @@ def parse_error(text: str) -> str | None:
 def comments(text: str) -> list[tuple[int, str]]:
     """(offset, text) of every comment token; empty when the text does not tokenize."""
     starts = line_starts(text)
-    found = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                line, column = token.start
-                found.append((starts[line - 1] + column, token.string.rstrip()))
-    except (tokenize.TokenError, SyntaxError):
-        return []
-    return found
+    return [(starts[line - 1] + column, comment.rstrip())
+            for line, column, comment in comment_tokens(text)]
 
 
 def replaced_ranges(text: str, fixes: Iterable[Fix]) -> list[tuple[int, int, Safety]]:

@@ -9,6 +9,7 @@ reason it will not touch this finding, or None when the finding is not its busin
 
 from __future__ import annotations
 
+import functools
 import io
 import tokenize
 from collections import Counter
@@ -125,15 +126,22 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
     return module.code
 
 
+@functools.lru_cache(maxsize=8)  # every fix of a file asks about the same text
+def comment_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(line, column, text) of every comment, from the tokenizer (not fooled by strings); empty
+    when the text does not tokenize."""
+    try:
+        return tuple((*token.start, token.string) for token in tokenize.generate_tokens(
+            io.StringIO(text).readline) if token.type == tokenize.COMMENT)
+    except (tokenize.TokenError, SyntaxError):
+        return ()
+
+
 def dropped_comments(before: str, after: str) -> list[str]:
     """Comments `before` has and `after` no longer has (compared as a multiset of their text):
     a fix that drops one should be unsafe (STYLE.md)."""
     def found(text: str) -> Counter[str]:
-        try:
-            return Counter(token.string.rstrip() for token in tokenize.generate_tokens(
-                io.StringIO(text).readline) if token.type == tokenize.COMMENT)
-        except (tokenize.TokenError, SyntaxError):
-            return Counter()
+        return Counter(comment.rstrip() for _, _, comment in comment_tokens(text))
 
     return sorted((found(before) - found(after)).elements())
 

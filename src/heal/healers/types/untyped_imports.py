@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.healers.base import Fixer, ModuleContext, comment_tokens
 from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
 
 CODE = "import-untyped"
@@ -18,16 +16,7 @@ _MODULE = re.compile(r'(?:for|analyzing) "(?P<module>[^"]+)"')
 
 def comments_on(text: str, line: int) -> list[tuple[int, str]]:
     """(column, text) of the comments on a line, from the tokenizer (not fooled by strings)."""
-    found = []
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.start[0] > line:
-                break
-            if token.type == tokenize.COMMENT and token.start[0] == line:
-                found.append((token.start[1], token.string))
-    except (tokenize.TokenError, SyntaxError):
-        return []
-    return found
+    return [(column, comment) for at, column, comment in comment_tokens(text) if at == line]
 
 
 class UntypedImport(Fixer):
