@@ -422,7 +422,7 @@ def check_after_fault(template: Template, repo: Path, outcome: Outcome) -> None:
     if outcome.returncode not in (None, -signal.SIGKILL):
         if "Traceback" in outcome.stderr or "internal error" in outcome.stderr or len(lines) > 1:
             bad.append(f"not one clear line on stderr: {outcome.stderr.strip()[:300]}")
-        # 130 or -SIGINT: Ctrl-C while Python starts or shuts down, outside heal's handler
+        # 130 or -SIGINT: Ctrl-C while the interpreter itself starts, before heal's first line
         expected = {"sigint": (0, 1, 3, 130, -signal.SIGINT), "stop": (0, 1, 3), "hang": (0, 1, 2),
                     "fsize": (0, 1, 2), "fsize-at": (0, 1, 2), "worktree": (2,)}
         allowed = expected.get(outcome.injection.kind, (0, 1))

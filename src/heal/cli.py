@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from heal import __version__
+from heal import __version__, proc
 from heal.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_STOPPED, HealError, UsageError
 from heal.model import Category, Priority
 
@@ -236,7 +236,7 @@ def guarded(debug: bool, action: Callable[[], int]) -> int:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        sys.unraisablehook = lambda unraisable: None  # half-built objects failing to finalize
+        proc.quiet_finalizers()
         stderr_console().print("[bold red]heal: stopped[/]", soft_wrap=True)
         return EXIT_STOPPED
     except OSError as error:

@@ -13,7 +13,6 @@ import hashlib
 import queue
 import secrets
 import signal
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import git
 
@@ -1088,17 +1086,12 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _quiet_finalizers(unraisable: Any) -> None:
-    """Once a run is stopped, an object whose constructor the signal interrupted (GitPython's
-    config parser, say) fails again in its finalizer: noise after the one-line message, not news."""
-
-
 @contextlib.contextmanager
 def _stop_on_signals() -> Iterator[None]:
     """SIGTERM (from `heal stop`) and Ctrl-C stop the run: children die, cleanup runs, exit 3."""
     def on_signal(signum: int, frame: object) -> None:
         proc.request_stop()
-        sys.unraisablehook = _quiet_finalizers
+        proc.quiet_finalizers()
         raise StoppedError("stopped on request; your working tree is unchanged")
 
     if threading.current_thread() is not threading.main_thread():
@@ -1110,7 +1103,7 @@ def _stop_on_signals() -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         proc.request_stop()
-        sys.unraisablehook = _quiet_finalizers
+        proc.quiet_finalizers()
         raise StoppedError("interrupted; your working tree is unchanged") from None
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -46,6 +47,13 @@ def request_stop() -> None:
     with _lock:
         for child in list(_live):
             _kill_group(child)
+
+
+def quiet_finalizers() -> None:
+    """Once a run is stopped, an object whose constructor the signal interrupted (GitPython's
+    config parser, say) fails again in its finalizer: noise after the one-line message, not
+    news. Called by whoever turns the interrupt into that message."""
+    sys.unraisablehook = lambda unraisable: None
 
 
 def reset_stop() -> None:
