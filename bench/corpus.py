@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -33,22 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
-BIN = Path(sys.executable).parent
-
-
-def corpus(names: list[str]) -> list[tuple[str, Path, str, str]]:
-    out = subprocess.run([str(FETCH), "--list", *names], check=True, capture_output=True,
-                         text=True).stdout
-    return [tuple(line.split("\t")) for line in out.strip().splitlines()]  # type: ignore[misc]
-
-
-def env_for(python: str) -> dict[str, str]:
-    env = {**os.environ, "VIRTUAL_ENV": str(Path(python).parent.parent)}
-    env["PATH"] = f"{Path(python).parent}{os.pathsep}{env['PATH']}"
-    env.pop("PYTHONPATH", None)
-    return env
+from common import BIN, corpus, env_for
 
 
 def heal(work: Path, python: str, *args: str) -> dict[str, Any]:

@@ -24,29 +24,18 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
-if not FETCH.exists():
-    FETCH = HERE.parent.parent / "shared" / "bench" / "fetch-corpus.sh"
-BIN = Path(sys.executable).parent
+from common import BIN, corpus
+
 RULES = ("E711", "E712", "E713", "E714", "UP004", "UP008", "UP025", "UP034", "C408", "F541",
          "PIE808", "PIE790", "B011", "C405", "C416", "UP015", "UP024")
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@heal.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@heal.invalid",
            "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def corpus(names: list[str]) -> list[tuple[str, Path]]:
-    out = subprocess.run([str(FETCH), "--list", *names], check=True, capture_output=True,
-                         text=True).stdout
-    return [(line.split("\t")[0], Path(line.split("\t")[1]))
-            for line in out.strip().splitlines()]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -138,7 +127,7 @@ def main() -> None:
     details = []
     histories: dict[str, tuple[Path, list[str]]] = {}
     try:
-        for name, source in corpus(args.names):
+        for name, source, _, _ in corpus(args.names):
             started = time.perf_counter()
             repo = work / name
             commits = make_history(source, repo)

@@ -18,11 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from corpus import corpus, env_for
-
-BIN = Path(sys.executable).parent
+from common import BIN, corpus, env_for
 
 
 def tree_rss(root: int) -> int:

@@ -30,21 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
-if not FETCH.exists():
-    FETCH = HERE.parent.parent / "shared" / "bench" / "fetch-corpus.sh"
-BIN = Path(sys.executable).parent
-
-
-def corpus(names: list[str]) -> list[tuple[str, Path, str, str]]:
-    out = subprocess.run([str(FETCH), "--list", *names], check=True, capture_output=True,
-                         text=True).stdout
-    rows = []
-    for line in out.strip().splitlines():
-        name, src, python, test_cmd = line.split("\t")
-        rows.append((name, Path(src), python, test_cmd))
-    return rows
+from common import BIN, corpus
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:

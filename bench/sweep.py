@@ -35,7 +35,6 @@ import argparse
 import dataclasses
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import corpus
 
 from heal.config import Config, project_python, project_target
 from heal.discover import discover, encode
@@ -68,8 +69,6 @@ from heal.soundness import (
 from heal.state import ensure_state_dir
 from heal.testing import tools_for
 
-HERE = Path(__file__).resolve().parent
-FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
 MUST_BE_ZERO = (CRASH, UNPARSABLE, IDEMPOTENCE)
 SLOW_TOOLS = ("mypy", "bandit")
 COPIES_PER_RUN = 150
@@ -89,16 +88,6 @@ def has_mypy_config(root: Path) -> bool:
         return True
     setup_cfg = root / "setup.cfg"
     return setup_cfg.is_file() and "[mypy" in setup_cfg.read_text(encoding="utf-8")
-
-
-def corpus(names: list[str]) -> list[tuple[str, Path, str]]:
-    out = subprocess.run([str(FETCH), "--list", *names], check=True, capture_output=True,
-                         text=True).stdout
-    rows = []
-    for line in out.strip().splitlines():
-        name, src, python, _ = line.split("\t")
-        rows.append((name, Path(src), python))
-    return rows
 
 
 @dataclass
@@ -334,7 +323,7 @@ def main() -> int:
     reports: list[Sweep] = []
     log: list[str] = []
     started = time.perf_counter()
-    for name, src, python in corpus(args.names):
+    for name, src, python, _ in corpus(args.names):
         print(f"== {name}", file=sys.stderr, flush=True)
         reports.append(sweep_project(name, src, python, log, not args.project_config))
     print(table(reports))

@@ -28,28 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
-BIN = Path(sys.executable).parent
-
-
-def corpus(name: str) -> tuple[Path, str, str]:
-    out = subprocess.run([str(FETCH), "--list", name], check=True, capture_output=True,
-                         text=True).stdout.strip()
-    _, src, python, test_cmd = out.split("\t")
-    return Path(src), python, test_cmd
+from common import BIN, corpus, env_for
 
 
 def git(cwd: Path, *args: str) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
-def env_for(python: str) -> dict[str, str]:
-    env = {**os.environ, "VIRTUAL_ENV": str(Path(python).parent.parent)}
-    env.pop("PYTHONPATH", None)
-    return env
 
 
 def heal_json(work: Path, python: str, *args: str) -> tuple[dict[str, object], float]:
@@ -114,7 +99,7 @@ def main() -> int:
     parser.add_argument("--culprits", type=int, nargs="*", default=[0, 2])
     parser.add_argument("--modes", nargs="*", default=["full", "affected"])
     args = parser.parse_args()
-    src, python, test_cmd = corpus(args.project)
+    _, src, python, test_cmd = corpus([args.project])[0]
     heal_cmd = test_cmd + " -x -p no:cacheprovider"
     rows = []
     for mode in args.modes:
