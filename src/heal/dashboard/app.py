@@ -98,5 +98,6 @@ class DashboardApp(App[None]):
         if isinstance(screen, DashboardScreen) and screen.ready:
             screen.reload()
 
-    def open_history(self) -> data.ReadOnlyHistory | None:
-        return data.open_history(self.state_dir)
+    def read(self, query: Callable[[data.ReadOnlyHistory], data.T], default: data.T) -> data.T:
+        """`query` on this repository's history (see `data.read`)."""
+        return data.read(self.state_dir, query, default)

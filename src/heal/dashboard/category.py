@@ -54,12 +54,7 @@ class CategoryScreen(DashboardScreen):
         table.focus()
 
     def reload(self) -> None:
-        history = self.dash.open_history()
-        try:
-            self.rows = data.heals(history, self.category) if history is not None else []
-        finally:
-            if history is not None:
-                history.close()
+        self.rows = self.dash.read(lambda history: data.heals(history, self.category), [])
         name = self.category or "all categories"
         verified = sum(1 for r in self.rows if r.verdict == "verified")
         rejected = sum(1 for r in self.rows if r.verdict == "rejected")

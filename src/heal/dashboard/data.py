@@ -12,10 +12,10 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from heal.config import Config
 from heal.dashboard.status import STATUS_NAME, RunStatus, read_status
@@ -51,6 +51,21 @@ def open_history(state_dir: Path) -> ReadOnlyHistory | None:
     except sqlite3.DatabaseError:
         return None
     return history
+
+
+T = TypeVar("T")
+
+
+def read(state_dir: Path, query: Callable[[ReadOnlyHistory], T], default: T) -> T:
+    """`query` on the history, opened read-only for it and closed after; `default` when there
+    is no history (or it cannot be read)."""
+    history = open_history(state_dir)
+    if history is None:
+        return default
+    try:
+        return query(history)
+    finally:
+        history.close()
 
 
 def signature(state_dir: Path) -> tuple[tuple[int, int], ...]:

@@ -95,13 +95,8 @@ class HealDetailScreen(DashboardScreen):
         self.query_one("#detail-body", VerticalScroll).focus()
 
     def reload(self) -> None:
-        history = self.dash.open_history()
-        detail = None
-        if history is not None:
-            try:
-                detail = data.heal_detail(history, self.run_id, self.fix_id)
-            finally:
-                history.close()
+        detail = self.dash.read(
+            lambda history: data.heal_detail(history, self.run_id, self.fix_id), None)
         body: RenderableType = (detail_renderable(detail) if detail is not None else
                                 Text(f"fix {self.fix_id} of run {self.run_id} is not in history",
                                      style="dim"))

@@ -108,12 +108,7 @@ class ReviewScreen(DashboardScreen):
         table.focus()
 
     def reload(self) -> None:
-        history = self.dash.open_history()
-        try:
-            self.items = review.items(history) if history is not None else []
-        finally:
-            if history is not None:
-                history.close()
+        self.items = self.dash.read(review.items, [])
         table = self.query_one("#review-table", DataTable)
         cursor = table.cursor_row
         table.clear()
