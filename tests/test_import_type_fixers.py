@@ -18,6 +18,7 @@ from heal.healers.imports.undefined_names import UndefinedName
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.types.none_guard import NoneGuard
 from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit
+from heal.plan import in_bounds
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -178,3 +179,34 @@ def test_tightened_edit_drops_unchanged_lines() -> None:
     [small] = tightened(text, [edit])
     assert small.span.end.line <= 2
     assert apply_edits(text, [small]) == apply_edits(text, [edit])
+
+
+def test_type_checking_move_of_an_import_after_a_try_block_stays_in_bounds(tmp_path: Path) -> None:
+    # pathspec's benchmarks/hyperscan_gitignore_r1.py: the moved import follows an optional
+    # import in try/except; removing it also removes the blank line before it (found by the sweep)
+    write(tmp_path, {"m.py": """
+        from __future__ import annotations
+
+        from typing import Any
+
+        try:
+            import fast
+        except ModuleNotFoundError:
+            fast = None
+
+        from os import (
+            PathLike)
+        from os.path import join
+
+
+        def f(p: PathLike[str], x: Any) -> str:
+            return join(str(p), str(fast))
+    """})
+    ctx = context(tmp_path, "m.py")
+    found = finding("ruff:TC003", "Move", Span.of(11, 4, 11, 12), "m.py")
+    result = TypeCheckingImport().fix(found, ctx)
+    assert isinstance(result, Fix)
+    assert in_bounds(ctx.text, found, result)
+    after = fixed(result, ctx)
+    assert "if TYPE_CHECKING:\n    from os import PathLike\n" in after
+    assert "from os import (" not in after

@@ -56,7 +56,8 @@ def parses(text: str) -> bool:
 def _statement_lines(text: str) -> tuple[tuple[tuple[int, int], ...], int,
                                          tuple[tuple[int, int], ...]]:
     """Line ranges of every module-level statement, the last line of the import block at the
-    top, and the line ranges of every run of consecutive module-level import statements."""
+    top, and the line ranges of every run of consecutive module-level import statements (with
+    the blank lines and comments before the run)."""
     module = cst.parse_module(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
@@ -69,11 +70,12 @@ def _statement_lines(text: str) -> tuple[tuple[tuple[int, int], ...], int,
         ranges.append((where.start.line, where.end.line))
         is_import = isinstance(statement, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
-        if is_import:
-            if runs and runs[-1][1] + 1 >= where.start.line:
+        if is_import:  # a run owns the blank lines before it: moving an import removes them
+            first = where.start.line - len(statement.leading_lines)
+            if runs and runs[-1][1] + 1 >= first:
                 runs[-1] = (runs[-1][0], where.end.line)
             else:
-                runs.append((where.start.line, where.end.line))
+                runs.append((first, where.end.line))
         header = is_import or (isinstance(statement, cst.SimpleStatementLine) and all(
             isinstance(s, cst.Expr) for s in statement.body))
         if in_header and (header or isinstance(statement, cst.If)):

@@ -140,8 +140,8 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
             after: Sequence[Finding], config: Config) -> list[Fix]:
     """The fixes the same fixer proposes on the output of `fix` (re-analyzed as `after`) for
     the finding it fixed (its group did not shrink), or for a new finding of the same rule that
-    starts in the lines it wrote. Empty means idempotent. Findings are those of the fix's file
-    only."""
+    starts in the lines it wrote (not where a finding of that rule started before). Empty means
+    idempotent. Findings are those of the fix's file only."""
     cls = fixer_of(fix.source)
     if cls is None:
         return []
@@ -150,6 +150,10 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
     count_before = Counter(f.group or f.fingerprint for f in before)
     count_after = Counter(f.group or f.fingerprint for f in after)
     wrote = written_lines(before_text, fix)
+    # a finding that starts where one of the same rule started before is that finding, its
+    # text changed by the fix inside it (ruff's UP007 on `Union[A, Union[B, C]]` fixes the
+    # inner Union first): it was there before the fix, so it is not the fix's doing
+    started = {(f.rule, f.span.start) for f in before}
     again = []
     for finding in after:
         if not cls.handles(finding.rule):
@@ -157,6 +161,7 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
         group = finding.group or finding.fingerprint
         same = group in mine and count_after[group] >= count_before[group]
         new = (group not in count_before and finding.rule == fix.rule
+               and (finding.rule, finding.span.start) not in started
                and _starts_in(finding, wrote))
         if same or new:
             again.append(finding)
