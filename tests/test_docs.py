@@ -43,3 +43,17 @@ def test_check_fails_on_a_stale_page(tmp_path) -> None:
                              "--check"], capture_output=True, text=True)
     assert result.returncode == 1
     assert "docs/rules/STY101.md" in result.stdout
+
+
+def test_generated_fix_levels_agree_with_the_fixers() -> None:
+    """`heal --scan` reads heal.fixable instead of importing the fixers: it must answer as
+    heal.healers does for every rule a fixer names, its ruff twin, and rules no fixer names."""
+    from heal import fixable
+    from heal.healers import FIXERS, fix_level_for
+
+    named = {rule for cls in FIXERS.values() for rule in cls.RULES if not rule.endswith(":*")}
+    twins = {f"ruff:S{r.removeprefix('bandit:B')}" for r in named if r.startswith("bandit:B")}
+    others = {"ruff:E501", "mypy:attr-defined", "bandit:B101", "heal:LOG113", "ruff:S101"}
+    for rule in sorted(named | twins | others):
+        assert fixable.fix_level_for(rule) == fix_level_for(rule), rule
+    assert fixable.fix_level_for("ruff:S506")[0] == "safe"  # healed as bandit:B506

@@ -201,3 +201,20 @@ def test_demo_fixture_has_three_problems_in_every_category(demo_repo, heal):
     by_category = doc["summary"]["by_category"]
     for category in ("type", "import", "style", "security", "performance", "logic"):
         assert by_category.get(category, 0) >= 3, by_category
+
+
+def test_warm_scan_loads_neither_fixers_nor_libcst(make_repo, heal):
+    """A scan with every file in the native cache reads answers, it does not parse: the
+    detectors, the fixers and libcst stay unimported (most of a small project's scan time)."""
+    repo = make_repo(PROBLEMS)
+    imports = {"PYTHONPROFILEIMPORTTIME": "1"}
+    cold = heal("--scan", "--format", "json", cwd=repo, env=imports)
+    warm = heal("--scan", "--format", "json", cwd=repo, env=imports)
+    assert _json(warm)["findings"] == _json(cold)["findings"]
+
+    def loaded(result) -> set[str]:
+        return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+
+    assert {"libcst", "heal.detectors"} <= loaded(cold)  # a scan never needs the fixers
+    assert not {"libcst", "heal.detectors", "heal.healers", "heal.plan"} & loaded(warm)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
@@ -32,7 +33,7 @@ from heal.dashboard.status import clear_status, write_status
 from heal.discover import Discovery, SourceFile, digest, discover, select_paths
 from heal.edits import apply_fixes, non_overlapping, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
-from heal.healers import fix_level_for, fixers_for
+from heal.fixable import fix_level_for
 from heal.history import History
 from heal.land import land as land_files
 from heal.model import (
@@ -46,8 +47,6 @@ from heal.model import (
     Verdict,
     fingerprint,
 )
-from heal.patterns.library import PatternLibrary, pattern_id_of
-from heal.plan import Planner
 from heal.redact import redact
 from heal.sandbox import bisect
 from heal.sandbox import coverage as coverage_map
@@ -60,6 +59,9 @@ from heal.sandbox.verify import load_cached as load_baseline
 from heal.sandbox.verify import store as store_baseline
 from heal.sandbox.worktree import Sandbox, Worktree, prune_stale
 from heal.state import ensure_state_dir
+
+if TYPE_CHECKING:  # the heal flow imports these when it runs: a scan never needs libcst's fixers
+    from heal.patterns.library import PatternLibrary
 
 # (event, analyzer name, detail): "start" | "done" with "N findings in S s" | "skip" with why
 ProgressCallback = Callable[[str, str, str], None]
@@ -441,6 +443,8 @@ class _Healer:
         self.runner: TestRunner | None = None
         self.library = library
         self.bases: dict[str, str] = {}  # fix id -> the text its edits apply to (for learning)
+        from heal.plan import Planner
+
         self.planner = Planner(config, root=root, target=project_target(root),
                                patterns=library.propose if library else None,
                                blocked=blocked)
@@ -1174,6 +1178,9 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
                  f.span.start.line, redact(f.message, scanned.secrets), f.tool)
                 for f in scanned.findings])
             originals = {f.path: f for f in scanned.files}
+            from heal.healers import fixers_for
+            from heal.patterns.library import PatternLibrary
+
             library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
@@ -1370,6 +1377,8 @@ def _learn(history: History, result: HealResult, healer: _Healer,
            library: PatternLibrary) -> None:
     """Every verified, landed fixer fix teaches a pattern; every pattern fix moves its
     confidence. Recorded in history as pattern events."""
+    from heal.patterns.library import pattern_id_of
+
     landed = set(result.landed)
     records = [r for r in result.records
                if r.verdict is not Verdict.VERIFIED or r.fix.path in landed]
@@ -1499,6 +1508,8 @@ def _approve_items(history: History, repo: git.Repo, root: Path, config: Config,
         if fix.path in landing.written:
             review.decide(history, item, review.LANDED, None, run_id)
             with contextlib.suppress(HealError):
+                from heal.patterns.library import PatternLibrary
+
                 PatternLibrary(root, config).reviewed(fix, True, texts_now[fix.path], run_id)
             outcome.approved.append(item.id)
     return outcome
@@ -1540,6 +1551,8 @@ def reject(repo_dir: Path, prefixes: Sequence[str], reason: str) -> list[review.
     finally:
         history.close()
     with contextlib.suppress(HealError):
+        from heal.patterns.library import PatternLibrary
+
         library = PatternLibrary(root, load_config(root))
         for item in rejected:
             library.reviewed(item.fix, False)

@@ -19,6 +19,7 @@ from typing import Any
 from heal import catalog
 from heal.analyzers.base import find_tool
 from heal.errors import HealError, UsageError
+from heal.fixable import fix_level_for
 from heal.model import Category, Priority
 from heal.ruledoc import docstring, title
 
@@ -144,8 +145,6 @@ def _native_rules() -> list[RuleInfo]:
 
 @functools.lru_cache(maxsize=1)
 def all_rules() -> tuple[RuleInfo, ...]:
-    from heal.healers import fix_level_for
-
     rules = [*_native_rules(), *_ruff_rules(), *_mypy_rules(), *_bandit_rules()]
     out = []
     for rule in rules:

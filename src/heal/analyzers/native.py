@@ -163,6 +163,8 @@ class NativeAnalyzer:
                 for path, a, b, c, d, message in cached]
 
     def _detect(self, texts: list[str]) -> list[list[Row] | str]:
+        if not texts:  # all cached: the detectors (and libcst) are not even imported
+            return []
         codes = [code for code in self.codes if code != PROJECT_RULE]
         workers = min(os.cpu_count() or 1, 4)
         if len(texts) < self.PARALLEL_FROM or workers < 2:
