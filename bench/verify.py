@@ -84,6 +84,15 @@ def recording(work: Path) -> tuple[float, float] | None:
     return float(row[0] or 0), float(json.loads(row[1] or "{}").get("overhead_s", 0))
 
 
+def test_seconds(work: Path) -> tuple[float, int, int]:
+    """(seconds, runs, tests selected in all) of the verification test runs heal made: batch,
+    bisect, recheck and final runs; not the baseline or the coverage recording."""
+    with sqlite3.connect(work / ".heal" / "history.db") as conn:
+        row = conn.execute("SELECT SUM(duration), COUNT(*), SUM(COALESCE(selected, 0)) "
+                           "FROM test_runs WHERE kind NOT IN ('baseline', 'coverage')").fetchone()
+    return float(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
 def one_suite_run(work: Path, python: str, test_cmd: str) -> float:
     start = time.perf_counter()
     env = env_for(python)
@@ -112,7 +121,7 @@ def main() -> int:
                 scan, scan_s = heal_json(work, python, "--scan", "--select", args.select)
                 test_dir = "test" if (work / "test").is_dir() else "tests"
                 pinned = inject_culprits(work, scan, k, test_dir) if k else []
-                suite_s = one_suite_run(work, python, test_cmd)
+                suite_s = one_suite_run(work, python, heal_cmd)  # as heal runs it, no coverage
                 doc, heal_s = heal_json(work, python, "--select", args.select, "--test-cmd",
                                         heal_cmd, "--verify", mode)
                 fixes = doc["fixes"]  # type: ignore[index]
@@ -129,22 +138,27 @@ def main() -> int:
                     "pinned": len(pinned), "runs": runs, "per_fix": runs / max(len(landed), 1),
                     "bound": bound, "heal_s": heal_s, "scan_s": scan_s, "suite_s": suite_s,
                     "verify_s": phases.get("verify", 0) + phases.get("plan", 0),
-                    "covered": covered, "recording": recording(work), "messages": doc["summary"]["messages"],  # type: ignore[index]
+                    "covered": covered, "recording": recording(work), "tests": test_seconds(work),
+                    "messages": doc["summary"]["messages"],  # type: ignore[index]
                 })
     print(f"project {args.project}, --select {args.select}\n")
     print("| verify | culprits | landed | rejected | test runs (w/o baseline) | runs per landed fix "
-          "| bound 1+2k⌈log2 N⌉+1 | heal s | scan s + 1 suite s | plan+verify s | covered |")
-    print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
+          "| bound 1+2k⌈log2 N⌉+1 | heal s | scan s + 1 suite s | plan+verify s "
+          "| verification test s | tests selected per run | covered |")
+    print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
     for r in rows:
+        test_s, test_runs, selected = r["tests"]  # type: ignore[misc]
+        per_run = f"{selected / test_runs:.0f}" if selected else "all"
         print(f"| {r['mode']} | {r['k']} | {r['landed']} | {r['rejected']} | {r['runs']} | "
               f"{r['per_fix']:.3f} | {r['bound']} | {r['heal_s']:.1f} | "
-              f"{r['scan_s'] + r['suite_s']:.1f} | {r['verify_s']:.1f} | "
-              f"{r['covered']}/{r['landed']} |")
+              f"{r['scan_s'] + r['suite_s']:.1f} | {r['verify_s']:.1f} | {test_s:.1f} | "
+              f"{per_run} | {r['covered']}/{r['landed']} |")
     for r in rows:
         if r["recording"]:
-            seconds, overhead = r["recording"]  # type: ignore[misc]
-            print(f"\n{r['mode']} k={r['k']}: coverage recording run {seconds:.1f}s, "
-                  f"overhead over a plain suite run {overhead:.1f}s")
+            seconds, _ = r["recording"]  # type: ignore[misc]
+            print(f"\n{r['mode']} k={r['k']}: coverage recording run {seconds:.1f}s, a plain run "
+                  f"of the same command {r['suite_s']:.1f}s: overhead "
+                  f"{seconds - r['suite_s']:+.1f}s ({seconds / max(r['suite_s'], 0.01):.2f}x)")
     for r in rows:
         if r["messages"]:
             print(f"\n{r['mode']} k={r['k']}: " + "; ".join(r["messages"]))  # type: ignore[arg-type]
