@@ -133,3 +133,28 @@ def test_verify_full_and_projects_without_coverage(make_repo, heal):
     repo2 = make_repo(PROJECT)
     doc, _ = _heal(heal, repo2, "--test-cmd", "python -m compileall -q pkg")
     assert any("not pytest" in m for m in doc["summary"]["messages"])
+
+
+def test_a_selection_of_most_of_the_suite_runs_it_whole_once(make_repo, heal):
+    """When every test covers the changed lines, the selected run would be the suite: heal runs
+    the suite, and that passing run is the final check too (no second full run)."""
+    files = dict(PROJECT)
+    files["tests/test_fmt.py"] = '''
+        from pkg.fmt import greet
+
+
+        def test_greet():
+            assert greet("ann") == "hello ann"
+
+
+        def test_greet_bob():
+            assert greet("bob").endswith("bob")
+    '''
+    repo = make_repo(files)
+    doc, result = _heal(heal, repo)
+    assert result.returncode == 0, result.stderr
+    assert _by_line(doc, "pkg/fmt.py")[2]["verdict"] == "verified"
+    db = sqlite3.connect(repo / ".heal/history.db")
+    kinds = db.execute("SELECT kind, selected, passed FROM test_runs "
+                       "WHERE kind NOT IN ('baseline', 'coverage')").fetchall()
+    assert kinds == [("batch", 0, 1)]

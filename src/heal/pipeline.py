@@ -494,8 +494,9 @@ class _Healer:
             if not selection.tests:
                 return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                                output="no test covers the changed lines")
-            only = selection.tests
-            self.selection_used = True
+            if self._share_of_suite(selection.tests) < SELECT_ALL_SHARE:
+                only = selection.tests
+                self.selection_used = True
         tree = self._borrow()
         try:
             texts = self._texts(fixes)
@@ -621,6 +622,14 @@ class _Healer:
                            parameters={"files": len(recorded.files), "tests": len(recorded.tests)},
                            duration=duration,
                            resources={"overhead_s": round(recorded.overhead_s, 3)})
+
+    def _share_of_suite(self, tests: Sequence[str]) -> float:
+        """The share of the recorded tests a selection (test ids or whole test files) runs."""
+        recorded = self.coverage.tests if self.coverage is not None else []
+        if not recorded:
+            return 0.0
+        chosen = set(tests)
+        return sum(t in chosen or t.split("::", 1)[0] in chosen for t in recorded) / len(recorded)
 
     def select(self, fixes: Sequence[Fix]) -> Selection:
         """The tests that can see these fixes, and which tests cover each fix."""
@@ -1039,6 +1048,11 @@ class _Healer:
         for fix in kept:
             self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
                         round_no)
+
+
+# a selection of at least this share of the suite runs the whole suite instead: it costs about
+# the same, and a passing full run is also the final check the combined patch needs anyway
+SELECT_ALL_SHARE = 0.8
 
 
 class SelectionMissError(Exception):
