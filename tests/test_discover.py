@@ -8,9 +8,11 @@ from heal.discover import (
     TOO_LARGE_RULE,
     UNREADABLE_RULE,
     SourceFile,
+    discover,
     excluded,
     read_source,
     select_paths,
+    syntax_cache,
     syntax_error,
 )
 
@@ -70,3 +72,19 @@ def test_symlink_out_of_repo_is_not_read(tmp_path):
     (repo / "link.py").symlink_to(outside)
     result = read_source(repo, "link.py", Config())
     assert result.rule == UNREADABLE_RULE and "outside the repository" in result.message
+
+
+def test_syntax_answers_are_remembered_per_content(tmp_path):
+    """A warm discover reads the syntax answer instead of parsing; an edited file is parsed
+    again, and an answer of either kind survives the cache."""
+    (tmp_path / "bad.py").write_text("def f(:\n    pass\n", encoding="utf-8")
+    (tmp_path / "good.py").write_text("X = 1\n", encoding="utf-8")
+    cache = syntax_cache(tmp_path / ".heal")
+    cold = discover(tmp_path, ["bad.py", "good.py"], Config(), cache)
+    assert [f.rule for f in cold.findings] == ["heal:SYNTAX"] and len(cold.files) == 1
+    assert len(list((tmp_path / ".heal" / "cache" / "syntax").rglob("*.json"))) == 2
+    warm = discover(tmp_path, ["bad.py", "good.py"], Config(), cache)
+    assert warm.findings == cold.findings and [f.path for f in warm.files] == ["good.py"]
+    (tmp_path / "bad.py").write_text("def f():\n    pass\n", encoding="utf-8")
+    fixed = discover(tmp_path, ["bad.py", "good.py"], Config(), cache)
+    assert not fixed.findings and len(fixed.files) == 2

@@ -80,7 +80,10 @@ def scanned(tmp_path_factory):
 
 def test_json_shape(scanned):
     repo, heal = scanned
-    doc = json.loads(heal("--scan", "-f", "json", cwd=repo).stdout)
+    out = heal("--scan", "-f", "json", cwd=repo).stdout
+    doc = json.loads(out)
+    # one finding per line, so the report greps and diffs well
+    assert sum(line.startswith('    {"rule": ') for line in out.splitlines()) == len(doc["findings"])
     assert doc["version"] == 1
     assert set(doc["summary"]) == {"by_category", "by_priority", "by_tool", "files", "duration_s"}
     finding = doc["findings"][0]

@@ -15,12 +15,15 @@ import fnmatch
 import functools
 import hashlib
 import io
+import sys
 import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heal import __version__
+from heal.cache import ResultCache
 from heal.config import Config
 from heal.model import Category, Finding, Priority, Span
 
@@ -151,7 +154,29 @@ def syntax_error(text: str) -> tuple[int, int, str] | None:
     return None
 
 
-def read_source(root: Path, path: str, config: Config) -> SourceFile | Finding | None:
+def checked_syntax(text: str, data_digest: str,
+                   cache: ResultCache | None) -> tuple[int, int, str] | None:
+    """`syntax_error`, remembered per file content: a warm scan does not parse at all."""
+    if cache is None:
+        return syntax_error(text)
+    key = cache.key(data_digest)
+    known = cache.get(key)
+    if isinstance(known, list):
+        return (int(known[0]), int(known[1]), str(known[2])) if known else None
+    problem = syntax_error(text)
+    cache.put(key, list(problem) if problem else [])
+    return problem
+
+
+def syntax_cache(state_dir: Path) -> ResultCache:
+    """The syntax answers depend on the interpreter's parser and on libcst's grammar."""
+    from importlib.metadata import version
+
+    return ResultCache(state_dir, "syntax", [__version__, sys.version, version("libcst")])
+
+
+def read_source(root: Path, path: str, config: Config,
+                cache: ResultCache | None = None) -> SourceFile | Finding | None:
     """The file's text, a finding that says why it cannot be read, or None for generated code."""
     abspath = root / path
     if abspath.is_symlink() and not abspath.exists():
@@ -182,19 +207,22 @@ def read_source(root: Path, path: str, config: Config) -> SourceFile | Finding |
         reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
         return _problem(path, UNREADABLE_RULE,
                         f"not valid UTF-8 or declared encoding ({reason}); re-save it as UTF-8")
-    problem = syntax_error(text)
+    data_digest = digest(data)
+    problem = checked_syntax(text, data_digest, cache)
     if problem:
         line, column, message = problem
         finding = _problem(path, SYNTAX_RULE, f"syntax error: {message}")
         return dataclasses.replace(finding, span=Span.of(line, column, line, column))
     return SourceFile(path=path, abspath=abspath, text=text, encoding=encoding,
-                      digest=digest(data))
+                      digest=data_digest)
 
 
-def discover(root: Path, candidates: Sequence[str], config: Config) -> Discovery:
+def discover(root: Path, candidates: Sequence[str], config: Config,
+             cache: ResultCache | None = None) -> Discovery:
+    """Read every candidate once; `cache` (a `syntax_cache`) remembers which texts parse."""
     found = Discovery()
     for path in candidates:
-        result = read_source(root, path, config)
+        result = read_source(root, path, config, cache)
         if result is None:
             found.generated.append(path)
         elif isinstance(result, Finding):

@@ -30,7 +30,7 @@ from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.audit import AuditLog
 from heal.config import Config, load_config, project_python, project_target
 from heal.dashboard.status import clear_status, write_status
-from heal.discover import Discovery, SourceFile, digest, discover, select_paths
+from heal.discover import Discovery, SourceFile, digest, discover, select_paths, syntax_cache
 from heal.edits import apply_fixes, non_overlapping, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
 from heal.fixable import fix_level_for
@@ -283,9 +283,11 @@ def scan(
     """Steps 1 and 2: discover the files and analyze them; one merged, prioritised list."""
     started = time.perf_counter()
     workspace = open_workspace(request)
-    found = discover(workspace.root, workspace.candidates, workspace.config)
+    state_dir = ensure_state_dir(workspace.root)
+    found = discover(workspace.root, workspace.candidates, workspace.config,
+                     syntax_cache(state_dir))
     results, skipped = analyze(
-        workspace.root, found.files, workspace.config, ensure_state_dir(workspace.root),
+        workspace.root, found.files, workspace.config, state_dir,
         project_python(workspace.root, workspace.config), progress, skip_missing)
     findings = merge(results, found, workspace.config)
     return ScanResult(

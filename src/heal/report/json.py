@@ -20,8 +20,22 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def dumps(document: dict[str, Any], listing: str) -> str:
+    """The document indented, with one item of its `listing` list per line: as readable, and
+    far faster for thousands of findings (Python's C encoder only runs without `indent`)."""
+    items = document[listing]
+    if not items:
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    marker = json.dumps("\0items\0")
+    outline = json.dumps({**document, listing: "\0items\0"}, indent=2, ensure_ascii=False)
+    if outline.count(marker) != 1:  # some other value spells the marker: the slow way
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    lines = ",\n    ".join(json.dumps(item, ensure_ascii=False) for item in items)
+    return outline.replace(marker, f"[\n    {lines}\n  ]")
+
+
 def render_scan(result: ScanResult) -> str:
-    return json.dumps(scan_document(result), indent=2, ensure_ascii=False)
+    return dumps(scan_document(result), "findings")
 
 
 def heal_document(result: HealResult) -> dict[str, Any]:
@@ -55,4 +69,4 @@ def heal_document(result: HealResult) -> dict[str, Any]:
 
 
 def render_heal(result: HealResult) -> str:
-    return json.dumps(heal_document(result), indent=2, ensure_ascii=False)
+    return dumps(heal_document(result), "fixes")
