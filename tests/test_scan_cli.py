@@ -172,6 +172,9 @@ def test_text_output_groups_by_priority_and_summarises(make_repo, heal):
     assert "by category:" in out and "by tool:" in out
     assert "\x1b[" not in out  # no colour codes without a terminal / with NO_COLOR
     assert "pkg/core.py:1:8" in out  # 1-based columns for humans
+    # one finding per line: location, rule, category, message, how heal can fix it
+    f401 = next(line for line in out.splitlines() if "pkg/core.py:1:8" in line)
+    assert f401.split()[1:3] == ["ruff:F401", "import"] and f401.endswith("[safe fix]")
 
 
 def test_output_file(make_repo, heal, tmp_path):
