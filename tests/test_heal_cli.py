@@ -380,3 +380,81 @@ def test_sigkill_leaves_files_intact_and_the_next_run_cleans_up(make_repo, heal)
     assert any("stale worktree" in m for m in doc["summary"]["messages"])
     assert _worktrees(repo) == []
     assert "import json" not in (repo / "scratch.py").read_text()  # the rerun healed it
+
+
+RENAME_ACROSS = {
+    "pyproject.toml": '[tool.ruff.lint]\nselect = ["N802"]\n',
+    "pkg/__init__.py": "",
+    "pkg/a.py": '''
+        def _helperFunc(value):
+            return value * 2
+
+
+        def double(value):
+            return _helperFunc(value)
+    ''',
+    "pkg/b.py": '''
+        from pkg.a import _helperFunc
+
+
+        def quad(value):
+            return _helperFunc(_helperFunc(value))
+    ''',
+    "tests/test_pkg.py": '''
+        from pkg import a
+        from pkg.b import quad
+
+
+        def test_helper():
+            assert a._helperFunc(2) == 4
+
+
+        def test_quad():
+            assert quad(1) == 4
+    ''',
+}
+
+
+def test_a_private_name_is_renamed_across_the_project_in_one_fix(make_repo, heal):
+    repo = make_repo(RENAME_ACROSS)
+    result = heal("--unsafe-fixes", "--format", "json", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    [fix] = [f for f in doc["fixes"] if f["rule"] == "ruff:N802"]
+    assert fix["verdict"] == "verified" and fix["evidence"] == "covered"
+    assert sorted(doc["summary"]["landed_files"]) == ["pkg/a.py", "pkg/b.py", "tests/test_pkg.py"]
+    assert "b/pkg/b.py" in fix["diff"] and "b/tests/test_pkg.py" in fix["diff"]
+    for path in ("pkg/a.py", "pkg/b.py", "tests/test_pkg.py"):
+        text = (repo / path).read_text()
+        assert "_helper_func" in text and "_helperFunc" not in text, path
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=repo, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout
+    again = json.loads(heal("--unsafe-fixes", "--format", "json", cwd=repo).stdout)
+    assert not again["fixes"] and not again["summary"]["landed_files"]
+
+
+def test_a_rename_across_files_lands_whole_or_not_at_all(make_repo, heal):
+    """The user edits one of the rename's files while heal runs: none of its files land."""
+    repo = make_repo(RENAME_ACROSS)
+    write(repo, {"tests/conftest.py": '''
+        import pathlib
+
+
+        def pytest_sessionfinish(session):
+            # the user saves pkg/b.py while heal verifies (the baseline run is a worktree's)
+            target = pathlib.Path(__file__).resolve().parents[1] / "pkg" / "b.py"
+            user = pathlib.Path(%r) / "pkg" / "b.py"
+            if target != user and user.read_text().startswith("from"):
+                user.write_text("# edited\\n" + user.read_text())
+    ''' % str(repo)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "conftest")
+    result = heal("--unsafe-fixes", "--format", "json", cwd=repo)
+    doc = json.loads(result.stdout)
+    skipped = {s["path"]: s["reason"] for s in doc["summary"]["skipped_files"]}
+    assert "changed since heal started" in skipped["pkg/b.py"]
+    assert "lands only together with pkg/b.py" in skipped["pkg/a.py"]
+    assert "_helperFunc" in (repo / "pkg/a.py").read_text()
+    assert "_helperFunc" in (repo / "tests/test_pkg.py").read_text()
+    assert (repo / "pkg/b.py").read_text().startswith("# edited\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from heal.config import Config
-from heal.edits import apply_fixes
+from heal.edits import apply_fixes, texts_after
 from heal.healers.base import ModuleContext
 from heal.healers.style._naming import cap_words, snake_case, upper_case
 from heal.healers.style.rename_argument import RenameArgument
@@ -63,13 +63,80 @@ HELPER = textwrap.dedent("""\
     """)
 
 
-def test_a_private_name_another_file_uses_is_declined_with_the_file(tmp_path: Path) -> None:
+def test_a_private_name_used_in_a_file_outside_the_run_is_declined(tmp_path: Path) -> None:
     root = _project(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": HELPER,
                                "pkg/b.py": "from pkg.a import _helperFunc\n"})
     result = RenameFunction().fix(_finding(HELPER, "ruff:N802", "_helperFunc", path="pkg/a.py"),
-                                  _context(HELPER, "pkg/a.py", root))
+                                  _context(HELPER, "pkg/a.py", root))  # the run has no pkg/b.py
     assert isinstance(result, Declined)
     assert "used in pkg/b.py" in result.reason and "rename it by hand" in result.reason
+
+
+USERS = {
+    "pkg/b.py": """\
+        from pkg.a import _helperFunc
+
+
+        def quad(value):
+            return _helperFunc(_helperFunc(value))  # twice
+        """,
+    "pkg/c.py": "from .a import _helperFunc as helper\n\nX = helper(1)\n",
+    "tests/test_a.py": """\
+        from pkg import a
+
+
+        def test_double():
+            assert a._helperFunc(2) == 4
+        """,
+}
+
+
+def _rename_across(tmp_path: Path, files: dict[str, str]) -> tuple[Fix | Declined | None,
+                                                                   dict[str, str]]:
+    root = _project(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": HELPER, **files})
+    texts = {name: (root / name).read_text(encoding="utf-8")
+             for name in ["pkg/__init__.py", "pkg/a.py", *files]}
+    context = ModuleContext("pkg/a.py", HELPER, Config(unsafe_fixes=True), root, others=texts)
+    result = RenameFunction().fix(_finding(HELPER, "ruff:N802", "_helperFunc", path="pkg/a.py"),
+                                  context)
+    return result, texts
+
+
+def test_a_private_name_is_renamed_in_every_file_that_imports_it(tmp_path: Path) -> None:
+    result, texts = _rename_across(tmp_path, USERS)
+    assert isinstance(result, Fix), result
+    assert sorted(result.paths) == ["pkg/a.py", "pkg/b.py", "pkg/c.py", "tests/test_a.py"]
+    after = texts_after([result], texts.__getitem__)
+    assert after["pkg/a.py"] == HELPER.replace("_helperFunc", "_helper_func")
+    assert after["pkg/b.py"] == texts["pkg/b.py"].replace("_helperFunc", "_helper_func")
+    assert "# twice" in after["pkg/b.py"]
+    # an `as` alias keeps its own name; a module attribute follows the rename
+    assert after["pkg/c.py"] == "from .a import _helper_func as helper\n\nX = helper(1)\n"
+    assert "a._helper_func(2) == 4" in after["tests/test_a.py"]
+    assert "also in pkg/b.py, pkg/c.py, tests/test_a.py" in result.description
+    assert Fix.from_dict(result.to_dict()) == result  # the review queue and history keep it
+
+
+@pytest.mark.parametrize(("other", "why"), [
+    ("from unittest import mock\n\nP = mock.patch('pkg.a._helperFunc')\n", "spells"),
+    ("def _helperFunc():\n    return 1\n", "also bound at line 1"),
+    ("from pkg.a import _helperFunc\n\n\ndef f(_helper_func):\n    return _helperFunc\n",
+     "already uses `_helper_func`"),
+    ("import pkg.b\n\nY = pkg.b._helperFunc\n", "may or may not be"),
+])
+def test_a_mention_heal_cannot_follow_declines_the_whole_rename(tmp_path: Path, other: str,
+                                                                why: str) -> None:
+    result, _ = _rename_across(tmp_path, {**USERS, "pkg/d.py": other})
+    assert isinstance(result, Declined) and "pkg/d.py" in result.reason and why in result.reason
+
+
+def test_a_public_name_used_in_another_file_is_declined(tmp_path: Path) -> None:
+    text = "def computeTotal(values):\n    return sum(values)\n"
+    root = _project(tmp_path, {"m.py": text, "use.py": "from m import computeTotal\n"})
+    context = ModuleContext("m.py", text, Config(), root,
+                            others={"m.py": text, "use.py": "from m import computeTotal\n"})
+    result = RenameFunction().fix(_finding(text, "ruff:N802", "computeTotal"), context)
+    assert isinstance(result, Declined) and "public" in result.reason
 
 
 def test_a_private_name_no_other_file_uses_is_renamed(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ which is what lets verification bisect a batch.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from heal.model import Fix, Position, Span, TextEdit
 
@@ -54,6 +54,16 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
     return apply_edits(text, [edit for fix in fixes for edit in fix.edits])
 
 
+def texts_after(fixes: Iterable[Fix], base: Callable[[str], str]) -> dict[str, str]:
+    """Every file the fixes edit (their own and the other files they edit), with all their
+    edits applied to `base(path)`."""
+    by_path: dict[str, list[TextEdit]] = {}
+    for fix in fixes:
+        for path in fix.paths:
+            by_path.setdefault(path, []).extend(fix.edits_for(path))
+    return {path: apply_edits(base(path), edits) for path, edits in by_path.items()}
+
+
 def _ranges(text: str, fix: Fix) -> list[tuple[int, int, str]]:
     return edit_offsets(text, fix.edits)
 
@@ -84,6 +94,25 @@ def non_overlapping(text: str, fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fi
             continue
         kept.append(fix)
         kept_ranges += ranges
+    return kept, waiting
+
+
+def apart(fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fix]]:
+    """(fixes that can go together, fixes that wait for the next round) across files: a fix's
+    edits to other files were made against those files as they are, so no other fix of the
+    round may edit them, nor may it edit a file another kept fix edits. First come first kept."""
+    kept: list[Fix] = []
+    waiting: list[Fix] = []
+    edited: set[str] = set()
+    claimed: set[str] = set()  # the other files of the kept multi-file fixes
+    for fix in fixes:
+        others = set(fix.paths[1:])
+        if others & edited or fix.path in claimed:
+            waiting.append(fix)
+            continue
+        kept.append(fix)
+        edited.update(fix.paths)
+        claimed |= others
     return kept, waiting
 
 

@@ -13,7 +13,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,12 +74,27 @@ def still_as_read(root: Path, source: SourceFile) -> str | None:
     return None
 
 
-def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, str]) -> Landing:
+def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, str],
+         together: Iterable[Iterable[str]] = ()) -> Landing:
+    """Write each text over its file, atomically, if the file is still as heal read it.
+    `together` groups files one fix edits (a rename across files): when one of a group cannot
+    land, none of it does."""
     landing = Landing()
     scratch = scratch_dir(root)
+    reasons = {path: still_as_read(root, originals[path]) for path in texts}
+    groups = [[p for p in group if p in texts] for group in together]
+    spreading = True
+    while spreading:  # groups can share files: a skip spreads through all of them
+        spreading = False
+        for members in groups:
+            blocked = next((p for p in members if reasons[p] is not None), None)
+            for path in members:
+                if blocked is not None and reasons[path] is None:
+                    reasons[path] = f"it lands only together with {blocked}, which is skipped"
+                    spreading = True
     for path in sorted(texts):
         source = originals[path]
-        why = still_as_read(root, source)
+        why = reasons[path]
         if why is not None:
             landing.skipped.append((path, why))
             continue

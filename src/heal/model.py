@@ -148,8 +148,28 @@ class Verdict(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class FileEdits:
+    """Edits to another file that a fix makes together with its own (a project-wide rename)."""
+
+    path: str
+    edits: tuple[TextEdit, ...]
+
+
+def _edits_to_list(edits: tuple[TextEdit, ...]) -> list[list[Any]]:
+    return [[e.span.start.line, e.span.start.column, e.span.end.line, e.span.end.column,
+             e.content] for e in edits]
+
+
+def _edits_from_list(rows: list[list[Any]]) -> tuple[TextEdit, ...]:
+    return tuple(TextEdit(Span.of(a, b, c, d), content) for a, b, c, d, content in rows)
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A proposed change to one file that resolves one or more findings."""
+    """A proposed change that resolves one or more findings: edits to the finding's file, and
+    (rarely: a private name renamed across the project) to other files, which land with it or
+    not at all; everything that verifies, lands or queues fixes treats a fix as one unit.
+    """
 
     fingerprints: tuple[str, ...]
     rule: str
@@ -163,6 +183,17 @@ class Fix:
     priority: Priority = Priority.P3
     line: int = 0  # first line of the finding, for display
     rationale: str = ""  # why a human must look (review fixes)
+    also: tuple[FileEdits, ...] = ()  # the other files it edits, each with its own edits
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every file the fix edits, its own first."""
+        return (self.path, *(other.path for other in self.also))
+
+    def edits_for(self, path: str) -> tuple[TextEdit, ...]:
+        if path == self.path:
+            return self.edits
+        return next((other.edits for other in self.also if other.path == path), ())
 
     @property
     def id(self) -> str:
@@ -170,27 +201,30 @@ class Fix:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "fingerprints": list(self.fingerprints), "rule": self.rule,
             "category": self.category.value, "path": self.path,
-            "edits": [[e.span.start.line, e.span.start.column, e.span.end.line, e.span.end.column,
-                       e.content] for e in self.edits],
+            "edits": _edits_to_list(self.edits),
             "source": self.source, "safety": self.safety.value, "description": self.description,
             "confidence": self.confidence, "priority": self.priority.value, "line": self.line,
             "rationale": self.rationale,
         }
+        if self.also:
+            data["also"] = [{"path": o.path, "edits": _edits_to_list(o.edits)} for o in self.also]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fix:
         return cls(
             fingerprints=tuple(data["fingerprints"]), rule=data["rule"],
             category=Category(data["category"]), path=data["path"],
-            edits=tuple(TextEdit(Span.of(a, b, c, d), content)
-                        for a, b, c, d, content in data["edits"]),
+            edits=_edits_from_list(data["edits"]),
             source=data["source"], safety=Safety(data["safety"]),
             description=data.get("description", ""), confidence=float(data.get("confidence", 1.0)),
             priority=Priority(data.get("priority", "P3")), line=int(data.get("line", 0)),
             rationale=data.get("rationale", ""),
+            also=tuple(FileEdits(o["path"], _edits_from_list(o["edits"]))
+                       for o in data.get("also", ())),
         )
 
 

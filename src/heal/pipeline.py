@@ -31,7 +31,7 @@ from heal.audit import AuditLog
 from heal.config import Config, load_config, project_python, project_target
 from heal.dashboard.status import clear_status, write_status
 from heal.discover import Discovery, SourceFile, digest, discover, select_paths, syntax_cache
-from heal.edits import apply_fixes, non_overlapping, unified_diff
+from heal.edits import apart, apply_fixes, non_overlapping, texts_after, unified_diff
 from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
 from heal.fixable import fix_level_for
 from heal.history import History
@@ -480,13 +480,11 @@ class _Healer:
             return self.pool.get()
 
     def _texts(self, fixes: Sequence[Fix]) -> dict[str, str]:
-        texts = dict(self.state)
-        by_path: dict[str, list[Fix]] = defaultdict(list)
-        for fix in fixes:
-            by_path[fix.path].append(fix)
-        for path, group in by_path.items():
-            texts[path] = apply_fixes(self.state.get(path, self.originals[path].text), group)
-        return texts
+        return {**self.state, **texts_after(fixes, self.current)}
+
+    def current(self, path: str) -> str:
+        """The file as this run has it now: with the fixes kept so far."""
+        return self.state.get(path, self.originals[path].text)
 
     def _test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None) -> TestRun:
         """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
@@ -649,6 +647,7 @@ class _Healer:
         module_level: set[str] = set()
         blind: set[str] = set()  # files the map cannot answer for (stale, or import-time code)
         for fix in fixes:
+            blind.update(fix.paths[1:])  # a rename's other files: names bound at import time
             original = self.originals[fix.path].text
             base = self.state.get(fix.path, original)
             entry = self.coverage.valid_for(fix.path, _hash(original))
@@ -671,8 +670,9 @@ class _Healer:
             tests |= ids
         if blind:
             importing = coverage_map.importers(self.root, self.test_files, blind)
+            importing += sorted(blind & set(self.test_files) - set(importing))  # edited tests
             for fix in fixes:
-                if fix.path in blind:
+                if blind & set(fix.paths):
                     covering[fix.id] = sorted(set(covering.get(fix.id, [])) | set(importing))
             tests.update(importing)
         if tests:
@@ -701,10 +701,12 @@ class _Healer:
     # -- records -----------------------------------------------------------------------------
     def record(self, fix: Fix, verdict: Verdict, reason: str, round_no: int,
                run: TestRun | None = None) -> FixRecord:
-        base = self.state.get(fix.path, self.originals[fix.path].text)
+        base = self.current(fix.path)
         self.bases[fix.id] = base
         try:
-            diff = unified_diff(fix.path, base, apply_fixes(base, [fix]))
+            after = texts_after([fix], self.current)
+            diff = "".join(unified_diff(path, self.current(path), after[path])
+                           for path in fix.paths)
         except ValueError:
             diff = ""
         evidence: str = ""
@@ -739,10 +741,17 @@ class _Healer:
                 stuck += [f for f in group_fixes if f not in stuck]
         return stuck
 
-    def _new_unfixable(self, before: set[tuple[str, str]], after: Sequence[Finding],
+    def _new_unfixable(self, before: Sequence[Finding], after: Sequence[Finding],
                        paths: set[str]) -> set[tuple[str, str]]:
+        """Findings the fixes brought that heal cannot fix. A finding whose node the fix edited
+        has a new fingerprint but is no new problem (bandit's B101 on an `assert` a rename
+        passed through): per file, rule and message, only a rise in the count is new."""
+        known = _keys(before)
+        had = Counter((f.path, f.rule, f.message) for f in before if f.path in paths)
+        has = Counter((f.path, f.rule, f.message) for f in after if f.path in paths)
         return {(f.rule, f.fingerprint) for f in after
-                if f.path in paths and (f.rule, f.fingerprint) not in before
+                if f.path in paths and (f.rule, f.fingerprint) not in known
+                and has[(f.path, f.rule, f.message)] > had[(f.path, f.rule, f.message)]
                 and not _fixable(f, self.config)}
 
     def _attribute(self, fixes: list[Fix], bad_keys: set[tuple[str, str]]) -> list[Fix]:
@@ -751,7 +760,7 @@ class _Healer:
             answers = []
             for base, subset in candidates:
                 group = [*base, *subset]
-                paths = {f.path for f in group}
+                paths = _paths_of(group)
                 after = self.rescan(self._texts(group), paths) if paths else []
                 answers.append(not (_keys(after) & bad_keys))
             return answers
@@ -810,13 +819,13 @@ class _Healer:
                         ) -> tuple[list[Fix], list[Finding], bool]:
         """Re-run the analyzers with the fixes applied: each fix must remove its finding and
         bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
-        touched = {f.path for f in candidates}
+        touched = _paths_of(candidates)
         after = self.rescan(self._texts(candidates), touched)
         ineffective = self._ineffective(candidates, findings, after)
         for fix in ineffective:
             self.record(fix, Verdict.REJECTED, "the finding is still there after the fix", round_no)
         rest = [f for f in candidates if f not in ineffective]
-        bad_keys = self._new_unfixable(_keys(findings), after, touched)
+        bad_keys = self._new_unfixable(findings, after, touched)
         culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
         for fix in culprits:
             introduced = sorted({k[0] for k in bad_keys})
@@ -836,7 +845,7 @@ class _Healer:
         base_state = dict(self.state)
         steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
         state = self._texts(first)
-        now = [f for f in findings if f.path not in {x.path for x in first}] + after
+        now = [f for f in findings if f.path not in _paths_of(first)] + after
         for _ in range(self.config.max_iterations - round_no):
             texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
             more, bugs = self._candidates(round_no, now, texts, record=False)
@@ -848,16 +857,15 @@ class _Healer:
             if not more or bugs:
                 break
             self.state = state
-            touched = {f.path for f in more}
+            touched = _paths_of(more)
             rescanned = self.rescan(self._texts(more), touched)
             gone = not self._ineffective(more, now, rescanned)
-            clean = not self._new_unfixable(_keys(now), rescanned, touched)
+            clean = not self._new_unfixable(now, rescanned, touched)
             self.state = base_state
             if not (gone and clean):
                 break
             steps.append((state, more))
-            state = {**state, **{p: apply_fixes(texts[p], [f for f in more if f.path == p])
-                                 for p in touched}}
+            state = {**state, **texts_after(more, texts.__getitem__)}
             now = [f for f in now if f.path not in touched] + rescanned
         if len(steps) == 1:
             return False
@@ -870,7 +878,7 @@ class _Healer:
             self.state = step_state
             for fix in fixes:
                 self.record(fix, Verdict.VERIFIED, "tests pass", round_no + offset)
-            for path in {f.path for f in fixes}:
+            for path in _paths_of(fixes):
                 self.seen[path].add(_hash(step_state.get(path, self.originals[path].text)))
         self.state = state
         self.last_passed_state = state
@@ -905,7 +913,7 @@ class _Healer:
         if not candidates:
             return bugs, findings
         self.progress("plan", f"round {round_no}", f"{len(candidates)} fixes")
-        touched = {f.path for f in candidates}
+        touched = _paths_of(candidates)
         after: list[Finding] = []
         tested = settled = False
         first = True
@@ -973,6 +981,10 @@ class _Healer:
                 fix.source.startswith("pattern:")
                 and fix.confidence < self.config.auto_apply_confidence)
             if risky and self.evidence(fix)[0] == "uncovered":
+                if fix.also:  # the review queue lands one file's fixes at a time: not these
+                    self._decline(fix, "no test executes the changed lines, and a rename "
+                                       "across files needs that evidence; rename it by hand")
+                    continue
                 for fingerprint in fix.fingerprints:
                     self.deferred[fingerprint] = (
                         "no test executes the changed lines, and an unsafe fix needs that "
@@ -980,6 +992,13 @@ class _Healer:
                 continue
             kept.append(fix)
         return kept
+
+    def _decline(self, fix: Fix, reason: str) -> None:
+        """The engine, not the fixer, says no: shown with the fixers' reasons, asked no more."""
+        for key in fix.fingerprints:
+            self.declined.setdefault(key, Declined(key, fix.rule, fix.path, fix.line,
+                                                   fix.source, reason))
+        self.given_up.update(fix.fingerprints)
 
     def final_check(self) -> None:
         """The combined patch passes the full test command before anything lands. When the
@@ -1034,7 +1053,7 @@ class _Healer:
             return
         # a review fix must still remove its finding; what else it brings in (bandit's LOW
         # B603 after a shell=True rewrite, say) is for the reviewer to weigh, not a veto
-        after = self.rescan(self._texts(independent), {f.path for f in independent})
+        after = self.rescan(self._texts(independent), _paths_of(independent))
         for fix in self._ineffective(independent, findings, after):
             self.record(fix, Verdict.REJECTED, "the finding is still there after the fix",
                         round_no)
@@ -1055,6 +1074,11 @@ class _Healer:
 # a selection of at least this share of the suite runs the whole suite instead: it costs about
 # the same, and a passing full run is also the final check the combined patch needs anyway
 SELECT_ALL_SHARE = 0.8
+
+
+def _paths_of(fixes: Iterable[Fix]) -> set[str]:
+    """Every file the fixes edit: their own, and the other files a project-wide rename edits."""
+    return {path for fix in fixes for path in fix.paths}
 
 
 class SelectionMissError(Exception):
@@ -1099,7 +1123,8 @@ def _split_independent(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[
         ok, later = non_overlapping(texts[path], group)
         kept += ok
         waiting += later
-    return kept, waiting
+    kept, crossing = apart(kept)
+    return kept, waiting + crossing
 
 
 def _hash(text: str) -> str:
@@ -1302,18 +1327,26 @@ def _rounds(healer: _Healer, findings: list[Finding], config: Config, result: He
 
 def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
           healer: _Healer) -> None:
-    landable = {r.fix.path for r in result.records
-                if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
-                and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)}
+    landing_fixes = [r.fix for r in result.records
+                     if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
+                     and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)]
+    landable = _paths_of(landing_fixes)
     texts = {p: t for p, t in healer.state.items() if p in landable}
     result.patch = {p: redact(unified_diff(p, healer.originals[p].text, t), healer.secrets)
                     for p, t in sorted(texts.items())}
     if not texts or request.dry_run:
         return
     if request.branch:
-        clean = [p for p in texts if p not in healer.sandbox.changed]
+        changed = set(healer.sandbox.changed)
+        dirty = set(changed)
+        linked = [set(f.paths) for f in landing_fixes if f.also]
+        while any(group & dirty and not group <= dirty for group in linked):
+            dirty |= set().union(*(group for group in linked if group & dirty))
+        clean = [p for p in texts if p not in dirty]
         for path in sorted(set(texts) - set(clean)):
-            result.skipped_files.append((path, "it has uncommitted changes; left out of the branch"))
+            result.skipped_files.append((path, "it has uncommitted changes; left out of the branch"
+                                         if path in changed else "it goes with a file that has "
+                                         "uncommitted changes; left out of the branch"))
         if clean:
             tree = healer.primary()
             tree.materialize({p: texts[p] for p in clean})
@@ -1324,7 +1357,8 @@ def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
         return
     healer.history.event(result.run_id, "land", "started", parameters={"files": sorted(texts)})
     with _uninterrupted():  # a stop request waits until every file is written
-        landing = land_files(root, healer.originals, texts)
+        landing = land_files(root, healer.originals, texts,
+                             together=[f.paths for f in landing_fixes if f.also])
     result.landed = landing.written
     result.skipped_files += landing.skipped
     if request.commit and landing.written:

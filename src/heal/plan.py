@@ -26,7 +26,16 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from heal.config import Config
-from heal.edits import apply_fixes, diff_edits, edit_offsets, line_starts, non_overlapping, offset
+from heal.edits import (
+    apart,
+    apply_edits,
+    apply_fixes,
+    diff_edits,
+    edit_offsets,
+    line_starts,
+    non_overlapping,
+    offset,
+)
 from heal.healers import fixers_for
 from heal.healers.base import Fixer, ModuleContext, alias
 from heal.healers.style.format import format_lines, uses_formatter
@@ -264,7 +273,7 @@ class Planner:
                 continue
             context = contexts.setdefault(
                 finding.path, ModuleContext(finding.path, texts[finding.path], self.config,
-                                            self.root, self.target))
+                                            self.root, self.target, others=texts))
             fix, declined, crash = self.propose(finding, context)
             plan.declined += declined
             if crash is not None:
@@ -280,7 +289,7 @@ class Planner:
                                               "unsafe fix; pass --unsafe-fixes to try it"))
                 continue
             fix = self._formatted(fix, finding, texts[finding.path])
-            problem = self._check(fix, finding, texts[finding.path])
+            problem = self._check(fix, finding, texts[finding.path]) or _check_others(fix, texts)
             if problem:
                 plan.bugs.append((fix, problem))
                 continue
@@ -292,6 +301,8 @@ class Planner:
             plan.fixes += kept
             plan.waiting += waiting
             plan.review += review
+        plan.fixes, crossing = apart(plan.fixes)
+        plan.waiting += crossing
         plan.fixes, clashing = drop_unparsable(plan.fixes, texts)
         plan.waiting += clashing
         return plan
@@ -328,6 +339,23 @@ class Planner:
         if fix.source != "fixer:ruff-edits" and not in_bounds(text, finding, fix):
             return "the fix edits code outside the finding's statement and the import block"
         return None
+
+
+def _check_others(fix: Fix, texts: Mapping[str, str]) -> str | None:
+    """A fix's edits to other files: to files of this run, which still parse after them; and
+    never a fix for review (the queue lands one file's fixes at a time)."""
+    if fix.also and fix.safety is Safety.REVIEW:
+        return "a fix for review edits other files"
+    for other in fix.also:
+        if other.path not in texts or other.path == fix.path:
+            return f"the fix edits {other.path}, which is not a file of this run"
+        try:
+            after = apply_edits(texts[other.path], other.edits)
+        except ValueError:
+            return f"the fix's own edits to {other.path} overlap"
+        if not parses(after):
+            return f"{other.path} does not parse after the fix"
+    return None
 
 
 def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:

@@ -24,7 +24,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, Posi
 from heal.cases import Invalid, Valid
 from heal.config import Config
 from heal.edits import diff_edits
-from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
+from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
 
 @dataclass
@@ -36,6 +36,9 @@ class ModuleContext:
     config: Config = field(default_factory=Config)
     root: Path | None = None
     target: tuple[int, int] = (3, 10)  # the oldest Python the project supports
+    # every file of the run as it is now (repo-relative path -> text): what a fix that also
+    # edits other files (a private name renamed across the project) must edit
+    others: Mapping[str, str] = field(default_factory=dict, repr=False)
     _module: cst.Module | None = field(default=None, repr=False)
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
@@ -184,12 +187,13 @@ class Fixer:
         description: str,
         safety: Safety | None = None,
         rationale: str = "",
+        also: tuple[FileEdits, ...] = (),
     ) -> Fix:
         return Fix(
             fingerprints=(finding.fingerprint,), rule=finding.rule, category=finding.category,
             path=finding.path, edits=edits, source=self.source, safety=safety or self.SAFETY,
             description=description, priority=finding.priority, line=finding.span.start.line,
-            rationale=rationale,
+            rationale=rationale, also=also,
         )
 
     def fix_from_text(self, finding: Finding, context: ModuleContext, new_text: str,

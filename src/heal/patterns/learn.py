@@ -855,6 +855,9 @@ def learn_records(library: PatternLibrary, run_id: str, records: Iterable[Record
             continue
         if record.verdict is not Verdict.VERIFIED or not record.fix.source.startswith("fixer:"):
             continue
+        if record.fix.also:  # a rename across files: a pattern matches one file's code
+            report.skipped.append((record.fix.id, "the fix edits several files"))
+            continue
         base = _base_for(record, bases)
         if base is None:
             report.skipped.append((record.fix.id, "no base text given"))

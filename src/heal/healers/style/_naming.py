@@ -6,8 +6,9 @@ the scope that binds it (libcst `ScopeProvider`), every binding and reference of
 either returns a `Rename` (the `Name` nodes to rewrite, a safety level and why) or the reason it
 will not rename: the name is read dynamically (`locals()`, `globals()`, `getattr` with a computed
 name, a string that spells it), the new name exists already or shadows a builtin, a caller may
-pass it by keyword, it may override a base class's method, or another project file uses it (a
-fix edits one file only).
+pass it by keyword, it may override a base class's method, or another project file uses it and
+it is public. A private module-level name used in other files is renamed there too
+(`_elsewhere.py`), in the same fix.
 
 Names bound in a class body (methods, class attributes) are reached through attributes, which
 scope analysis cannot follow: they are renamed only when every `x.name` in the file is
@@ -41,7 +42,8 @@ from libcst.metadata import (
 from libcst.metadata.scope_provider import LocalScope
 
 from heal.healers.base import Fixer, ModuleContext
-from heal.model import Declined, Finding, Fix, Safety, Span, TextEdit
+from heal.healers.style._elsewhere import renamed_elsewhere
+from heal.model import Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
 BUILTINS = frozenset(dir(builtins))
 # calls that read a function's (or a module's) variables by name
@@ -374,6 +376,7 @@ class Rename:
     safety: Safety
     rationale: str
     analysis: Analysis
+    also: tuple[FileEdits, ...] = ()  # the same rename in the other files that import it
 
     def edits(self) -> tuple[TextEdit, ...]:
         spans = sorted({(p.start.line, p.start.column, p.end.line, p.end.column)
@@ -565,10 +568,17 @@ def _scoped(analysis: Analysis, context: ModuleContext, scope: Scope, binding: c
     if isinstance(binding, cst.Param):
         return _parameter(analysis, context, scope, binding, old, new, nodes)
     public = not old.startswith("_")
+    also: tuple[FileEdits, ...] = ()
     if module_level:
         others = users(context, old)
+        if others and public:
+            return (f"`{old}` is public and used in {_listed(others)}; heal renames a name "
+                    "across files only when it is private: rename it by hand")
         if others:
-            return f"`{old}` is used in {_listed(others)}; a fix edits one file: rename it by hand"
+            found = renamed_elsewhere(context, others, old, new)
+            if isinstance(found, str):
+                return found
+            also = found
     if isinstance(binding, (cst.FunctionDef, cst.ClassDef)):
         kind = "function" if isinstance(binding, cst.FunctionDef) else "class"
         if module_level and public and _is_test(context, old, new):
@@ -585,12 +595,13 @@ def _scoped(analysis: Analysis, context: ModuleContext, scope: Scope, binding: c
         else:
             safety, why = Safety.SAFE, ""
         return Rename(old, new, f"{'nested ' if not module_level else ''}{kind}", tuple(nodes),
-                      safety, why, analysis)
+                      safety, why, analysis, also)
     if module_level:
         if public:
             return Rename(old, new, "module-level variable", tuple(nodes), Safety.REVIEW,
                           f"public name: code outside the project may import `{old}`", analysis)
-        return Rename(old, new, "module-level variable", tuple(nodes), Safety.SAFE, "", analysis)
+        return Rename(old, new, "module-level variable", tuple(nodes), Safety.SAFE, "", analysis,
+                      also)
     return Rename(old, new, "local variable", tuple(nodes), Safety.SAFE, "", analysis)
 
 
@@ -804,8 +815,9 @@ def _class_member(analysis: Analysis, context: ModuleContext, scope: Scope,
 
 
 # (fixer, rule, path, digest of the text, line, column, root) -> decline reason or fix parts;
-# the planner asks again every round about the findings it could not fix
-_Outcome = str | tuple[tuple[TextEdit, ...], str, Safety, str]
+# the planner asks again every round about the findings it could not fix. A rename that also
+# edits other files is never kept: those files may have changed since.
+_Outcome = str | tuple[tuple[TextEdit, ...], str, Safety, str, tuple[FileEdits, ...]]
 _OUTCOMES: dict[tuple[str, str, str, bytes, int, int, str], _Outcome] = {}
 CACHED_OUTCOMES = 20_000
 
@@ -828,12 +840,14 @@ class Renamer(Fixer):
         if outcome is None:
             planned = plan_rename(finding, context, self.convert, self.accept)
             outcome = planned if isinstance(planned, str) else (
-                planned.edits(), f"rename {planned.kind} `{planned.old}` to `{planned.new}`",
-                planned.safety, planned.rationale)
+                planned.edits(), f"rename {planned.kind} `{planned.old}` to `{planned.new}`"
+                + (f" (also in {_listed([o.path for o in planned.also])})" if planned.also
+                   else ""), planned.safety, planned.rationale, planned.also)
             if len(_OUTCOMES) >= CACHED_OUTCOMES:
                 _OUTCOMES.clear()
-            _OUTCOMES[key] = outcome
+            if isinstance(outcome, str) or not outcome[4]:
+                _OUTCOMES[key] = outcome
         if isinstance(outcome, str):
             return self.decline(finding, outcome)
-        edits, description, safety, rationale = outcome
-        return self.make_fix(finding, edits, description, safety, rationale)
+        edits, description, safety, rationale, also = outcome
+        return self.make_fix(finding, edits, description, safety, rationale, also)
