@@ -16,7 +16,10 @@ class RenameClass(Renamer):
     by libcst's scope analysis. It declines when the new name exists already, when a string
     spells the old one (`__all__`, a string annotation, a registry key), when the module reads
     its names dynamically (`globals()`, `sys.modules`), and when another file of the project
-    uses the class: a fix edits one file, so that rename is yours.
+    uses a public class (code outside the project may too: that rename is yours). A private
+    class (`_my_class`) that other files of the run import is renamed there as well, in the
+    same fix, unless one of them mentions it in a way heal cannot follow (a string, a binding
+    of its own).
 
     ## Why is this bad?
     PEP 8 names classes in `CapWords`, which is how a reader tells `Point(...)` (a class)

@@ -20,8 +20,12 @@ class RenameFunction(Renamer):
     It never renames a method that may override one of a base class defined elsewhere (the
     `visit_Name` of an `ast.NodeVisitor` is found by its name), a method marked `@override`, a
     name another class of the file also defines, a name reached through a computed
-    `getattr(self, "on" + kind)` or spelt in a string, or a name another project file uses (a
-    fix edits one file: that rename is yours). The one exception to the base-class rule is a
+    `getattr(self, "on" + kind)` or spelt in a string, or a public function another project
+    file uses (code outside the project may import it too: that rename is yours). A private
+    module-level function (`_helperFunc`) that other files of the run import is renamed there
+    too, in the same fix: the import, its uses, and `module._helperFunc`; any other mention of
+    the name in those files (a string such as `mock.patch("pkg.mod._helperFunc")`, a binding of
+    its own) declines the whole rename. The one exception to the base-class rule is a
     test method (`testFoo` -> `test_foo`): test runners find it by its prefix, which stays.
 
     ## Why is this bad?

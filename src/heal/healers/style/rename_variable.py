@@ -21,8 +21,10 @@ class RenameVariable(Renamer):
     a builtin, when the code reads variables by name (`locals()`, `vars()`, `eval`, `exec`,
     `globals()`, `sys.modules`), when a string spells the name (a `format(**locals())`
     template, `__all__`, `getattr`), when a string annotation refers to it, when a nested
-    function declares it `nonlocal`, and, for module-level names, when another file of the
-    project uses it: a fix edits one file, so that rename is yours.
+    function declares it `nonlocal`, and, for public module-level names, when another file of
+    the project uses it (code outside the project may too: that rename is yours). A private
+    module-level variable that other files of the run import is renamed there as well, in the
+    same fix, unless one of them mentions it in a way heal cannot follow.
 
     ## Why is this bad?
     PEP 8 names variables in `snake_case` and constants in `UPPER_CASE`; a `CamelCase` local
