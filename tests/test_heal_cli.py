@@ -444,10 +444,10 @@ def test_a_rename_across_files_lands_whole_or_not_at_all(make_repo, heal):
         def pytest_sessionfinish(session):
             # the user saves pkg/b.py while heal verifies (the baseline run is a worktree's)
             target = pathlib.Path(__file__).resolve().parents[1] / "pkg" / "b.py"
-            user = pathlib.Path(%r) / "pkg" / "b.py"
+            user = pathlib.Path(REPO) / "pkg" / "b.py"
             if target != user and user.read_text().startswith("from"):
                 user.write_text("# edited\\n" + user.read_text())
-    ''' % str(repo)})
+    '''.replace("REPO", repr(str(repo)))})
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "conftest")
     result = heal("--unsafe-fixes", "--format", "json", cwd=repo)

@@ -599,6 +599,14 @@ KNOWN = {
         "from typing import Callable, Union\n\n\n"
         "def g(f: Union[Callable[[Union[str, bytes]], int], int]) -> None:\n    print(f)\n"
     ),
+    # identical duplicates share a finding group: removing one of them is no repeat because
+    # the same fixer then removes the other (parso's test/normalizer_issue_files/E30.py, E40.py)
+    "twins": (
+        "import os, sys\n# Okay\nimport os\nimport sys\n\n\n"
+        "def a():\n    x = 1\n\n    def b():\n        pass\n\n\n"
+        "def d():\n    x = 2\n\n    def b():\n        x = 1\n\n"
+        "        def c():\n            pass\n"
+    ),
     # TC003 moving an import that follows a try/except block took the blank line before it,
     # outside the import block as the bounds check drew it (pathspec's benchmarks/)
     "moved": (

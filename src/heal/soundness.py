@@ -25,11 +25,11 @@ import libcst as cst
 
 from heal.config import Config
 from heal.discover import SourceFile
-from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, unified_diff
+from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
 from heal.healers import FIXERS, fixers_for
 from heal.healers.base import Fixer, ModuleContext, comment_tokens
 from heal.healers.style.ruff_edits import COMMENT_RULES
-from heal.model import Declined, Finding, Fix, Safety
+from heal.model import Declined, Finding, Fix, Position, Safety
 from heal.plan import Planner, drop_unparsable, in_bounds
 
 # what can be wrong with a fix
@@ -130,6 +130,17 @@ def alternatives(finding: Finding, config: Config) -> list[type[Fixer]]:
             if cls.CATEGORY in config.categories or finding.category in config.categories]
 
 
+def _moved_line(before: str, fix: Fix, position: Position) -> int:
+    """The line `position` of `before` is on in the fix's output (edits above it move it)."""
+    starts = line_starts(before)
+    at = offset(starts, before, position)
+    moved = position.line
+    for start, end, content in dict.fromkeys(edit_offsets(before, fix.edits)):
+        if end <= at and not (start == end == at):
+            moved += content.count("\n") - before.count("\n", start, end)
+    return moved
+
+
 def _starts_in(finding: Finding, lines: Sequence[tuple[int, int]]) -> bool:
     """The finding starts in one of the line ranges (one that merely encloses them, such as a
     function around a fixed line, whose text and so fingerprint changed, does not count)."""
@@ -139,7 +150,8 @@ def _starts_in(finding: Finding, lines: Sequence[tuple[int, int]]) -> bool:
 def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: str,
             after: Sequence[Finding], config: Config) -> list[Fix]:
     """The fixes the same fixer proposes on the output of `fix` (re-analyzed as `after`) for
-    the finding it fixed (its group did not shrink), or for a new finding of the same rule that
+    the finding it fixed (its group did not shrink; of identical twins, the one in the lines it
+    wrote), or for a new finding of the same rule that
     starts in the lines it wrote (not where a finding of that rule started before). Empty means
     idempotent. Findings are those of the fix's file only."""
     cls = fixer_of(fix.source)
@@ -154,12 +166,18 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
     # text changed by the fix inside it (ruff's UP007 on `Union[A, Union[B, C]]` fixes the
     # inner Union first): it was there before the fix, so it is not the fix's doing
     started = {(f.rule, f.span.start) for f in before}
+    places = {_moved_line(before_text, fix, f.span.start) for f in before
+              if f.fingerprint in fix.fingerprints}
     again = []
     for finding in after:
         if not cls.handles(finding.rule):
             continue
         group = finding.group or finding.fingerprint
-        same = group in mine and count_after[group] >= count_before[group]
+        # the finding it fixed is still there: at its place (moved by the edits above it) or
+        # in the lines it wrote. Identical nodes share a group, so a twin elsewhere (the other
+        # of two `import os`, reported once the first is gone) is the next fix, not a repeat
+        same = group in mine and count_after[group] >= count_before[group] and (
+            finding.span.start.line in places or _starts_in(finding, wrote))
         new = (group not in count_before and finding.rule == fix.rule
                and (finding.rule, finding.span.start) not in started
                and _starts_in(finding, wrote))
