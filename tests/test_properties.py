@@ -599,6 +599,12 @@ KNOWN = {
         "from typing import Callable, Union\n\n\n"
         "def g(f: Union[Callable[[Union[str, bytes]], int], int]) -> None:\n    print(f)\n"
     ),
+    # RUF100 removing the unused directive after `# type: ignore` edits inside the comment:
+    # that is its job, not a lost comment (pathspec's tools/toxnox.py)
+    "noqa": (
+        "import collections\n\n\ndef f(args: list[str]) -> object:\n"
+        "    return collections.namedtuple(\"o\", args)  # type: ignore  # no" "qa: E501\n"
+    ),
     # identical duplicates share a finding group: removing one of them is no repeat because
     # the same fixer then removes the other (parso's test/normalizer_issue_files/E30.py, E40.py)
     "twins": (

@@ -37,3 +37,24 @@ def test_the_twin_reported_after_the_fix_is_the_next_fix_not_a_repeat() -> None:
     fix = _fix(finding)
     after = "import os, sys\n\nprint(sys)\n"
     assert not repeats(fix, TEXT, [finding], after, [_f401(1, 7)], Config())
+
+
+LIBCST_CANNOT = "import os\n\n((foo)): int = 3\n"  # valid Python libcst does not parse
+
+
+def test_a_file_libcst_cannot_parse_is_judged_by_pythons_parser() -> None:
+    """Such a file is declined as a whole by the planner; a fix asked for directly (as the
+    sweep does) is no fixer bug when Python still parses the result, and is one when not."""
+    from heal.model import TextEdit, ToolFix
+    from heal.plan import Planner, parses, python_parses, still_parses
+
+    assert not parses(LIBCST_CANNOT) and python_parses(LIBCST_CANNOT)
+    assert still_parses(LIBCST_CANNOT, LIBCST_CANNOT.replace("import os\n", ""))
+    assert not still_parses(LIBCST_CANNOT, LIBCST_CANNOT + "(((\n")
+    edit = TextEdit(Span.of(1, 0, 2, 0), "")
+    finding = Finding(rule="ruff:F401", category=Category.IMPORT, priority=Priority.P2,
+                      path="m.py", span=Span.of(1, 7, 1, 9), message="`os` imported but unused",
+                      tool="ruff", fingerprint="os", tool_fix=ToolFix("safe", "Remove", (edit,)))
+    plan = Planner(Config()).plan([finding], {"m.py": LIBCST_CANNOT})
+    assert not plan.bugs and not plan.fixes
+    assert "libcst cannot parse this file" in plan.declined[0].reason

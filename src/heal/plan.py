@@ -12,12 +12,14 @@ all against the same text of each file.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import dataclasses
 import functools
 import keyword
 import re
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,22 @@ def parses(text: str) -> bool:
     except (cst.ParserSyntaxError, RecursionError):
         return False
     return True
+
+
+def python_parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def still_parses(before: str, after: str) -> bool:
+    """The fixed text parses: with libcst, or with Python's own parser when libcst could not
+    parse the file to begin with (valid syntax it does not support, such as `((x)): int = 1`)."""
+    return parses(after) or (not parses(before) and python_parses(after))
 
 
 @functools.lru_cache(maxsize=16)  # every fix of a file is checked against the same text
@@ -334,7 +352,7 @@ class Planner:
             return "the fix's own edits overlap"
         if after == text:
             return "the fix changes nothing"
-        if not parses(after):
+        if not still_parses(text, after):
             return "the fixed file does not parse"
         if fix.source != "fixer:ruff-edits" and not in_bounds(text, finding, fix):
             return "the fix edits code outside the finding's statement and the import block"
@@ -353,7 +371,7 @@ def _check_others(fix: Fix, texts: Mapping[str, str]) -> str | None:
             after = apply_edits(texts[other.path], other.edits)
         except ValueError:
             return f"the fix's own edits to {other.path} overlap"
-        if not parses(after):
+        if not still_parses(texts[other.path], after):
             return f"{other.path} does not parse after the fix"
     return None
 
@@ -369,12 +387,12 @@ def drop_unparsable(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[lis
     for fix in fixes:
         by_path.setdefault(fix.path, []).append(fix)
     for path, group in by_path.items():
-        if parses(apply_fixes(texts[path], group)):
+        if still_parses(texts[path], apply_fixes(texts[path], group)):
             kept += group
             continue
         good: list[Fix] = []
         for fix in group:
-            if parses(apply_fixes(texts[path], [*good, fix])):
+            if still_parses(texts[path], apply_fixes(texts[path], [*good, fix])):
                 good.append(fix)
             else:
                 clashing.append(fix)

@@ -53,10 +53,12 @@ class Problem:
         return f"{self.path}:{self.line} {self.source}: {self.kind}: {self.detail}"
 
 
-def parse_error(text: str) -> str | None:
-    """Why libcst or `ast` rejects the text, or None when both accept it."""
+def parse_error(text: str, python_only: bool = False) -> str | None:
+    """Why libcst or `ast` rejects the text, or None when both accept it (`python_only`: only
+    Python's own parser, for a file libcst could not parse before any fix)."""
     try:
-        cst.parse_module(text)
+        if not python_only:
+            cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return f"libcst: {error.message} (line {error.raw_line})"
     except RecursionError:
@@ -100,8 +102,9 @@ def lost_comments(before: str, after: str, fixes: Sequence[Fix]) -> list[str]:
         missing = len(offsets) - sum(1 for c in kept if comment in c)
         if missing <= 0:
             continue
-        excused = sum(1 for at in offsets if any(
-            start <= at < end and safety is not Safety.SAFE for start, end, safety in ranges))
+        excused = sum(1 for at in offsets if any(  # an edit inside the comment counts too
+            start < at + len(comment) and at < max(end, start + 1)
+            and safety is not Safety.SAFE for start, end, safety in ranges))
         lost += [comment] * max(0, missing - excused)
     return lost
 
@@ -283,6 +286,8 @@ def output_problems(path: str, before: str, fixes: Sequence[Fix], when: str = ""
     source = fixes[0].source if len(fixes) == 1 else "together"
     after = apply_fixes(before, fixes)
     error = parse_error(after)
+    if error and error.startswith("libcst") and parse_error(before):  # libcst never could
+        error = parse_error(after, python_only=True)
     if error:
         return [Problem(UNPARSABLE, path, line, source,
                         f"{when}{_describe(fixes)}: {error}\n{diff_of(before, fixes)}")]
