@@ -221,3 +221,14 @@ def test_warm_scan_loads_neither_fixers_nor_libcst(make_repo, heal):
 
     assert {"libcst", "heal.detectors"} <= loaded(cold)  # a scan never needs the fixers
     assert not {"libcst", "heal.detectors", "heal.healers", "heal.plan"} & loaded(warm)
+
+
+def test_a_file_libcst_cannot_parse_is_said_plainly(make_repo, heal):
+    """Valid Python libcst does not support: the other tools still report on it, and heal's own
+    detectors say why they skipped it (not an internal error to report)."""
+    repo = make_repo({"a.py": "import os\n\n((foo)): int = 3\n"})
+    result = heal("--scan", "--format", "json", cwd=repo)
+    doc = _json(result)
+    assert "ruff:F401" in {f["rule"] for f in doc["findings"]}
+    [error] = [e["message"] for e in doc["errors"] if e["tool"] == "native"]
+    assert "libcst cannot parse this file (line 3" in error and "report" not in error

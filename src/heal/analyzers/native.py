@@ -95,6 +95,8 @@ def _encode(reports: list[Report], detectors: list[type[Detector]]) -> list[Row]
 
 def _detect_chunk(texts: list[str], codes: list[str]) -> list[list[Row] | str]:
     """Worker: encoded reports per text, or the error message (runs in a child process)."""
+    from libcst import ParserSyntaxError
+
     from heal.detectors import DETECTORS
 
     detectors = [DETECTORS[code] for code in codes]
@@ -102,6 +104,9 @@ def _detect_chunk(texts: list[str], codes: list[str]) -> list[list[Row] | str]:
     for text in texts:
         try:
             out.append(_encode(detect_reports(text, detectors), detectors))
+        except ParserSyntaxError as error:  # Python parsed it (discover checks): libcst cannot
+            out.append(f"libcst cannot parse this file (line {error.raw_line}: valid Python it "
+                       "does not support), so heal's own detectors skipped it")
         except Exception as error:
             where = traceback.extract_tb(error.__traceback__)[-1]
             out.append(f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno}); "
