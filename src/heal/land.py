@@ -13,7 +13,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,24 +74,31 @@ def still_as_read(root: Path, source: SourceFile) -> str | None:
     return None
 
 
+def linked(blocked: set[str], groups: Sequence[Sequence[str]]) -> set[str]:
+    """`blocked` and every file a group ties to one of them, through as many groups as it takes
+    (a fix's files land together or not at all, and groups can share files)."""
+    closed = set(blocked)
+    sets = [set(group) for group in groups]
+    while True:
+        grown = closed.union(*(group for group in sets if group & closed))
+        if grown == closed:
+            return closed
+        closed = grown
+
+
 def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, str],
-         together: Iterable[Iterable[str]] = ()) -> Landing:
+         together: Sequence[Sequence[str]] = ()) -> Landing:
     """Write each text over its file, atomically, if the file is still as heal read it.
     `together` groups files one fix edits (a rename across files): when one of a group cannot
     land, none of it does."""
     landing = Landing()
     scratch = scratch_dir(root)
     reasons = {path: still_as_read(root, originals[path]) for path in texts}
-    groups = [[p for p in group if p in texts] for group in together]
-    spreading = True
-    while spreading:  # groups can share files: a skip spreads through all of them
-        spreading = False
-        for members in groups:
-            blocked = next((p for p in members if reasons[p] is not None), None)
-            for path in members:
-                if blocked is not None and reasons[path] is None:
-                    reasons[path] = f"it lands only together with {blocked}, which is skipped"
-                    spreading = True
+    blocked = {path for path, why in reasons.items() if why is not None}
+    for path in sorted(linked(blocked, together) - blocked):
+        partners = {p for group in together if path in group for p in group} - {path}
+        named = sorted(partners & blocked) or sorted(partners)
+        reasons[path] = f"it lands only together with {', '.join(named)}, which cannot land"
     for path in sorted(texts):
         source = originals[path]
         why = reasons[path]

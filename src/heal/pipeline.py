@@ -36,6 +36,7 @@ from heal.errors import HealError, StoppedError, ToolMissingError, UsageError
 from heal.fixable import fix_level_for
 from heal.history import History
 from heal.land import land as land_files
+from heal.land import linked
 from heal.model import (
     AnalyzerError,
     Category,
@@ -1331,6 +1332,7 @@ def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
                      if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
                      and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)]
     landable = _paths_of(landing_fixes)
+    groups = [f.paths for f in landing_fixes if f.also]  # files that land together or not at all
     texts = {p: t for p, t in healer.state.items() if p in landable}
     result.patch = {p: redact(unified_diff(p, healer.originals[p].text, t), healer.secrets)
                     for p, t in sorted(texts.items())}
@@ -1338,10 +1340,7 @@ def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
         return
     if request.branch:
         changed = set(healer.sandbox.changed)
-        dirty = set(changed)
-        linked = [set(f.paths) for f in landing_fixes if f.also]
-        while any(group & dirty and not group <= dirty for group in linked):
-            dirty |= set().union(*(group for group in linked if group & dirty))
+        dirty = linked(changed, groups)
         clean = [p for p in texts if p not in dirty]
         for path in sorted(set(texts) - set(clean)):
             result.skipped_files.append((path, "it has uncommitted changes; left out of the branch"
@@ -1357,8 +1356,7 @@ def _land(request: HealRequest, repo: git.Repo, root: Path, result: HealResult,
         return
     healer.history.event(result.run_id, "land", "started", parameters={"files": sorted(texts)})
     with _uninterrupted():  # a stop request waits until every file is written
-        landing = land_files(root, healer.originals, texts,
-                             together=[f.paths for f in landing_fixes if f.also])
+        landing = land_files(root, healer.originals, texts, together=groups)
     result.landed = landing.written
     result.skipped_files += landing.skipped
     if request.commit and landing.written:
