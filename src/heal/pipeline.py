@@ -650,7 +650,7 @@ class _Healer:
         for fix in fixes:
             blind.update(fix.paths[1:])  # a rename's other files: names bound at import time
             original = self.originals[fix.path].text
-            base = self.state.get(fix.path, original)
+            base = self.current(fix.path)
             entry = self.coverage.valid_for(fix.path, _hash(original))
             if entry is None:
                 blind.add(fix.path)
@@ -909,7 +909,7 @@ class _Healer:
     def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
         """Plan, check and verify one batch; (anything kept, the findings now)."""
         proc.check_stop()
-        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+        texts = {p: self.current(p) for p in self.originals}
         candidates, bugs = self._candidates(round_no, findings, texts)
         if not candidates:
             return bugs, findings
@@ -1032,7 +1032,7 @@ class _Healer:
         """Fixes that need a human: verified on top of the final state, queued, never landed.
         A fix a reviewer rejected is not proposed again; one already queued for this very text
         is not verified again."""
-        texts = {p: self.state.get(p, s.text) for p, s in self.originals.items()}
+        texts = {p: self.current(p) for p in self.originals}
         plan = self.planner.plan(findings, texts, skip=self.given_up)
         for declined in plan.declined:
             self.declined.setdefault(declined.fingerprint, declined)
@@ -1467,7 +1467,7 @@ def _queue_for_review(history: History, repo: git.Repo, root: Path, result: Heal
         return
     key = tree_key(repo, root)
     for entry in queued:
-        base = healer.state.get(entry.fix.path, healer.originals[entry.fix.path].text)
+        base = healer.current(entry.fix.path)
         review.enqueue(history, result.run_id, entry.fix, entry.diff, _hash(base), key,
                        verification=f"tests pass with this fix on top of run {result.run_id}",
                        evidence=entry.evidence, covering_tests=entry.covering_tests)
