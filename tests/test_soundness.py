@@ -45,10 +45,11 @@ LIBCST_CANNOT = "import os\n\n((foo)): int = 3\n"  # valid Python libcst does no
 def test_a_file_libcst_cannot_parse_is_judged_by_pythons_parser() -> None:
     """Such a file is declined as a whole by the planner; a fix asked for directly (as the
     sweep does) is no fixer bug when Python still parses the result, and is one when not."""
+    from heal.discover import python_syntax_error
     from heal.model import TextEdit, ToolFix
-    from heal.plan import Planner, parses, python_parses, still_parses
+    from heal.plan import Planner, parses, still_parses
 
-    assert not parses(LIBCST_CANNOT) and python_parses(LIBCST_CANNOT)
+    assert not parses(LIBCST_CANNOT) and python_syntax_error(LIBCST_CANNOT) is None
     assert still_parses(LIBCST_CANNOT, LIBCST_CANNOT.replace("import os\n", ""))
     assert not still_parses(LIBCST_CANNOT, LIBCST_CANNOT + "(((\n")
     edit = TextEdit(Span.of(1, 0, 2, 0), "")

@@ -130,21 +130,29 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def python_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """(line, column, message) where the running interpreter's own parser rejects the text, or
+    None when it parses (the one place heal asks `ast` whether Python code is Python)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are not our finding
+            ast.parse(text)
+    except SyntaxError as error:
+        return (error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg)
+    except (ValueError, RecursionError) as error:  # null bytes; nesting too deep
+        return (1, 0, str(error) or type(error).__name__)
+    return None
+
+
 def syntax_error(text: str) -> tuple[int, int, str] | None:
     """(line, column, message) of the first syntax error, or None when the file parses.
 
     The running interpreter's parser goes first (fast); when it fails, LibCST gets a say, since
     it knows newer grammar than an older interpreter does.
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our finding
-            ast.parse(text)
+    first = python_syntax_error(text)
+    if first is None:
         return None
-    except SyntaxError as error:
-        first = (error.lineno or 1, max((error.offset or 1) - 1, 0), error.msg)
-    except ValueError as error:  # source code string cannot contain null bytes
-        return (1, 0, str(error))
     import libcst  # only when the interpreter's parser says no: libcst knows newer grammar
 
     try:

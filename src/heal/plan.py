@@ -12,14 +12,12 @@ all against the same text of each file.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import dataclasses
 import functools
 import keyword
 import re
 import traceback
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from heal.config import Config
+from heal.discover import python_syntax_error
 from heal.edits import (
     apart,
     apply_edits,
@@ -63,20 +62,10 @@ def parses(text: str) -> bool:
     return True
 
 
-def python_parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return False
-    return True
-
-
 def still_parses(before: str, after: str) -> bool:
     """The fixed text parses: with libcst, or with Python's own parser when libcst could not
     parse the file to begin with (valid syntax it does not support, such as `((x)): int = 1`)."""
-    return parses(after) or (not parses(before) and python_parses(after))
+    return parses(after) or (not parses(before) and python_syntax_error(after) is None)
 
 
 @functools.lru_cache(maxsize=16)  # every fix of a file is checked against the same text

@@ -14,23 +14,21 @@ stay in bounds):
 
 from __future__ import annotations
 
-import ast
 import bisect
 import dataclasses
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
 from heal.config import Config
-from heal.discover import SourceFile
+from heal.discover import SourceFile, python_syntax_error
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
 from heal.healers import FIXERS, fixers_for
 from heal.healers.base import Fixer, ModuleContext, comment_tokens
 from heal.healers.style.ruff_edits import COMMENT_RULES
 from heal.model import Declined, Finding, Fix, Position, Safety
-from heal.plan import Planner, drop_unparsable, in_bounds
+from heal.plan import Planner, drop_unparsable, in_bounds, parses
 
 # what can be wrong with a fix
 CRASH = "crash"  # the fixer raised
@@ -63,13 +61,8 @@ def parse_error(text: str, python_only: bool = False) -> str | None:
         return f"libcst: {error.message} (line {error.raw_line})"
     except RecursionError:
         return "libcst: too deeply nested"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError) as error:
-        return f"ast: {error}"
-    return None
+    found = python_syntax_error(text)
+    return f"ast: {found[2]} (line {found[0]})" if found else None
 
 
 def comments(text: str) -> list[tuple[int, str]]:
@@ -286,7 +279,7 @@ def output_problems(path: str, before: str, fixes: Sequence[Fix], when: str = ""
     source = fixes[0].source if len(fixes) == 1 else "together"
     after = apply_fixes(before, fixes)
     error = parse_error(after)
-    if error and error.startswith("libcst") and parse_error(before):  # libcst never could
+    if error and not parses(before):  # libcst never could: judged as the planner judges it
         error = parse_error(after, python_only=True)
     if error:
         return [Problem(UNPARSABLE, path, line, source,
