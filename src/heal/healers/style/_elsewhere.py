@@ -43,7 +43,7 @@ def renamed_elsewhere(context: ModuleContext, users: list[str], old: str,
         text = context.others.get(path)
         if text is None:
             return f"`{old}` is used in {path}, which this run does not cover; rename it by hand"
-        edits = _rename_in(text, package_of(root, path), target, old, new)
+        edits = _rename_in(path, text, package_of(root, path), target, old, new)
         if isinstance(edits, str):
             return f"{path}: {edits}; rename it by hand"
         if edits:
@@ -51,12 +51,12 @@ def renamed_elsewhere(context: ModuleContext, users: list[str], old: str,
     return tuple(renamed)
 
 
-def _rename_in(text: str, package: str | None, target: str, old: str,
+def _rename_in(path: str, text: str, package: str | None, target: str, old: str,
                new: str) -> tuple[TextEdit, ...] | str:
-    from heal.healers.style._naming import Analysis  # which imports this module
+    from heal.healers.style._naming import analyze  # which imports this module
 
     try:
-        analysis = Analysis(cst.parse_module(text))
+        analysis = analyze(ModuleContext(path, text))
     except cst.ParserSyntaxError:
         return "it does not parse"
     if analysis.used(new, analysis.module) is not None:
@@ -64,13 +64,13 @@ def _rename_in(text: str, package: str | None, target: str, old: str,
     spelt = analysis.spelt(old, analysis.module)
     if spelt is not None:
         return f"a string at line {spelt} spells `{old}` (mock.patch, __all__?)"
-    aliases = _module_aliases(analysis.module, package, target)
     wanted: list[cst.Name] = []
     imported: list[cst.ImportAlias] = []
     statements: list[cst.ImportFrom] = []
-    for statement in _from_imports(analysis.module):
-        if absolute_module(statement, package) != target or isinstance(statement.names,
-                                                                        cst.ImportStar):
+    for statement in analysis.imports:
+        if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names,
+                                                                   cst.ImportStar) \
+                or absolute_module(statement, package) != target:
             continue
         for alias in statement.names:
             if isinstance(alias.name, cst.Name) and alias.name.value == old:
@@ -81,6 +81,7 @@ def _rename_in(text: str, package: str | None, target: str, old: str,
     if isinstance(uses, str):
         return uses
     wanted += uses
+    aliases = _module_aliases(analysis, package, target)
     for attribute in analysis.attributes:
         if attribute.attr.value != old:
             continue
@@ -97,39 +98,27 @@ def _rename_in(text: str, package: str | None, target: str, old: str,
     return tuple(TextEdit(Span.of(*span), new) for span in spans)
 
 
-def _from_imports(module: cst.Module) -> list[cst.ImportFrom]:
-    found: list[cst.ImportFrom] = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            found.append(node)
-
-    module.visit(Visitor())
-    return found
+def _bound_name(alias: cst.ImportAlias, default: str) -> str:
+    """The name an import binds: its `as` name, else `default`."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return default
 
 
-def _module_aliases(module: cst.Module, package: str | None, target: str) -> set[str]:
+def _module_aliases(analysis: Analysis, package: str | None, target: str) -> set[str]:
     """The expressions that mean the defining module in this file (`db`, `app.db`, ...)."""
     aliases: set[str] = set()
     parent, _, leaf = target.rpartition(".")
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
-            for alias in node.names:
-                dotted = module.code_for_node(alias.name)
+    for statement in analysis.imports:
+        if isinstance(statement, cst.Import):
+            for alias in statement.names:
+                dotted = analysis.module.code_for_node(alias.name)
                 if dotted == target:
-                    aliases.add(alias.asname.name.value if alias.asname is not None and
-                                isinstance(alias.asname.name, cst.Name) else dotted)
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            if isinstance(node.names, cst.ImportStar) or absolute_module(node, package) != parent:
-                return
-            for alias in node.names:
-                if isinstance(alias.name, cst.Name) and alias.name.value == leaf:
-                    aliases.add(alias.asname.name.value if alias.asname is not None and
-                                isinstance(alias.asname.name, cst.Name) else leaf)
-
-    module.visit(Visitor())
+                    aliases.add(_bound_name(alias, dotted))
+        elif not isinstance(statement.names, cst.ImportStar) \
+                and absolute_module(statement, package) == parent:
+            aliases.update(_bound_name(alias, leaf) for alias in statement.names
+                           if isinstance(alias.name, cst.Name) and alias.name.value == leaf)
     return aliases
 
 

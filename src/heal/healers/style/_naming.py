@@ -113,6 +113,7 @@ class _Collector(cst.CSTVisitor):
         self.declarations: list[cst.Global | cst.Nonlocal] = []
         self.keywords: list[cst.Arg] = []
         self.classes: list[cst.ClassDef] = []
+        self.imports: list[cst.Import | cst.ImportFrom] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._stack:
@@ -152,6 +153,12 @@ class _Collector(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node)
 
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.append(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.append(node)
+
 
 class Analysis:
     """A module with libcst's scope, position and parent metadata, and its names collected."""
@@ -173,6 +180,7 @@ class Analysis:
         self.declarations = collected.declarations
         self.keywords = collected.keywords
         self.classes = collected.classes
+        self.imports = collected.imports  # every import statement, at any depth
         self._at: dict[int, list[tuple[int, cst.Name]]] = {}
         for name in self.names:
             where = self.positions[name].start
