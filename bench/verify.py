@@ -71,24 +71,22 @@ def inject_culprits(work: Path, scan: dict[str, object], k: int, test_dir: str) 
     return [p for p, _ in chosen]
 
 
-def recording(work: Path) -> tuple[float, float] | None:
-    """(seconds of the coverage-recording run, its overhead over a plain run) from history."""
+def recording(work: Path) -> float | None:
+    """Seconds of the coverage-recording run, from history."""
     db = work / ".heal" / "history.db"
     if not db.exists():
         return None
     with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT duration, resources FROM events WHERE action = 'coverage_map' "
+        row = conn.execute("SELECT duration FROM events WHERE action = 'coverage_map' "
                            "ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None:
-        return None
-    return float(row[0] or 0), float(json.loads(row[1] or "{}").get("overhead_s", 0))
+    return None if row is None else float(row[0] or 0)
 
 
 def test_seconds(work: Path) -> tuple[float, int, int]:
-    """(seconds, runs, tests selected in all) of the verification test runs heal made: batch,
-    bisect, recheck and final runs; not the baseline or the coverage recording."""
+    """(seconds, runs that selected tests, tests those runs selected) of the verification test
+    runs heal made: batch, bisect, recheck and final runs; not the baseline or the recording."""
     with sqlite3.connect(work / ".heal" / "history.db") as conn:
-        row = conn.execute("SELECT SUM(duration), COUNT(*), SUM(COALESCE(selected, 0)) "
+        row = conn.execute("SELECT SUM(duration), SUM(selected > 0), SUM(COALESCE(selected, 0)) "
                            "FROM test_runs WHERE kind NOT IN ('baseline', 'coverage')").fetchone()
     return float(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
@@ -144,18 +142,19 @@ def main() -> int:
     print(f"project {args.project}, --select {args.select}\n")
     print("| verify | culprits | landed | rejected | test runs (w/o baseline) | runs per landed fix "
           "| bound 1+2k⌈log2 N⌉+1 | heal s | scan s + 1 suite s | plan+verify s "
-          "| verification test s | tests selected per run | covered |")
+          "| verification test s | tests per selective run | covered |")
     print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
     for r in rows:
-        test_s, test_runs, selected = r["tests"]  # type: ignore[misc]
-        per_run = f"{selected / test_runs:.0f}" if selected else "all"
+        test_s, selective, selected = r["tests"]  # type: ignore[misc]
+        per_run = (f"{selected / selective:.0f} in {selective} of {r['runs']} runs"
+                   if selective else "all")
         print(f"| {r['mode']} | {r['k']} | {r['landed']} | {r['rejected']} | {r['runs']} | "
               f"{r['per_fix']:.3f} | {r['bound']} | {r['heal_s']:.1f} | "
               f"{r['scan_s'] + r['suite_s']:.1f} | {r['verify_s']:.1f} | {test_s:.1f} | "
               f"{per_run} | {r['covered']}/{r['landed']} |")
     for r in rows:
         if r["recording"]:
-            seconds, _ = r["recording"]  # type: ignore[misc]
+            seconds = r["recording"]
             print(f"\n{r['mode']} k={r['k']}: coverage recording run {seconds:.1f}s, a plain run "
                   f"of the same command {r['suite_s']:.1f}s: overhead "
                   f"{seconds - r['suite_s']:+.1f}s ({seconds / max(r['suite_s'], 0.01):.2f}x)")
