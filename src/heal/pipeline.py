@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import hashlib
 import queue
+import re
 import secrets
 import signal
 import threading
@@ -492,7 +493,8 @@ class _Healer:
         assert self.runner is not None and self.baseline is not None
         only: list[str] = []
         if selection is not None and not selection.everything:
-            if not selection.tests:
+            if not selection.tests:  # a test may still read the file as data: the final
+                self.selection_used = True  # full run is what can tell, as a selection miss
                 return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                                output="no test covers the changed lines")
             if self._share_of_suite(selection.tests) < SELECT_ALL_SHARE:
@@ -770,28 +772,49 @@ class _Healer:
     def _tests(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
         if self.request.no_verify or not fixes:
             return fixes, []
-        runs: dict[tuple[str, ...], TestRun] = {}
+        runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had
 
         def check(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
             def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
                 group = [*pair[0], *pair[1]]
                 run = self._test(group, "batch" if not runs else "bisect", self.select(group))
-                runs[tuple(f.id for f in pair[1])] = run
+                runs[frozenset(f.id for f in group)] = run
                 return run.passed
             with ThreadPoolExecutor(max_workers=max(1, min(self.config.jobs, len(candidates)))) as pool:
                 return list(pool.map(one, candidates))
 
         def full(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
-            return [self._test([*base, *subset], "recheck").passed for base, subset in candidates]
+            answers = []
+            for base, subset in candidates:
+                group = [*base, *subset]
+                run = self._test(group, "recheck")
+                runs[frozenset(f.id for f in group)] = run
+                answers.append(run.passed)
+            return answers
 
-        outcome = bisect.verify(fixes, check, recheck=full)
+        def suspects(base: Sequence[Fix], failing: Sequence[Fix]) -> list[Fix]:
+            run = runs.get(frozenset(f.id for f in [*base, *failing]))
+            return self._suspects(run, failing) if run is not None and not run.passed else []
+
+        outcome = bisect.verify(fixes, check, recheck=full, suspects=suspects)
         for culprit in outcome.culprits:
-            run = runs.get((culprit.id,)) or next(
-                (r for ids, r in runs.items() if culprit.id in ids and not r.passed), None)
+            failing = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
+            run = min(failing, key=lambda pair: pair[0])[1] if failing else None
             why = "breaks the tests" + (f": {', '.join(run.failed[:3])}" if run and run.failed else
                                         " (timed out)" if run and run.timed_out else "")
             self.record(culprit, Verdict.REJECTED, why, round_no, run)
         return outcome.kept, outcome.culprits
+
+    def _suspects(self, run: TestRun, fixes: Sequence[Fix]) -> list[Fix]:
+        """The fixes a failing run points at, to split a bisection on: those whose file the
+        failing tests' ids or tracebacks name (a data-driven test names the file it reads),
+        else those the coverage map says a failing test runs. Empty when it names none."""
+        text = "\n".join(run.failed) + "\n" + run.output
+        named = [fix for fix in fixes if any(_names_file(text, path) for path in fix.paths)]
+        if named or not run.failed or self.coverage is None:
+            return named
+        failed = set(run.failed)
+        return [fix for fix in fixes if failed & set(self.select([fix]).covering.get(fix.id, ()))]
 
     def _candidates(self, round_no: int, findings: list[Finding], texts: Mapping[str, str],
                     record: bool = True) -> tuple[list[Fix], bool]:
@@ -1075,6 +1098,19 @@ class _Healer:
 # a selection of at least this share of the suite runs the whole suite instead: it costs about
 # the same, and a passing full run is also the final check the combined patch needs anyway
 SELECT_ALL_SHARE = 0.8
+
+
+def _names_file(text: str, path: str) -> bool:
+    """Whether a test run's output names this file: its path, or a distinctive file name
+    (`test_normalizer_issue[E40.py]` reads `test/normalizer_issue_files/E40.py`)."""
+    if path in text:
+        return True
+    name = path.rsplit("/", 1)[-1]
+    return name not in GENERIC_NAMES and re.search(rf"(?<![\w.]){re.escape(name)}\b", text) is not None
+
+
+GENERIC_NAMES = frozenset({"__init__.py", "__main__.py", "conftest.py", "setup.py", "main.py",
+                           "utils.py", "util.py", "test.py", "tests.py"})
 
 
 def _paths_of(fixes: Iterable[Fix]) -> set[str]:

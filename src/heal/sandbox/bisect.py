@@ -26,6 +26,8 @@ class Outcome(Generic[T]):
 
 # check(list of candidate sets, each on top of a base) -> one pass/fail per set, run together
 Check = Callable[[Sequence[tuple[Sequence[T], Sequence[T]]]], list[bool]]
+# suspects(base, failing) -> the items of `failing` that the failure of `base + failing` names
+Suspects = Callable[[Sequence[T], Sequence[T]], Sequence[T]]
 
 
 def _halves(items: Sequence[T]) -> tuple[list[T], list[T]]:
@@ -33,27 +35,39 @@ def _halves(items: Sequence[T]) -> tuple[list[T], list[T]]:
     return list(items[:middle]), list(items[middle:])
 
 
-def _isolate(base: list[T], failing: list[T], check: Check[T], outcome: Outcome[T]) -> list[T]:
+def _split(base: Sequence[T], items: Sequence[T], suspects: Suspects[T] | None
+           ) -> tuple[list[T], list[T]]:
+    """(the rest, the suspects) when the failure names some but not all, else two halves."""
+    if suspects is not None:
+        named = suspects(base, items)
+        chosen = [item for item in items if item in named]
+        if 0 < len(chosen) < len(items):
+            return [item for item in items if item not in chosen], chosen
+    return _halves(items)
+
+
+def _isolate(base: list[T], failing: list[T], check: Check[T], outcome: Outcome[T],
+             suspects: Suspects[T] | None = None) -> list[T]:
     """`base + failing` is known to fail; return the part of `failing` that can be kept."""
     if len(failing) == 1:
         outcome.culprits.extend(failing)
         return []
-    first, second = _halves(failing)
+    first, second = _split(base, failing, suspects)
     ok_first, ok_second = check([(base, first), (base, second)])
     outcome.runs += 2
     if ok_first and ok_second:
-        return first + _isolate(base + first, second, check, outcome)
-    kept = first if ok_first else _isolate(base, first, check, outcome)
-    kept += second if ok_second else _isolate(base, second, check, outcome)
+        return first + _isolate(base + first, second, check, outcome, suspects)
+    kept = first if ok_first else _isolate(base, first, check, outcome, suspects)
+    kept += second if ok_second else _isolate(base, second, check, outcome, suspects)
     return kept
 
 
 def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = (),
-           recheck: Check[T] | None = None) -> Outcome[T]:
+           recheck: Check[T] | None = None, suspects: Suspects[T] | None = None) -> Outcome[T]:
     """Keep the largest set of `items` the check passes with, isolating each culprit.
     `recheck` (default: `check`) tests the kept set as a whole after bisection; a caller whose
     check runs only selected tests passes a full run here, which then also serves as the final
-    check of that state."""
+    check of that state. `suspects` (see `Suspects`) guides the split."""
     recheck = recheck or check
     outcome: Outcome[T] = Outcome()
     if not items:
@@ -64,7 +78,7 @@ def verify(items: Sequence[T], check: Check[T], base: Sequence[T] = (),
         outcome.kept = candidates
         return outcome
     for _ in range(MAX_RECHECKS):
-        kept = _isolate(list(base), candidates, check, outcome)
+        kept = _isolate(list(base), candidates, check, outcome, suspects)
         if not kept or len(kept) == len(candidates):
             outcome.kept = kept
             return outcome
