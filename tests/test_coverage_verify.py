@@ -158,3 +158,24 @@ def test_a_selection_of_most_of_the_suite_runs_it_whole_once(make_repo, heal):
     kinds = db.execute("SELECT kind, selected, passed FROM test_runs "
                        "WHERE kind NOT IN ('baseline', 'coverage')").fetchall()
     assert kinds == [("batch", 0, 1)]
+
+
+def test_tests_that_read_a_file_as_data_are_selected_for_it(tmp_path):
+    """Nothing imports `test/cases/E40.py`; a test that names its folder (or the file) in a
+    string reads it, so a change there must run that test. Tests that name neither do not run."""
+    from heal.sandbox.coverage import importers
+
+    write(tmp_path, {
+        "test/test_cases.py": '''
+            import os
+
+            FOLDER = os.path.join(os.path.dirname(__file__), "cases")
+        ''',
+        "test/test_one_file.py": 'DATA = "fixtures/E12.py"\n',
+        "test/test_other.py": 'import json\n\nNAME = "tests"\n',
+    })
+    tests = ["test/test_cases.py", "test/test_one_file.py", "test/test_other.py"]
+    assert importers(tmp_path, tests, ["test/cases/E40.py"]) == ["test/test_cases.py"]
+    assert importers(tmp_path, tests, ["data/E12.py"]) == ["test/test_one_file.py"]
+    # a generic folder name ("test") is not taken for a reference to every file in it
+    assert importers(tmp_path, tests, ["test/helpers.py"]) == []

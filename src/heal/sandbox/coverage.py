@@ -150,10 +150,14 @@ def test_files(root: Path, listed: Iterable[str]) -> list[str]:
 
 
 def importers(root: Path, tests: Iterable[str], changed: Iterable[str]) -> list[str]:
-    """Test files that import (directly) any of the changed files' modules."""
+    """Test files that import (directly) any of the changed files' modules, or that name one
+    of the files or its folder in a string: a test that reads `cases/E40.py` as data sees a
+    change there although nothing imports it (see `_names`)."""
+    changed = list(changed)
     wanted: set[str] = set()
     for path in changed:
         wanted |= module_names(path)
+    named = {part for path in changed for part in _data_names(path)}
     chosen = []
     for test in tests:
         try:
@@ -168,10 +172,32 @@ def importers(root: Path, tests: Iterable[str], changed: Iterable[str]) -> list[
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module)
                 imported.update(f"{node.module}.{alias.name}" for alias in node.names)
-        if any(name in wanted or any(name.startswith(w + ".") for w in wanted)
-               or any(w.startswith(name + ".") for w in wanted) for name in imported):
+        imports_one = any(name in wanted or any(name.startswith(w + ".") for w in wanted)
+                          or any(w.startswith(name + ".") for w in wanted) for name in imported)
+        if imports_one or (named and named & _names(tree)):
             chosen.append(test)
     return chosen
+
+
+GENERIC_FOLDERS = frozenset({"", ".", "..", "test", "tests", "testing", "src", "lib"})
+
+
+def _data_names(path: str) -> set[str]:
+    """What a test that reads this file as data would spell: its name, and its folder's."""
+    parts = Path(path).parts
+    names = {parts[-1]}
+    if len(parts) > 1 and parts[-2] not in GENERIC_FOLDERS:
+        names.add(parts[-2])
+    return names
+
+
+def _names(tree: ast.AST) -> set[str]:
+    """The path components of every short string in a test file ("data/E40.py": data, E40.py)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 200:
+            found.update(node.value.replace("\\", "/").split("/"))
+    return found
 
 
 @dataclass
