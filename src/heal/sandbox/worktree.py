@@ -25,10 +25,21 @@ WORKTREES = "worktrees"
 
 def write_in_sandbox(target: Path, data: bytes) -> None:
     """Write a file in a worktree. A symbolic link there is replaced by a regular file, never
-    written through: an absolute link points into the user's tree, which heal only reads."""
+    written through: an absolute link points into the user's tree, which heal only reads.
+
+    Each write moves the file's modification time on by at least a whole second: mypy's cache
+    takes a file whose size and mtime in whole seconds are unchanged for unchanged, so two
+    versions of the same length written within one second (`int | None` on one parameter,
+    then on the other) would be checked as the first one."""
     if target.is_symlink():
         target.unlink()
+    try:
+        before = int(target.stat().st_mtime)
+    except OSError:
+        before = None
     target.write_bytes(data)
+    if before is not None and int(target.stat().st_mtime) <= before:
+        os.utime(target, (before + 1, before + 1))
 
 
 class Worktree:
