@@ -492,3 +492,36 @@ def test_a_failing_test_that_names_a_file_points_the_bisection_at_it(make_repo, 
     assert doc["test_runs"] <= 4, doc["test_runs"]
     assert (repo / "cases/case_07.py").read_text().startswith("import os")
     assert not (repo / "cases/case_03.py").read_text().startswith("import os")
+
+
+def test_a_fix_that_brings_a_finding_no_fixer_mends_is_rejected(make_repo, heal):
+    """Making `x: int = None` honest (`int | None`) in `scale` brings an [assignment] error on
+    `y: int = x`: the rule has a fixer, but it declines that case, so the run would end with
+    as many errors as it began with. In `shift` the same fix brings nothing and lands."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/calc.py": '''
+            def scale(x: int = None) -> int:
+                y: int = x
+                return y * 2
+
+
+            def shift(x: int = None) -> int:
+                return 1 if x is None else x + 1
+        ''',
+        "tests/test_calc.py": '''
+            from pkg.calc import scale, shift
+
+
+            def test_calc():
+                assert scale(2) == 4 and shift() == 1 and shift(1) == 2
+        ''',
+    })
+    doc, result = heal_json(heal, repo, "--select", "mypy:assignment")
+    assert result.returncode in (0, 1), result.stderr
+    by_line = {f["line"]: f for f in doc["fixes"]}
+    assert by_line[1]["verdict"] == "rejected", by_line
+    assert "brings new findings: mypy:assignment" in by_line[1]["reason"]
+    assert by_line[6]["verdict"] == "verified", [(f["line"], f["diff"], f["reason"]) for f in doc["fixes"]]
+    text = (repo / "pkg/calc.py").read_text()
+    assert "def scale(x: int = None)" in text and "def shift(x: int | None = None)" in text

@@ -745,17 +745,32 @@ class _Healer:
         return stuck
 
     def _new_unfixable(self, before: Sequence[Finding], after: Sequence[Finding],
-                       paths: set[str]) -> set[tuple[str, str]]:
-        """Findings the fixes brought that heal cannot fix. A finding whose node the fix edited
-        has a new fingerprint but is no new problem (bandit's B101 on an `assert` a rename
-        passed through): per file, rule and message, only a rise in the count is new."""
+                       paths: set[str], texts: Mapping[str, str]) -> set[tuple[str, str]]:
+        """Findings the fixes (giving `texts`) brought that heal cannot fix. A finding whose
+        node the fix edited has a new fingerprint but is no new problem (bandit's B101 on an
+        `assert` a rename passed through): per file, rule and message, only a rise in the count
+        is new."""
         known = _keys(before)
         had = Counter((f.path, f.rule, f.message) for f in before if f.path in paths)
         has = Counter((f.path, f.rule, f.message) for f in after if f.path in paths)
-        return {(f.rule, f.fingerprint) for f in after
-                if f.path in paths and (f.rule, f.fingerprint) not in known
-                and has[(f.path, f.rule, f.message)] > had[(f.path, f.rule, f.message)]
-                and not _fixable(f, self.config)}
+        new = [f for f in after
+               if f.path in paths and (f.rule, f.fingerprint) not in known
+               and has[(f.path, f.rule, f.message)] > had[(f.path, f.rule, f.message)]]
+        return {(f.rule, f.fingerprint) for f in self._unfixable(new, texts)}
+
+    def _unfixable(self, findings: list[Finding], texts: Mapping[str, str]) -> list[Finding]:
+        """Of findings a fix brought, those the next round would not fix: no fixer of their
+        rule lands on its own, or one does and declines this case (`x: int = None` made
+        `x: int | None = None` can bring an [assignment] error on another line that the
+        implicit-Optional fixer does not mend). Left in, the run would end with more findings
+        than it started with."""
+        maybe = [f for f in findings if _fixable(f, self.config)]
+        if not maybe:
+            return findings
+        everything = {p: texts.get(p, self.current(p)) for p in self.originals}
+        plan = self.planner.plan(maybe, everything, skip=self.given_up)
+        fixed = {fp for fix in [*plan.fixes, *plan.waiting] for fp in fix.fingerprints}
+        return [f for f in findings if f.fingerprint not in fixed]
 
     def _attribute(self, fixes: list[Fix], bad_keys: set[tuple[str, str]]) -> list[Fix]:
         """Which fixes bring in the new findings: bisect with the analyzers as the check."""
@@ -847,12 +862,13 @@ class _Healer:
         """Re-run the analyzers with the fixes applied: each fix must remove its finding and
         bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
         touched = _paths_of(candidates)
-        after = self.rescan(self._texts(candidates), touched)
+        texts = self._texts(candidates)
+        after = self.rescan(texts, touched)
         ineffective = self._ineffective(candidates, findings, after)
         for fix in ineffective:
             self.record(fix, Verdict.REJECTED, "the finding is still there after the fix", round_no)
         rest = [f for f in candidates if f not in ineffective]
-        bad_keys = self._new_unfixable(findings, after, touched)
+        bad_keys = self._new_unfixable(findings, after, touched, texts)
         culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
         for fix in culprits:
             introduced = sorted({k[0] for k in bad_keys})
@@ -885,9 +901,10 @@ class _Healer:
                 break
             self.state = state
             touched = _paths_of(more)
-            rescanned = self.rescan(self._texts(more), touched)
+            more_texts = self._texts(more)
+            rescanned = self.rescan(more_texts, touched)
             gone = not self._ineffective(more, now, rescanned)
-            clean = not self._new_unfixable(now, rescanned, touched)
+            clean = not self._new_unfixable(now, rescanned, touched, more_texts)
             self.state = base_state
             if not (gone and clean):
                 break
