@@ -179,3 +179,35 @@ def test_tests_that_read_a_file_as_data_are_selected_for_it(tmp_path):
     assert importers(tmp_path, tests, ["data/E12.py"]) == ["test/test_one_file.py"]
     # a generic folder name ("test") is not taken for a reference to every file in it
     assert importers(tmp_path, tests, ["test/helpers.py"]) == []
+
+
+def test_import_time_fixes_run_the_tests_that_use_the_module(make_repo, heal):
+    """Removing an unused import runs when pkg/used.py is imported, and every test imports it
+    (`import pkg` imports all of pkg). The tests that can see the change are those that run
+    its code or import it by name, or run code of a module that imports it: not the six that
+    only ever call pkg.other."""
+    files = {
+        "pyproject.toml": '[tool.ruff.lint]\nselect = ["F401"]\n',
+        "pkg/__init__.py": "from pkg import other, used\n",
+        "pkg/used.py": "import os\n\n\ndef greet(name):\n    return 'hi ' + name\n",
+        "pkg/other.py": "def farewell(name):\n    return 'bye ' + name\n",
+        "pkg/caller.py": "from pkg.used import greet\n\n\ndef welcome():\n    return greet('all')\n",
+        "tests/test_used.py": "from pkg.used import greet\n\n\ndef test_greet():\n"
+                              "    assert greet('a') == 'hi a'\n",
+        "tests/test_caller.py": "from pkg import caller\n\n\ndef test_welcome():\n"
+                                "    assert caller.welcome() == 'hi all'\n",
+    }
+    for n in range(6):
+        files[f"tests/test_other_{n}.py"] = (f"import pkg\n\n\ndef test_farewell_{n}():\n"
+                                             f"    assert pkg.other.farewell('{n}') == 'bye {n}'\n")
+    repo = make_repo(files)
+    doc, result = _heal(heal, repo, "--select", "ruff:F401")
+    assert result.returncode == 0, result.stderr
+    fix = _by_line(doc, "pkg/used.py")[1]
+    assert fix["verdict"] == "verified" and fix["evidence"] == "covered"
+    assert fix["covering_tests"] == ["tests/test_caller.py::test_welcome",
+                                     "tests/test_used.py", "tests/test_used.py::test_greet"]
+    db = sqlite3.connect(repo / ".heal/history.db")
+    batch = db.execute("SELECT selected FROM test_runs WHERE kind = 'batch'").fetchall()
+    assert batch == [(3,)]  # not the eight test files
+    assert "import os" not in (repo / "pkg/used.py").read_text()

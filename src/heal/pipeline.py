@@ -6,9 +6,11 @@ values and raises `HealError`s, and reports progress through a callback so the C
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import difflib
+import functools
 import hashlib
 import queue
 import re
@@ -458,6 +460,7 @@ class _Healer:
         self.imports_only = config.verify_mode == "imports"  # the pre-commit fast profile
         self.coverage: CoverageMap | None = None
         self.test_files: list[str] = []
+        self._importing: dict[str, set[str]] | None = None  # module -> what it imports
         self.failed_last: set[str] = set()
         self.selection_used = False
         self.deferred: dict[str, str] = {}  # fingerprint -> why it goes to review instead
@@ -662,13 +665,18 @@ class _Healer:
             ids: set[str] = set()
             for line in _changed_lines(fix):
                 recorded = back.get(line) if back is not None else line
-                if recorded is None:  # a line an earlier fix rewrote: the map cannot tell
-                    blind.add(fix.path)
+                if recorded is not None and recorded not in entry.module_level:
+                    ids.update(entry.lines.get(recorded, ()))
                     continue
-                ids.update(entry.lines.get(recorded, ()))
-                if recorded in entry.module_level:
-                    module_level.add(fix.id)
+                if recorded is None and line not in _import_time_lines(base):
+                    blind.add(fix.path)  # a line an earlier fix rewrote: the map cannot tell
+                    continue
+                module_level.add(fix.id)  # import-time code: who uses the module sees it
+                users = self._exercising(fix.path)
+                if users is None:
                     blind.add(fix.path)
+                else:
+                    ids |= users
             covering[fix.id] = sorted(ids)
             tests |= ids
         if blind:
@@ -681,6 +689,28 @@ class _Healer:
         if tests:
             tests |= {t for t in self.failed_last if "::" in t or t.endswith(".py")}
         return Selection(tests=sorted(tests), covering=covering, module_level=module_level)
+
+    def _exercising(self, path: str) -> set[str] | None:
+        """The tests that can see a change to `path`'s import-time code (an import, a constant,
+        a decorator): those that run any of its lines, those that import it by name, and those
+        that run a line of a project module importing it (which took its names when it was
+        imported). None when the map cannot answer for one of those modules (edited since)."""
+        assert self.coverage is not None
+        if self._importing is None:
+            self._importing = coverage_map.import_index(
+                {p: s.text for p, s in self.originals.items() if p not in self.test_files})
+        found: set[str] = set()
+        users = [path, *coverage_map.importers_of(self._importing, path)]
+        for user in users:
+            recorded = self.coverage.files.get(user)
+            if recorded is None:
+                continue  # no test ran it at all, so none imported it either
+            if recorded.digest != _hash(self.originals[user].text):
+                return None
+            for ids in recorded.lines.values():
+                found.update(ids)
+        found.update(coverage_map.importers(self.root, self.test_files, [path], exact=True))
+        return found
 
     def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
         if self.request.no_verify:
@@ -1155,6 +1185,20 @@ def _line_map(current: str, recorded: str) -> dict[int, int]:
         for offset in range(block.size):
             mapping[block.a + offset + 1] = block.b + offset + 1
     return mapping
+
+
+@functools.lru_cache(maxsize=64)
+def _import_time_lines(text: str) -> frozenset[int]:
+    """Lines of `text` that run when the module is imported: all but function bodies."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            inside.update(range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(set(range(1, text.count("\n") + 2)) - inside)
 
 
 def _changed_lines(fix: Fix) -> set[int]:

@@ -149,10 +149,42 @@ def test_files(root: Path, listed: Iterable[str]) -> list[str]:
         or Path(p).name == "conftest.py"))
 
 
-def importers(root: Path, tests: Iterable[str], changed: Iterable[str]) -> list[str]:
+def imported_names(tree: ast.AST, path: str = "") -> set[str]:
+    """Dotted names a module imports (`from a.b import c` gives a.b and a.b.c); relative
+    imports are resolved against `path` (`from . import util` in pkg/a.py gives pkg.util)."""
+    imported: set[str] = set()
+    package = list(Path(path).parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if not path or node.level - 1 > len(package):
+                    continue
+                parts = package[:len(package) - (node.level - 1)]
+                module = ".".join([*parts, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            if module:
+                imported.add(module)
+                imported.update(f"{module}.{alias.name}" for alias in node.names)
+    return imported
+
+
+def _imports_one(imported: set[str], wanted: set[str], exact: bool) -> bool:
+    """Whether `imported` reaches a `wanted` module: by name or a submodule of it, or (unless
+    `exact`) through a parent package, whose import may import it."""
+    return any(name in wanted or any(name.startswith(w + ".") for w in wanted)
+               or (not exact and any(w.startswith(name + ".") for w in wanted))
+               for name in imported)
+
+
+def importers(root: Path, tests: Iterable[str], changed: Iterable[str],
+              exact: bool = False) -> list[str]:
     """Test files that import (directly) any of the changed files' modules, or that name one
     of the files or its folder in a string: a test that reads `cases/E40.py` as data sees a
-    change there although nothing imports it (see `_names`)."""
+    change there although nothing imports it (see `_names`). With `exact`, importing a parent
+    package does not count."""
     changed = list(changed)
     wanted: set[str] = set()
     for path in changed:
@@ -165,18 +197,27 @@ def importers(root: Path, tests: Iterable[str], changed: Iterable[str]) -> list[
         except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
             chosen.append(test)  # cannot tell: keep it
             continue
-        imported: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module)
-                imported.update(f"{node.module}.{alias.name}" for alias in node.names)
-        imports_one = any(name in wanted or any(name.startswith(w + ".") for w in wanted)
-                          or any(w.startswith(name + ".") for w in wanted) for name in imported)
-        if imports_one or (named and named & _names(tree)):
+        if _imports_one(imported_names(tree, test), wanted, exact) or (named and named & _names(tree)):
             chosen.append(test)
     return chosen
+
+
+def import_index(texts: Mapping[str, str]) -> dict[str, set[str]]:
+    """What each of the project's modules imports, for `importers_of`."""
+    index: dict[str, set[str]] = {}
+    for path, text in texts.items():
+        try:
+            index[path] = imported_names(ast.parse(text), path)
+        except (SyntaxError, ValueError):
+            index[path] = set()
+    return index
+
+
+def importers_of(index: Mapping[str, set[str]], path: str) -> list[str]:
+    """The project modules that import `path`'s module by name (or a name from it)."""
+    wanted = module_names(path)
+    return sorted(p for p, imported in index.items()
+                  if p != path and _imports_one(imported, wanted, exact=True))
 
 
 GENERIC_FOLDERS = frozenset({"", ".", "..", "test", "tests", "testing", "src", "lib"})
