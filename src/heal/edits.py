@@ -64,36 +64,36 @@ def texts_after(fixes: Iterable[Fix], base: Callable[[str], str]) -> dict[str, s
     return {path: apply_edits(base(path), edits) for path, edits in by_path.items()}
 
 
-def _ranges(text: str, fix: Fix) -> list[tuple[int, int, str]]:
-    return edit_offsets(text, fix.edits)
-
-
-def collides(a: list[tuple[int, int, str]], b: list[tuple[int, int, str]]) -> bool:
-    """Two sets of edits overlap, or insert at the same point (their order would be a guess);
-    the very same edit on both sides is no collision."""
-    for a_start, a_end, a_content in a:
-        for b_start, b_end, b_content in b:
-            if (a_start, a_end, a_content) == (b_start, b_end, b_content):
-                continue
-            if a_start < b_end and b_start < a_end:
-                return True
-            if a_start == a_end == b_start == b_end:
-                return True
-    return False
+def _footprint(text: str, fix: Fix) -> dict[int, frozenset[tuple[int, int, str]]]:
+    """The lines a fix's edits touch (0-based), each with the edits touching it."""
+    touching: dict[int, set[tuple[int, int, str]]] = {}
+    for edit in edit_offsets(text, fix.edits):
+        start, end, _ = edit
+        first = text.count("\n", 0, start)
+        last = first + text.count("\n", start, max(end - 1, start))
+        for line in range(first, last + 1):
+            touching.setdefault(line, set()).add(edit)
+    return {line: frozenset(edits) for line, edits in touching.items()}
 
 
 def non_overlapping(text: str, fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fix]]:
-    """(fixes that can go together, fixes that wait for the next round), first come first kept."""
+    """(fixes that can go together, fixes that wait for the next round), first come first kept.
+
+    Fixes collide when they edit one line differently, even different characters of it: ruff's
+    I001 merges `from typing import Callable` with the next lines by appending names to it,
+    UP035 moves that same line to `collections.abc`, and together they make `from
+    collections.abc import Callable, ClassVar`. Two fixes making the very same edits to a line
+    (two findings of one rename) do not collide."""
     kept: list[Fix] = []
-    kept_ranges: list[tuple[int, int, str]] = []
+    kept_lines: dict[int, frozenset[tuple[int, int, str]]] = {}
     waiting: list[Fix] = []
     for fix in fixes:
-        ranges = _ranges(text, fix)
-        if collides(ranges, kept_ranges):
+        lines = _footprint(text, fix)
+        if any(line in kept_lines and kept_lines[line] != edits for line, edits in lines.items()):
             waiting.append(fix)
             continue
         kept.append(fix)
-        kept_ranges += ranges
+        kept_lines.update(lines)
     return kept, waiting
 
 
