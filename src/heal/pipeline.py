@@ -461,6 +461,7 @@ class _Healer:
         self.coverage: CoverageMap | None = None
         self.test_files: list[str] = []
         self._importing: dict[str, set[str]] | None = None  # module -> what it imports
+        self._exercised: dict[str, set[str] | None] = {}  # by _exercising, per path
         self.failed_last: set[str] = set()
         self.selection_used = False
         self.deferred: dict[str, str] = {}  # fingerprint -> why it goes to review instead
@@ -695,6 +696,13 @@ class _Healer:
         a decorator): those that run any of its lines, those that import it by name, and those
         that run a line of a project module importing it (which took its names when it was
         imported). None when the map cannot answer for one of those modules (edited since)."""
+        assert self.coverage is not None
+        if path in self._exercised:
+            return self._exercised[path]
+        self._exercised[path] = found = self._users_of(path)
+        return found
+
+    def _users_of(self, path: str) -> set[str] | None:
         assert self.coverage is not None
         if self._importing is None:
             self._importing = coverage_map.import_index(
@@ -1176,8 +1184,10 @@ class SelectionMissError(Exception):
         self.run = run
 
 
+@functools.lru_cache(maxsize=128)
 def _line_map(current: str, recorded: str) -> dict[int, int]:
-    """Line numbers of `current` that are unchanged from `recorded`, mapped to their lines there."""
+    """Line numbers of `current` that are unchanged from `recorded`, mapped to their lines there
+    (remembered: selection asks for every fix of a file, with the same two texts)."""
     matcher = difflib.SequenceMatcher(a=current.splitlines(), b=recorded.splitlines(),
                                       autojunk=False)
     mapping = {}

@@ -15,6 +15,7 @@ Selection never decides alone: the combined patch always passes the full suite b
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import time
@@ -192,14 +193,33 @@ def importers(root: Path, tests: Iterable[str], changed: Iterable[str],
     named = {part for path in changed for part in _data_names(path)}
     chosen = []
     for test in tests:
-        try:
-            tree = ast.parse((root / test).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        facts = _test_facts(root / test, test)
+        if facts is None:
             chosen.append(test)  # cannot tell: keep it
             continue
-        if _imports_one(imported_names(tree, test), wanted, exact) or (named and named & _names(tree)):
+        imported, strings = facts
+        if _imports_one(imported, wanted, exact) or (named and named & strings):
             chosen.append(test)
     return chosen
+
+
+def _test_facts(path: Path, rel: str) -> tuple[set[str], set[str]] | None:
+    """(what a test file imports, the path parts its strings spell), None when unreadable;
+    remembered while the file is unchanged (selection asks for every batch)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _parsed_facts(str(path), rel, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_facts(path: str, rel: str, mtime_ns: int, size: int) -> tuple[set[str], set[str]] | None:
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    return imported_names(tree, rel), _names(tree)
 
 
 def import_index(texts: Mapping[str, str]) -> dict[str, set[str]]:
