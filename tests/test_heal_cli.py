@@ -348,7 +348,7 @@ def test_ctrl_c_rolls_back(make_repo):
     _wait_for(lambda: len(_worktrees(repo)) == 1)
     time.sleep(0.5)
     running.send_signal(signal.SIGINT)
-    assert running.wait(timeout=10) == 3
+    assert running.wait(timeout=30) == 3  # a loaded CI machine is slow to start the suite
     assert _worktrees(repo) == []
 
 
