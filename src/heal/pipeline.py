@@ -1253,7 +1253,10 @@ def _stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    # Ctrl-C too: as a KeyboardInterrupt it reached the main thread only, which may be waiting
+    # for a worker thread whose test run then went on to its end before anything stopped it
     previous = signal.signal(signal.SIGTERM, on_signal)
+    previous_int = signal.signal(signal.SIGINT, on_signal)
     proc.reset_stop()
     try:
         yield
@@ -1263,6 +1266,7 @@ def _stop_on_signals() -> Iterator[None]:
         raise StoppedError("interrupted; your working tree is unchanged") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 @contextlib.contextmanager
