@@ -695,29 +695,23 @@ class _Healer:
         """The tests that can see a change to `path`'s import-time code (an import, a constant,
         a decorator): those that run any of its lines, those that import it by name, and those
         that run a line of a project module importing it (which took its names when it was
-        imported). None when the map cannot answer for one of those modules (edited since)."""
+        imported). None when the map cannot answer for one of those modules (edited since).
+        Remembered per path: the map and the originals do not change during a run."""
         assert self.coverage is not None
         if path in self._exercised:
             return self._exercised[path]
-        self._exercised[path] = found = self._users_of(path)
-        return found
-
-    def _users_of(self, path: str) -> set[str] | None:
-        assert self.coverage is not None
         if self._importing is None:
             self._importing = coverage_map.import_index(
                 {p: s.text for p, s in self.originals.items() if p not in self.test_files})
-        found: set[str] = set()
         users = [path, *coverage_map.importers_of(self._importing, path)]
-        for user in users:
-            recorded = self.coverage.files.get(user)
-            if recorded is None:
-                continue  # no test ran it at all, so none imported it either
-            if recorded.digest != _hash(self.originals[user].text):
-                return None
-            for ids in recorded.lines.values():
-                found.update(ids)
-        found.update(coverage_map.importers(self.root, self.test_files, [path], exact=True))
+        # a module not in the map ran in no test when it was recorded (one added since is left
+        # to the final full run); one edited since leaves the map unable to answer
+        recorded = {u: self.coverage.files[u] for u in users if u in self.coverage.files}
+        found: set[str] | None = None
+        if all(e.digest == _hash(self.originals[u].text) for u, e in recorded.items()):
+            found = {test for e in recorded.values() for ids in e.lines.values() for test in ids}
+            found.update(coverage_map.importers(self.root, self.test_files, [path], exact=True))
+        self._exercised[path] = found
         return found
 
     def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
