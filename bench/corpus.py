@@ -32,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import yaml
 from common import BIN, corpus, env_for
 
 
@@ -124,6 +125,10 @@ def print_project(r: dict[str, Any], categories: list[str]) -> None:
           + ", ".join(f"{c} {before[c]}->{after[c]}" for c in categories))
 
 
+def _meta(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text()).get("metadata") or {}  # type: ignore[no-any-return]
+
+
 def reuse(a: str, b: str) -> int:
     rows = {name: (Path(src), python, test_cmd) for name, src, python, test_cmd in corpus([a, b])}
     with tempfile.TemporaryDirectory(prefix="heal-reuse-") as tmp:
@@ -133,7 +138,9 @@ def reuse(a: str, b: str) -> int:
             shutil.copytree(rows[name][0], works[name], symlinks=True)
         _, python_a, cmd_a = rows[a]
         first = heal(works[a], python_a, "--test-cmd", cmd_a + " -x -p no:cacheprovider")
-        learned = list((works[a] / ".heal" / "patterns").glob("*.yaml"))
+        # not the local copies of built-in patterns that only carry A's stats for them
+        learned = [path for path in (works[a] / ".heal" / "patterns").glob("*.yaml")
+                   if _meta(path).get("provenance", {}).get("kind") != "builtin"]
         shutil.copytree(works[a] / ".heal" / "patterns", works[b] / ".heal" / "patterns",
                         dirs_exist_ok=True)
         _, python_b, cmd_b = rows[b]
@@ -143,7 +150,8 @@ def reuse(a: str, b: str) -> int:
         overlap = [f for f in heals_b if f["rule"] in verified_a]
         served = [f for f in overlap if f["source"].startswith("pattern:")
                   and "builtin" not in f["source"]]
-        learned_served = [f for f in served if any(p.stem in f["source"] for p in learned)]
+        ids = {f"pattern:{path.stem}" for path in learned}
+        learned_served = [f for f in served if f["source"].split("@")[0] in ids]
         print(f"A = {a}: {len(learned)} patterns learned from "
               f"{sum(1 for f in first.get('fixes', []) if f['verdict'] == 'verified')} verified heals")
         print(f"B = {b}: {len(heals_b)} verified heals, {len(overlap)} of them on rules A healed; "
@@ -152,6 +160,9 @@ def reuse(a: str, b: str) -> int:
         by_rule = Counter((f["rule"], f["source"].split("@")[0]) for f in overlap)
         for (rule, source), count in sorted(by_rule.items()):
             print(f"  {rule:<22} {source:<50} {count}")
+        triggers = Counter(rule for path in learned for rule in _meta(path).get("triggers", []))
+        print("  A's learned patterns for those rules: " + ", ".join(
+            f"{rule} {triggers[rule]}" for rule in sorted({f["rule"] for f in overlap})))
     return 0
 
 

@@ -139,7 +139,10 @@ def snapshot(repo: Path) -> dict[str, object]:
         "head": git(repo, "rev-parse", "HEAD"),
         "branch": git(repo, "symbolic-ref", "-q", "HEAD"),
         "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
-        "untracked": git(repo, "ls-files", "--others", "--exclude-standard"),
+        # heal's own .heal/patterns/ (learned patterns, meant to be committed) is not user work
+        "untracked": "".join(line for line in git(
+            repo, "ls-files", "--others", "--exclude-standard").splitlines(keepends=True)
+            if not line.startswith(".heal/patterns/")),
     }
 
 

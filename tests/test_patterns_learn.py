@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,14 @@ from conftest import git
 from heal.config import Config
 from heal.edits import apply_fixes
 from heal.healers.base import ModuleContext
+from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.logic.is_literal import IsLiteral
-from heal.model import Category, Finding, Fix, Priority, Span, Verdict
+from heal.healers.style.ruff_edits import RuffEdits
+from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit, ToolFix, Verdict
 from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
 from heal.patterns.library import PatternLibrary
 from heal.pipeline import FixRecord
+from heal.plan import Planner
 
 
 @pytest.mark.parametrize(("before", "after", "pattern", "fix"), [
@@ -33,11 +37,39 @@ from heal.pipeline import FixRecord
     ("class A(object):\n    x = 1\n\n    def f(self):\n        return 2\n",
      "class A:\n    x = 1\n\n    def f(self):\n        return 2\n",
      "class $A(object):\n    $$$B", "class $A:\n    $$$B"),
+    # only parentheses removed: nothing else is the point (callee and literals abstracted too)
+    ('print(("a %s" % b))\n', 'print("a %s" % b)\n', "$A(($B))", "$A($B)"),
+    ("x = type((0))\n", "x = type(0)\n", "$A(($B))", "$A($B)"),
+    # one name removed from an import: which module and names is the finding's business
+    ("from m import a, b\n\nprint(b)\n", "from m import b\n\nprint(b)\n",
+     "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
+    ("from typing import (\n    Any,\n    Iterable,\n)\n", "from typing import (\n    Any,\n)\n",
+     "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
+    ("import os, sys\n\nprint(sys)\n", "import sys\n\nprint(sys)\n",
+     "import $$$A, $B, $$$C", "import $$$A, $$$C"),
+    ("from .. import a, b\n\nprint(b)\n", "from .. import b\n\nprint(b)\n",
+     "from .. import $$$A, $B, $$$C", "from .. import $$$A, $$$C"),
+    # one statement deleted from a block that keeps others: an empty fix
+    ("import os\nimport sys\n\nprint(sys.argv)\n", "import sys\n\nprint(sys.argv)\n",
+     "import $A", ""),
+    ("def f():\n    from m import a\n    return 1\n", "def f():\n    return 1\n",
+     "from $A import $B", ""),
+    ('class A:\n    """doc"""\n    pass\n', 'class A:\n    """doc"""\n', "pass", ""),
 ])
 def test_generalise_one_edit(before: str, after: str, pattern: str, fix: str) -> None:
     edit = generalise(before, after, ("ruff:X",), origin="run1")
     assert not isinstance(edit, str), edit
     assert (edit.pattern, edit.fix) == (pattern, fix)
+
+
+def test_a_removed_import_name_generalises_only_where_the_finding_points() -> None:
+    before, after = "from m import (\n    a,\n    b,\n)\n", "from m import (\n    a,\n)\n"
+    edit = generalise(before, after, ("ruff:F401",), line=3)
+    assert not isinstance(edit, str) and edit.pattern == "from $A import $$$B, $C, $$$D"
+    assert edit.instances[0].span == Span.of(3, 4, 3, 5)  # where a finding would point
+    # a finding on `a` whose fix removed `b`: "remove the name the finding names" is not it
+    other = generalise(before, after, ("ruff:F811",), line=2)
+    assert not isinstance(other, str) and "$" not in other.pattern
 
 
 def test_generalise_refuses_what_it_cannot_reproduce() -> None:
@@ -212,3 +244,117 @@ def test_generalise_cuts_out_the_statement_that_holds_the_change() -> None:
     edit = generalise(before, after, ("ruff:E711",))
     assert not isinstance(edit, str) and (edit.pattern, edit.fix) == ("$A == None", "$A is None")
     assert edit.example.before == "return x == None\n"
+
+
+def unused_import(path: str, text: str, line: int, name: str) -> tuple[Fix | Declined | None,
+                                                                        Finding]:
+    """The real unused-import fixer's answer to ruff's F401 for `name` on `line`."""
+    column = re.search(rf"\b{name}\b", text.splitlines()[line - 1])
+    assert column is not None
+    finding = Finding(rule="ruff:F401", category=Category.IMPORT, priority=Priority.P3,
+                      path=path, span=Span.of(line, column.start(), line, column.end()),
+                      message=f"`{name}` imported but unused", tool="ruff",
+                      fingerprint=f"fp-{path}-{line}-{name}")
+    return UnusedImport().fix(finding, ModuleContext(path, text)), finding
+
+
+def test_an_unused_import_pattern_learned_in_one_project_serves_another(tmp_path: Path) -> None:
+    text_a = ("from typing import (\n    Any,\n    Iterable,\n    Iterator,\n)\n\n"
+              "x: Any = 1\ny: Iterator[int]\n")
+    fix, _ = unused_import("a.py", text_a, 3, "Iterable")
+    assert isinstance(fix, Fix)
+    library_a = PatternLibrary(tmp_path / "A", Config(), builtin=False)
+    report = library_a.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
+                             {fix.id: text_a})
+    assert len(report.created) == 1, report.skipped
+    learned = library_a.get(report.created[0])
+    assert (learned.pattern, learned.fix) == ("from $A import $$$B, $C, $$$D",
+                                              "from $A import $$$B, $$$D")
+    assert learned.path is not None
+    (tmp_path / "B" / ".heal" / "patterns").mkdir(parents=True)
+    shutil.copy(learned.path, tmp_path / "B" / ".heal" / "patterns")
+    library_b = PatternLibrary(tmp_path / "B", Config(), builtin=False)
+    planner = Planner(Config(), library_b.propose)
+
+    # another module, one line, and the finding's name picks which one goes (the last here)
+    for text, name, left in (
+            ("from subprocess import Popen, PIPE\n\nPopen\n", "PIPE",
+             "from subprocess import Popen\n\nPopen\n"),
+            ("from subprocess import Popen, PIPE\n\nPIPE\n", "Popen",
+             "from subprocess import PIPE\n\nPIPE\n"),
+            ("def f():\n    import os.path, sys\n    from os import sep, curdir, pardir\n"
+             "    return sys, sep, pardir\n", "curdir",
+             "def f():\n    import os.path, sys\n    from os import sep, pardir\n"
+             "    return sys, sep, pardir\n")):
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if name in row)
+        fixer_fix, finding = unused_import("b.py", text, line, name)
+        assert isinstance(fixer_fix, Fix)
+        served, _, crash = planner.propose(finding, ModuleContext("b.py", text))
+        assert served is not None and crash is None
+        assert served.source == f"pattern:{learned.id}@1"  # the fixer vouched for it
+        assert apply_fixes(text, [served]) == apply_fixes(text, [fixer_fix]) == left
+
+    # a package's __init__.py: the fixer declines (its API), and the pattern does not step in
+    text = "from pkg.core import load, dump\n"
+    declined, finding = unused_import("pkg/__init__.py", text, 1, "dump")
+    assert isinstance(declined, Declined)
+    assert isinstance(library_b.propose(finding, ModuleContext("pkg/__init__.py", text)), Fix)
+    served, reasons, _ = planner.propose(finding, ModuleContext("pkg/__init__.py", text))
+    assert served is None and reasons == [declined]
+    # not even once the pattern is trusted enough to go without a fixer's word
+    library_b.record(learned.id, "verified", 40)
+    trusted = library_b.propose(finding, ModuleContext("pkg/__init__.py", text))
+    assert isinstance(trusted, Fix) and trusted.confidence >= Config().auto_apply_confidence
+    served, reasons, _ = planner.propose(finding, ModuleContext("pkg/__init__.py", text))
+    assert served is None and reasons == [declined]
+
+
+def ruff_fix(rule: str, path: str, text: str, span: Span, edit: TextEdit
+             ) -> tuple[Fix, Finding]:
+    """The real ruff-edits fixer applying ruff's own edit for a finding at `span`."""
+    finding = Finding(rule=rule, category=Category.STYLE, priority=Priority.P3, path=path,
+                      span=span, message="m", tool="ruff", fingerprint=f"fp-{path}-{span}",
+                      tool_fix=ToolFix("safe", "Fix", (edit,)))
+    fix = RuffEdits().fix(finding, ModuleContext(path, text))
+    assert isinstance(fix, Fix)
+    return fix, finding
+
+
+def test_a_removed_pass_learned_in_one_body_serves_another(tmp_path: Path) -> None:
+    text_a = "def f() -> None:\n    run()\n    pass\n"
+    fix, _ = ruff_fix("ruff:PIE790", "a.py", text_a, Span.of(3, 4, 3, 8),
+                      TextEdit(Span.of(3, 0, 4, 0), ""))  # ruff deletes the line
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    report = library.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
+                           {fix.id: text_a})
+    learned = library.get(report.created[0])
+    assert (learned.pattern, learned.fix) == ("pass", "")
+    text_b = 'class Empty(Exception):\n    """Nothing more."""\n    pass\n\n\nx = 1\n'
+    fix_b, finding = ruff_fix("ruff:PIE790", "b.py", text_b, Span.of(3, 4, 3, 8),
+                              TextEdit(Span.of(3, 0, 4, 0), ""))
+    plan = Planner(Config(), library.propose).plan([finding], {"b.py": text_b})
+    assert [f.source for f in plan.fixes] == [f"pattern:{learned.id}@1"] and not plan.bugs
+    assert apply_fixes(text_b, plan.fixes) == apply_fixes(text_b, [fix_b]) == \
+        'class Empty(Exception):\n    """Nothing more."""\n\n\nx = 1\n'
+
+
+def test_a_parentheses_pattern_learned_on_print_serves_another_call(tmp_path: Path) -> None:
+    def up034(path: str, text: str, line: int, inner: str) -> tuple[Fix, Finding]:
+        """UP034 as ruff reports it: the extraneous `(inner)`, replaced by `inner`."""
+        start = text.splitlines()[line - 1].index(f"({inner})")
+        span = Span.of(line, start, line, start + len(inner) + 2)
+        return ruff_fix("ruff:UP034", path, text, span, TextEdit(span, inner))
+
+    text_a = 'def show(v):\n    print(("version %s" % v))\n'
+    fix, _ = up034("a.py", text_a, 2, '"version %s" % v')
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    report = library.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
+                           {fix.id: text_a})
+    learned = library.get(report.created[0])
+    assert (learned.pattern, learned.fix) == ("$A(($B))", "$A($B)")
+    text_b = "assert type(res) == type((0))\n"
+    fix_b, finding = up034("b.py", text_b, 1, "0")
+    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("b.py", text_b))
+    assert served is not None and served.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fix_b]) == \
+        "assert type(res) == type(0)\n"

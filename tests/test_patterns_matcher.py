@@ -108,6 +108,74 @@ def test_multiline_strings_are_not_reindented() -> None:
     assert fixed == code  # declined: moving the string would change it
 
 
+def test_parentheses_written_around_a_metavariable_must_be_there() -> None:
+    assert len(matches_text(compile_template("print(($A))"), "print((x))\nprint(y)\n")) == 1
+    unwrap = pattern("$F(($A))", "$F($A)")
+    assert apply_to_text(unwrap, "x = type((0))\n") == "x = type(0)\n"
+    assert apply_to_text(unwrap, "f(((a)))\n") == "f(a)\n"  # one pair at a time
+    # only the parentheses go: the call keeps its own layout and comments
+    assert apply_to_text(unwrap, "print(\n    ('%s' % name)  # why\n)\n") == \
+        "print(\n    '%s' % name  # why\n)\n"
+    # a tuple is no argument in parentheses: `f(a, b)` would pass two
+    assert apply_to_text(unwrap, "f((a, b))\n") == "f((a, b))\n"
+    assert apply_to_text(unwrap, "f((yield))\n") == "f((yield))\n"  # `f(yield)`: no Python
+    # the parentheses that group an operation stay
+    drop = pattern("$A * ($B)", "$A * $B")
+    assert apply_to_text(drop, "x = a * (b + c)\ny = a * (b)\n") == "x = a * (b + c)\ny = a * b\n"
+
+
+def test_a_metavariable_the_fix_drops_binds_what_the_finding_points_at(tmp_path: Path) -> None:
+    from heal.edits import apply_fixes
+
+    library = PatternLibrary(None, Config(), builtin=False, folder=tmp_path / "p")
+    library.save(pattern("from $M import $$$A, $B, $$$C", "from $M import $$$A, $$$C"))
+    text = "from m import a, b, c\n"
+    context = ModuleContext("m.py", text)
+    for column, left in ((14, "from m import b, c\n"), (17, "from m import a, c\n"),
+                         (20, "from m import a, b\n")):
+        fix = library.propose(finding("ruff:X", Span.of(1, column, 1, column + 1)), context)
+        assert isinstance(fix, Fix) and apply_fixes(text, [fix]) == left
+    # the statement keeps its layout and the comments of the names that stay
+    text = "from m import (\n    a,  # why\n    b,\n    c,\n)\n"
+    fix = library.propose(finding("ruff:X", Span.of(4, 4, 4, 5)), ModuleContext("m.py", text))
+    assert isinstance(fix, Fix)
+    assert apply_fixes(text, [fix]) == "from m import (\n    a,  # why\n    b,\n)\n"
+    # the comment would go with the name: not the pattern's call (the fixer makes it unsafe)
+    result = library.propose(finding("ruff:X", Span.of(2, 4, 2, 5)), ModuleContext("m.py", text))
+    assert isinstance(result, Declined) and "`# why`" in result.reason
+    # a finding about the whole statement (an import block) points at no one name
+    assert library.propose(finding("ruff:X", Span.of(1, 0, 1, 21)),
+                           ModuleContext("m.py", "from m import a, b, c\n")) is None
+    # the pattern shows one name taken out of several, not a statement removed
+    assert library.propose(finding("ruff:X", Span.of(1, 14, 1, 15)),
+                           ModuleContext("m.py", "from m import a\n")) is None
+
+
+def test_an_empty_fix_deletes_the_statement_with_its_line() -> None:
+    drop = pattern("pass", "")
+    assert apply_to_text(drop, 'class A:\n    """doc"""\n    pass\n') == 'class A:\n    """doc"""\n'
+    assert apply_to_text(drop, "if x:\n    y()\n    pass\nelse:\n    pass\n") == \
+        "if x:\n    y()\nelse:\n    pass\n"  # a block is never left empty
+    assert apply_to_text(drop, "x = 1\n    \nif y:\n    z()\n    pass  # why\n") == \
+        "x = 1\n    \nif y:\n    z()\n    # why\n"  # the comment stays, as ruff keeps it
+    assert apply_to_text(drop, "x = 1\npass  # type: ignore\n") == "x = 1\npass  # type: ignore\n"
+    assert apply_to_text(drop, "x = 1; pass\ny = 2\n") == "x = 1; pass\ny = 2\n"  # nor half a line
+    assert apply_to_text(pattern("foo", ""), "x = 1\nfoo\nbar(foo)\n") == "x = 1\nbar(foo)\n"
+
+
+def test_a_deleted_import_holds_the_finding(tmp_path: Path) -> None:
+    from heal.edits import apply_fixes
+
+    library = PatternLibrary(None, Config(), builtin=False, folder=tmp_path / "p")
+    library.save(pattern("from $A import $B", ""))
+    text = "import os\nfrom m import a\nfrom n import b, c\n\nprint(os)\n"
+    context = ModuleContext("m.py", text)
+    fix = library.propose(finding("ruff:X", Span.of(2, 14, 2, 15)), context)
+    assert isinstance(fix, Fix)
+    assert apply_fixes(text, [fix]) == "import os\nfrom n import b, c\n\nprint(os)\n"
+    assert library.propose(finding("ruff:X", Span.of(3, 14, 3, 15)), context) is None  # 2 names
+
+
 def finding(rule: str, span: Span, path: str = "m.py") -> Finding:
     return Finding(rule=rule, category=Category.LOGIC, priority=Priority.P2, path=path, span=span,
                    message="m", tool=rule.split(":")[0], fingerprint="fp1")

@@ -178,6 +178,11 @@ def touched_ranges(text: str, fix: Fix) -> list[tuple[int, int]]:
     return ranges
 
 
+def _owns(cls: type[Fixer], rule: str) -> bool:
+    """The fixer names the rule (not a generic one that handles every rule of a tool)."""
+    return rule in cls.RULES or alias(rule) in cls.RULES
+
+
 class Planner:
     def __init__(self, config: Config, patterns: PatternSource | None = None,
                  root: Path | None = None, target: tuple[int, int] = (3, 10),
@@ -203,13 +208,15 @@ class Planner:
         finding on its own. A less confident one is checked against the fixers: when a fixer
         makes the very same change, the pattern serves it with the fixer's safety (and earns
         evidence); when none does, the pattern's fix goes to review. A fixer that names the
-        rule and declines has the last word: no generic fixer applies the fix anyway.
+        rule and declines has the last word: no generic fixer and no pattern applies the fix
+        anyway (a pattern cannot see why: an `__init__.py` re-export, a `try` import...).
         """
         declined: list[Declined] = []
         try:
             pattern_fix = self._pattern(finding, context, declined)
-            if pattern_fix is not None and pattern_fix.safety is not Safety.REVIEW:
-                return pattern_fix, declined, None
+            if pattern_fix is not None and pattern_fix.safety is not Safety.REVIEW and \
+                    not any(_owns(cls, finding.rule) for cls in fixers_for(finding.rule)):
+                return pattern_fix, declined, None  # no fixer of its own could say no
             fixer_fix = self._from_fixers(finding, context, declined)
         except cst.ParserSyntaxError:
             declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
@@ -221,6 +228,10 @@ class Planner:
             where = traceback.extract_tb(error.__traceback__)[-1]
             return None, declined, (f"{type(error).__name__}: {error} "
                                     f"({where.filename}:{where.lineno})")
+        if isinstance(fixer_fix, Declined):
+            return None, declined, None  # the fixer that knows this rule said no
+        if pattern_fix is not None and pattern_fix.safety is not Safety.REVIEW:
+            return pattern_fix, declined, None
         if pattern_fix is not None and fixer_fix is not None:
             if apply_fixes(context.text, [pattern_fix]) == apply_fixes(context.text, [fixer_fix]):
                 # the fixer vouches for it: as trusted as the fixer's own fix would be
@@ -252,7 +263,8 @@ class Planner:
         return None
 
     def _from_fixers(self, finding: Finding, context: ModuleContext,
-                declined: list[Declined]) -> Fix | None:
+                     declined: list[Declined]) -> Fix | Declined | None:
+        """The first fixer's fix; the Declined of a fixer that names the rule and says no."""
         for cls in fixers_for(finding.rule):
             if cls.CATEGORY not in self.config.categories and finding.category not in \
                     self.config.categories:
@@ -264,8 +276,8 @@ class Planner:
                 continue
             if isinstance(result, Declined):
                 declined.append(result)
-                if finding.rule in cls.RULES or alias(finding.rule) in cls.RULES:
-                    return None  # the fixer that knows this rule said no: that stands
+                if _owns(cls, finding.rule):
+                    return result  # the fixer that knows this rule said no: that stands
         return None
 
     def plan(self, findings: Iterable[Finding], texts: Mapping[str, str],

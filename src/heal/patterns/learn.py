@@ -15,6 +15,22 @@ Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
      abstracted instead (`type($A) == type($B)`): one level of context;
   4. the result must reproduce the edit exactly through the matcher, or nothing is learned.
 
+Three kinds of edit get a pattern of their own, because what they change is not code the
+abstraction above can keep concrete:
+  - one simple statement deleted, line and all, from a block that keeps others (a `pass`, an
+    unused import of one name): the pattern is the statement (`pass`; `import $A`,
+    `from $A import $B`; any other statement as it is) and the fix is empty, which the matcher
+    reads as "delete the matched statement" (as ast-grep does); the finding must be inside it;
+  - one name removed from an import statement (the unused-import fix): `from $A import $$$B, $C,
+    $$$D` -> `from $A import $$$B, $$$D` (`import $$$A, $B, $$$C` -> `import $$$A, $$$C`): the
+    module and the names are whatever the finding's statement says, the name removed is the one
+    the finding points at (matcher.py: a metavariable the fix drops), and the statement keeps
+    its own layout. The instance's span is the removed name's, as a finding's would be;
+  - only parentheses removed (`print(("a %s" % b))` -> `print("a %s" % b)`): nothing but the
+    parentheses is the point of the edit, so everything else is abstracted, callee and
+    literals included, and the parentheses stay on the metavariable (`$A(($B))` -> `$A($B)`),
+    where the matcher reads them as "wrapped in parentheses".
+
 Anti-unifying two edits (`anti_unify(a, b)`) merges them where they differ: parts that vary
 between the instances become metavariables (literals of one kind get a `regex` constraint of
 that kind), argument lists of different lengths become `$$$`; the merge is kept only if every
@@ -132,7 +148,7 @@ class Edit:
 def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint]) -> object:
     try:
         left = shape(compile_template(pattern).root)
-        right = shape(compile_template(fix).root)
+        right = shape(compile_template(fix).root) if fix.strip() else ()  # a deletion
     except TemplateError:
         return (pattern, fix)
     return (left, right, tuple(sorted((k, c.regex, c.not_regex) for k, c in constraints.items())))
@@ -376,13 +392,24 @@ def _name_position(parent: cst.CSTNode, field_name: str) -> bool:
 class _Abstraction:
     """Which nodes of the before/after roots become which metavariable."""
 
-    def __init__(self, imports: set[str], keep: tuple[type[cst.CSTNode], ...] = ()) -> None:
+    def __init__(self, imports: set[str], keep: tuple[type[cst.CSTNode], ...] = (),
+                 free: bool = False) -> None:
         self.imports = imports
         self.keep = keep  # node types never abstracted as a whole at the top level
+        self.free = free  # a parentheses-only edit: callees, imports and literals too
         self.names: dict[object, str] = {}  # shape -> metavariable name
         self.before: dict[int, str] = {}  # id(node) -> name
         self.after: dict[int, str] = {}
         self.statement_names: set[str] = set()
+        self.parens: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+
+    def kept_parens(self) -> dict[str, tuple[int, int]]:
+        """name -> (parentheses in the pattern, in the fix) where a free edit removes some."""
+        kept = {}
+        for name, (before, after) in self.parens.items():
+            if self.free and len(before) == len(after) == 1 and min(before) > min(after):
+                kept[name] = (min(before), min(after))
+        return kept
 
     def name_for(self, key: object) -> str:
         if key not in self.names:
@@ -395,7 +422,11 @@ class _Abstraction:
             return False
         if isinstance(node, cst.BaseStatement):
             return isinstance(parent, (cst.IndentedBlock, cst.Module))
-        if not isinstance(node, cst.BaseExpression) or _is_constant(node):
+        if not isinstance(node, cst.BaseExpression):
+            return False
+        if self.free:
+            return True
+        if _is_constant(node):
             return False
         if depth <= 1 and isinstance(node, self.keep):
             return False
@@ -416,6 +447,7 @@ class _Abstraction:
                     if key in after_shapes:
                         name = self.name_for(key)
                         self.before[id(child)] = name
+                        self.parens[name][0].add(_own_parens(child))
                         if isinstance(child, cst.BaseStatement):
                             self.statement_names.add(name)
                         continue
@@ -429,9 +461,14 @@ class _Abstraction:
                     key = shape(child)
                     if key in self.names and self.names[key] in set(self.before.values()):
                         self.after[id(child)] = self.names[key]
+                        self.parens[self.names[key]][1].add(_own_parens(child))
                         continue
                 walk(child)
         walk(root)
+
+
+def _own_parens(node: cst.CSTNode) -> int:
+    return len(node.lpar) if isinstance(node, cst.BaseExpression) else 0
 
 
 def _letters(index: int) -> str:
@@ -456,10 +493,12 @@ def _all_shapes(root: cst.CSTNode) -> dict[object, list[cst.CSTNode]]:
 class _Replace(cst.CSTTransformer):
     """Put placeholders where the abstraction says (by node identity)."""
 
-    def __init__(self, names: Mapping[int, str], statements: set[str]) -> None:
+    def __init__(self, names: Mapping[int, str], statements: set[str],
+                 parens: Mapping[str, int] | None = None) -> None:
         super().__init__()
         self.names = names
         self.statements = statements
+        self.parens = parens or {}  # name -> pairs of parentheses the placeholder keeps
 
     def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
@@ -469,7 +508,9 @@ class _Replace(cst.CSTTransformer):
         if isinstance(original_node, cst.BaseStatement):
             statement: Any = cst.SimpleStatementLine([cst.Expr(cst.Name(MANY + name))])
             return cast(cst.CSTNodeT, statement)
-        expression: Any = cst.Name(ONE + name)
+        count = self.parens.get(name, 0)
+        expression: Any = cst.Name(ONE + name, lpar=[cst.LeftParen()] * count,
+                                   rpar=[cst.RightParen()] * count)
         return cast(cst.CSTNodeT, expression)
 
 
@@ -539,9 +580,10 @@ def _canonical(pattern_code: str, fix_code: str,
 
 
 def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "",
-               path: str = "") -> Edit | str:
+               path: str = "", line: int | None = None) -> Edit | str:
     """The pattern of one edit (see the module docstring), or why there is none. The edit's
-    instance keeps only the statement that holds the change (see `narrow`)."""
+    instance keeps only the statement that holds the change (see `narrow`). `line`, the
+    finding's in `before` when known, must be the line of a name an import edit removes."""
     imports = _imports_of(before)
     cut = narrow(before, after)
     before, after = cut.before, cut.after
@@ -549,19 +591,10 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
         old, new = _Parsed.of(before), _Parsed.of(after)
     except (cst.ParserSyntaxError, RecursionError):
         return "the code does not parse"
-    roots = _roots(old, new)
-    if roots is None:
-        return "no expression or statement holds the change on both sides"
-    root_before, root_after = roots
-    imports |= _imported_names(old.module)
-    edit: Edit | str = "no pattern"
-    for keep in ((), (cst.Call, cst.Attribute, cst.Subscript)):
-        edit = _abstract(root_before, root_after, imports, keep, triggers,
-                         Instance(before, after, old.span(root_before), origin, path))
-        if isinstance(edit, str):
-            return edit
-        if keep or _has_concrete(compile_template(edit.pattern).root):
-            break
+    where = None if line is None else line - cut.lines
+    edit: Edit | str | None = _statement_deletion(old, after, triggers, origin, path, where)
+    if edit is None:
+        edit = _rewritten(old, new, imports, triggers, origin, path, where)
     if isinstance(edit, str):
         return edit
     produced = apply_at(edit.pattern, edit.fix, edit.constraints, before,
@@ -569,6 +602,120 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     if produced != after:
         return "the generalised pattern does not reproduce the edit"
     return edit
+
+
+def _rewritten(old: _Parsed, new: _Parsed, imports: set[str], triggers: Sequence[str],
+               origin: str, path: str, line: int | None) -> Edit | str:
+    """The pattern of an edit that rewrites one expression or statement (steps 2 and 3)."""
+    roots = _roots(old, new)
+    if roots is None:
+        return "no expression or statement holds the change on both sides"
+    root_before, root_after = roots
+    imports = imports | _imported_names(old.module)
+    edit: Edit | str = "no pattern"
+    instance = Instance(old.text, new.text, old.span(root_before), origin, path)
+    removal = _import_removal(old, root_before, root_after, triggers, instance, line)
+    free = _parentheses_only(root_before, root_after)
+    for keep in ((), (cst.Call, cst.Attribute, cst.Subscript)):
+        edit = removal or _abstract(root_before, root_after, imports, keep, triggers, instance,
+                                    free)
+        if isinstance(edit, str):
+            return edit
+        if keep or removal or free or _has_concrete(compile_template(edit.pattern).root):
+            break
+    return edit
+
+
+def _statement_deletion(old: _Parsed, after: str, triggers: Sequence[str], origin: str,
+                        path: str, line: int | None) -> Edit | None:
+    """The pattern of an edit that deletes one simple statement, line and all, from a block
+    that keeps others: `pass` -> `` (an empty fix), an import of one name `from $A import $B`
+    -> `` (`import $A` -> ``; the finding points at the name); any other statement stays
+    concrete. None when the edit is something else or the finding (on `line`) is elsewhere."""
+    old_lines = old.text.splitlines(keepends=True)
+    new_lines = after.splitlines(keepends=True)
+    changes = [op for op in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+               .get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][0] != "delete":
+        return None
+    first, last = changes[0][1] + 1, changes[0][2]  # 1-based lines deleted
+    statement = next((n for n in old.positions if isinstance(n, cst.SimpleStatementLine)
+                      and old.span(n).start.line == first and old.span(n).end.line == last
+                      and old.span(n).start.column == len(old_lines[first - 1])
+                      - len(old_lines[first - 1].lstrip(" \t"))), None)
+    if statement is None or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    target: cst.CSTNode = small
+    if isinstance(small, cst.Import) and len(small.names) == 1 and small.names[0].asname is None:
+        pattern, target = "import $A", small.names[0]
+    elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) and \
+            len(small.names) == 1 and small.names[0].asname is None:
+        dots = "." * len(small.relative)
+        module = "$A" if small.module is not None else ""
+        pattern = f"from {dots}{module} import {'$B' if module else '$A'}"
+        target = small.names[0]
+    else:
+        pattern = _code(small).strip()
+    span = old.span(target)
+    if line is not None and not first <= line <= last:
+        return None
+    instance = Instance(old.text, after, span, origin, path)
+    removed = _dedent_block("".join(old_lines[first - 1:last]))
+    return Edit(pattern, "", {}, tuple(triggers), (instance,), Example(removed, ""))
+
+
+def _parentheses_only(root_before: cst.CSTNode, root_after: cst.CSTNode) -> bool:
+    """True when the edit only removes parentheses (the code is the same, formatting aside,
+    and some node has fewer pairs after than before)."""
+    if shape(root_before) != shape(root_after):
+        return False
+    counts_before = [_own_parens(n) for n in _walk(root_before) if isinstance(n, cst.BaseExpression)]
+    counts_after = [_own_parens(n) for n in _walk(root_after) if isinstance(n, cst.BaseExpression)]
+    return len(counts_before) == len(counts_after) and any(
+        b > a for b, a in zip(counts_before, counts_after, strict=True)) and all(
+        b >= a for b, a in zip(counts_before, counts_after, strict=True))
+
+
+def _import_removal(before: _Parsed, root_before: cst.CSTNode, root_after: cst.CSTNode,
+                    triggers: Sequence[str], instance: Instance, line: int | None
+                    ) -> Edit | None:
+    """The pattern of an edit that removes one name from an import statement (see the module
+    docstring), or None when the edit is something else, or the finding (on `line`, when
+    known) points elsewhere than at the name removed."""
+    if type(root_before) is not type(root_after) or \
+            not isinstance(root_before, (cst.Import, cst.ImportFrom)):
+        return None
+    assert isinstance(root_after, (cst.Import, cst.ImportFrom))
+    old, new = root_before.names, root_after.names
+    if isinstance(old, cst.ImportStar) or isinstance(new, cst.ImportStar) or \
+            len(old) != len(new) + 1:
+        return None
+    if isinstance(root_before, cst.ImportFrom):
+        assert isinstance(root_after, cst.ImportFrom)
+        if len(root_before.relative) != len(root_after.relative) or (
+                root_before.module is None) != (root_after.module is None) or (
+                root_before.module is not None and root_after.module is not None
+                and shape(root_before.module) != shape(root_after.module)):
+            return None
+    index = next((i for i, (x, y) in enumerate(zip(old, new, strict=False))
+                  if shape(x) != shape(y)), len(new))
+    if [shape(x) for x in (*old[:index], *old[index + 1:])] != [shape(y) for y in new]:
+        return None
+    if isinstance(root_before, cst.Import):
+        pattern, fix = "import $$$A, $B, $$$C", "import $$$A, $$$C"
+    elif root_before.module is None:  # `from . import a, b`
+        dots = "." * len(root_before.relative)
+        pattern, fix = f"from {dots} import $$$A, $B, $$$C", f"from {dots} import $$$A, $$$C"
+    else:
+        dots = "." * len(root_before.relative)
+        pattern, fix = f"from {dots}$A import $$$B, $C, $$$D", f"from {dots}$A import $$$B, $$$D"
+    removed = before.span(old[index])
+    if line is not None and line != removed.start.line:
+        return None  # the pattern would remove the name the finding points at: not this one
+    found = replace(instance, span=removed)
+    return Edit(pattern, fix, {}, tuple(triggers), (found,),
+                _example(instance, root_before, root_after))
 
 
 def _has_concrete(root: cst.CSTNode) -> bool:
@@ -589,8 +736,8 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[str],
               keep: tuple[type[cst.CSTNode], ...], triggers: Sequence[str],
-              instance: Instance) -> Edit | str:
-    abstraction = _Abstraction(imports, keep)
+              instance: Instance, free: bool = False) -> Edit | str:
+    abstraction = _Abstraction(imports, keep, free)
     abstraction.scan_before(root_before, _all_shapes(root_after))
     abstraction.scan_after(root_after)
     used = set(abstraction.after.values()) | abstraction.statement_names
@@ -598,11 +745,14 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         # a part whose only copies in `after` sit inside other abstracted parts (`object` in
         # `class A(object)` when the body also says `object`) stays concrete
         abstraction.before = {k: v for k, v in abstraction.before.items() if v in used}
+    parens = abstraction.kept_parens()
     merge = _MergeRuns()
-    pattern_node = _visit(_visit(root_before, _Replace(abstraction.before,
-                                                       abstraction.statement_names)), merge)
-    fix_node = _visit(_visit(root_after, _Replace(abstraction.after,
-                                                  abstraction.statement_names)), merge)
+    pattern_node = _visit(_visit(root_before, _Replace(
+        abstraction.before, abstraction.statement_names,
+        {name: counts[0] for name, counts in parens.items()})), merge)
+    fix_node = _visit(_visit(root_after, _Replace(
+        abstraction.after, abstraction.statement_names,
+        {name: counts[1] for name, counts in parens.items()})), merge)
     pattern_code = _drop_renamed(_statement_code(pattern_node), merge.renamed)
     fix_code = _drop_renamed(_statement_code(fix_node), merge.renamed)
     if isinstance(pattern_node, cst.BaseExpression) and pattern_node.lpar:
@@ -656,7 +806,7 @@ def apply_at(pattern_text: str, fix_text: str, constraints: Mapping[str, Constra
     try:
         template = compile_template(pattern_text)
         context = ModuleContext("candidate.py", text)
-        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span))
+        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span), span)
     except (TemplateError, cst.ParserSyntaxError, RecursionError):
         return None
     return result[1].text if isinstance(result, tuple) else None
@@ -697,8 +847,10 @@ class _AntiUnifier:
             return None
         if isinstance(a, cst.Name) and isinstance(b, cst.Name) and ph_a and ph_b \
                 and ph_a.startswith(ONE) and ph_b.startswith(ONE):
+            if len(a.lpar) != len(b.lpar):
+                return None  # `($A)` (wrapped in parentheses) and `$A` are different patterns
             name = self.var(ph_a, ph_b, None, False)
-            return None if name is None else cst.Name(ONE + name)
+            return None if name is None else cst.Name(ONE + name, lpar=a.lpar, rpar=a.rpar)
         if isinstance(a, cst.BaseExpression) and isinstance(b, cst.BaseExpression) and (
                 type(a) is not type(b) or isinstance(a, (*LITERALS, cst.Name))):
             if _is_constant(a) and _is_constant(b) and _literal_kind(a) is None:
@@ -881,7 +1033,7 @@ def learn_fix(library: PatternLibrary, run_id: str, fix: Fix, base: str,
     except ValueError:
         report.skipped.append((fix.id, "the fix's edits do not apply to the base text"))
         return None
-    edit = generalise(base, after, (fix.rule,), origin=run_id, path=fix.path)
+    edit = generalise(base, after, (fix.rule,), origin=run_id, path=fix.path, line=fix.line)
     if isinstance(edit, str):
         report.skipped.append((fix.id, edit))
         return None
@@ -1086,7 +1238,8 @@ def _mine_file(result: MineResult, sha: str, path: str, before: str, after: str,
         if not rules:
             continue
         partial = _apply_hunk(before, after, hunk)
-        edit = generalise(before, partial, tuple(rules), origin=sha, path=path)
+        edit = generalise(before, partial, tuple(rules), origin=sha, path=path,
+                          line=spans[rules[0]].start.line if len(rules) == 1 else None)
         for rule in rules:
             if isinstance(edit, str):
                 result.fixes.append(MinedFix(sha, path, rule, before, partial, None, edit,

@@ -7,7 +7,8 @@
 
 `propose` tries the active patterns whose `triggers` include `finding.rule` (from the index, by
 trigger and root node type, so only a handful are even read), at the nodes the finding's span
-points at (`matcher.candidates`), most confident first, and returns the first pattern's fix:
+points at (`matcher.candidates`; a metavariable the fix drops must bind the very node the span
+points at, e.g. the unused name), most confident first, and returns the first pattern's fix:
 `Fix.source` is `pattern:ID@VERSION`, `Fix.confidence` the pattern's confidence, and
 `Fix.safety` the pattern's declared safety when its confidence is at least
 `config.auto_apply_confidence`, else `Safety.REVIEW` with the rationale "pattern confidence
@@ -205,7 +206,7 @@ class PatternLibrary:
             loaded = [(p, t) for p, t in loaded if (p.confidence >= threshold) == trusted]
         if not loaded:
             return None
-        result = first_rewrite(loaded, context, nodes)
+        result = first_rewrite(loaded, context, nodes, finding.span)
         if result is None:
             return None
         if isinstance(result, str):

@@ -12,7 +12,26 @@ Matching is structural and exact, except for formatting: whitespace, comments, r
 parentheses, trailing commas and the quoting of string literals are ignored (`'a'` matches
 `"a"`; `0x10` matches `16`). A metavariable that occurs twice must bind equal code (equal by the
 same rule). `constraints` filter bindings by a regular expression searched in the bound source
-text (`regex`, or `not: {regex}`), as ast-grep does.
+text (`regex`, or `not: {regex}`), as ast-grep does. Parentheses written around a metavariable
+are the one exception: as in ast-grep, `print(($A))` matches only an argument wrapped in (at
+least) one pair of parentheses, and `$A` binds what is inside them (so the fix `print($A)` drops
+them; without the parentheses in the pattern, `$A` binds the argument with its own).
+
+A fix that differs from its pattern only by fewer parentheses around metavariables removes just
+those parentheses from the source, so the rest of the matched code keeps its layout.
+
+Where the finding is: a metavariable the fix drops (`from $M import $$$A, $B, $$$C` ->
+`from $M import $$$A, $$$C`) is the code the finding is about, so when a finding's span is given
+it must bind the node the finding points at (the unused name, not the first name of the
+statement). A pattern rooted at an import statement whose fix drops one name removes that name
+from the matched statement the way the unused-import fixer does, keeping the statement's own
+layout (parentheses, one name a line, comments) instead of re-rendering the fix template; one
+that would leave no name does not apply.
+
+An empty fix deletes the matched statement with its line, as ast-grep's `fix: ''` does (`pass`
+-> ``, `from $A import $B` -> ``): only a simple statement alone on its line, holding the
+finding's span, in a block that keeps other statements; a comment at the end of the line stays
+in its place, as ruff keeps it.
 
 The fix is the `fix` template with each metavariable replaced by the source text it bound
 (formatting and comments inside a binding are kept; multi-line bindings are re-indented when
@@ -24,8 +43,8 @@ file must still parse. The edit replaces exactly the matched node's range.
 Entry points: `compile_template(text)` -> `Template`; `match(template, node)` -> bindings or
 None; `candidates(context, span)` -> the nodes a finding's span points at (exact node, nodes
 inside the span, then the covering nodes up to the enclosing statement); `rewrite(pattern,
-compiled, context, node)` -> `Rewrite | str | None` (the new text and its edit, a reason the
-matched pattern cannot fix it, or None when it does not match).
+compiled, context, node, span)` -> `Rewrite | str | None` (the new text and its edit, a reason
+the matched pattern cannot fix it, or None when it does not match).
 """
 
 from __future__ import annotations
@@ -35,7 +54,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
@@ -230,13 +249,24 @@ def _literal_key(node: cst.CSTNode) -> object:
     return None
 
 
-def _bind(bindings: Bindings, name: str, value: Binding) -> Bindings | None:
+Focus = Callable[[str, Binding], bool]  # may metavariable NAME bind this value here?
+
+
+def _bind(bindings: Bindings, name: str, value: Binding, focus: Focus | None = None
+          ) -> Bindings | None:
     key = name_of(name)
     if key.startswith("_"):
         return bindings  # anonymous: not captured, not compared
     if key in bindings:
         return bindings if equal(bindings[key], value) else None
+    if focus is not None and not focus(key, value):
+        return None
     return {**bindings, key: value}
+
+
+def _parens(node: cst.CSTNode | None) -> int:
+    """How many pairs of parentheses an expression has of its own."""
+    return len(node.lpar) if isinstance(node, cst.BaseExpression) else 0
 
 
 def name_of(placeholder_name: str) -> str:
@@ -256,24 +286,30 @@ def equal(a: Binding, b: Binding) -> bool:
     return _node(a, b, {}) is not None
 
 
-def match(template: Template, node: cst.CSTNode) -> dict[str, Binding] | None:
-    """Bindings of the template's metavariables when `node` matches it, else None."""
-    found = _node(template.root, node, {})
+def match(template: Template, node: cst.CSTNode, focus: Focus | None = None
+          ) -> dict[str, Binding] | None:
+    """Bindings of the template's metavariables when `node` matches it, else None. `focus`
+    vets each new binding (see `rewrite`)."""
+    found = _node(template.root, node, {}, focus)
     return None if found is None else dict(found)
 
 
-def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings) -> Bindings | None:
+def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = None
+          ) -> Bindings | None:
     name = placeholder(p)
     if name is not None:
         if isinstance(p, cst.Name):
-            return _bind(b, name, t)
+            return _bind(b, name, t, focus) if _parens(t) >= _parens(p) else None
         family = _family(p)
         if family is not None and name.startswith(ONE) and isinstance(t, family):
             inner = _unwrap(t)
             plain = inner is not None and type(t) is type(p)
-            return _bind(b, name, inner if plain and inner is not None else t)
+            value = inner if plain and inner is not None else t
+            if _parens(value) < _parens(_unwrap(p)):
+                return None  # `f(($A))` wants an argument in parentheses
+            return _bind(b, name, value, focus)
         if family is not None and name.startswith(MANY) and isinstance(t, family):
-            return _bind(b, name, (t,))
+            return _bind(b, name, (t,), focus)
     if type(p) is not type(t):
         return None
     literal = _literal_key(p)
@@ -284,7 +320,7 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings) -> Bindings | None:
     current: Bindings | None = b
     for field_name in _fields(type(p)):
         current = _value(getattr(p, field_name), getattr(t, field_name), current,
-                         strict_comma=False)
+                         strict_comma=False, focus=focus)
         if current is None:
             return None
     if isinstance(p, cst.SubscriptElement) and isinstance(p.comma, cst.Comma) != isinstance(
@@ -293,42 +329,44 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings) -> Bindings | None:
     return current
 
 
-def _value(p: Any, t: Any, b: Bindings | None, strict_comma: bool) -> Bindings | None:
+def _value(p: Any, t: Any, b: Bindings | None, strict_comma: bool,
+           focus: Focus | None = None) -> Bindings | None:
     if b is None:
         return None
     if isinstance(p, cst.CSTNode):
         if not isinstance(t, cst.CSTNode):
             return None
-        return _node(p, t, b)
+        return _node(p, t, b, focus)
     if isinstance(p, (list, tuple)):
         if not isinstance(t, (list, tuple)):
             return None
-        return _sequence(tuple(p), tuple(t), b)
+        return _sequence(tuple(p), tuple(t), b, focus)
     if isinstance(t, cst.CSTNode):
         return None
     return b if p == t else None
 
 
-def _sequence(ps: tuple[Any, ...], ts: tuple[Any, ...], b: Bindings) -> Bindings | None:
+def _sequence(ps: tuple[Any, ...], ts: tuple[Any, ...], b: Bindings,
+              focus: Focus | None = None) -> Bindings | None:
     if not ps:
         return b if not ts else None
     first = ps[0]
     name = placeholder(first) if isinstance(first, cst.CSTNode) else None
     if name is not None and name.startswith(MANY):
         for count in range(len(ts) + 1):
-            bound = _bind(b, name, tuple(ts[:count]))
+            bound = _bind(b, name, tuple(ts[:count]), focus)
             if bound is None:
                 continue
-            rest = _sequence(ps[1:], ts[count:], bound)
+            rest = _sequence(ps[1:], ts[count:], bound, focus)
             if rest is not None:
                 return rest
         return None
     if not ts:
         return None
-    head = _value(first, ts[0], b, strict_comma=False)
+    head = _value(first, ts[0], b, strict_comma=False, focus=focus)
     if head is None:
         return None
-    return _sequence(ps[1:], ts[1:], head)
+    return _sequence(ps[1:], ts[1:], head, focus)
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,20 +516,21 @@ class _Source:
     def offset(self, line: int, column: int) -> int:
         return min(self.starts[line - 1] + column, len(self.context.text))
 
-    def range_of(self, node: cst.CSTNode) -> tuple[int, int, int]:
-        """(start offset, end offset, start column) of a node, parentheses included."""
+    def range_of(self, node: cst.CSTNode, strip: int = 0) -> tuple[int, int, int]:
+        """(start offset, end offset, start column) of a node, parentheses included (all but
+        the `strip` outermost pairs)."""
         where = self.context.positions[node]
         start = self.offset(where.start.line, where.start.column)
         end = self.offset(where.end.line, where.end.column)
         column = where.start.column
         text = self.context.text
         if isinstance(node, cst.BaseExpression):
-            for _ in node.lpar:
+            for _ in node.lpar[strip:]:
                 found = text.rfind("(", 0, start)
                 if found < 0:
                     break
                 start = found
-            for _ in node.rpar:
+            for _ in node.rpar[strip:]:
                 found = text.find(")", end)
                 if found < 0:
                     break
@@ -506,12 +545,12 @@ class _Source:
                 start = self.starts[first_line - 1] + (len(line_text) - len(line_text.lstrip(" \t")))
         return start, end, column
 
-    def bound(self, value: Binding) -> Bound:
+    def bound(self, value: Binding, strip: int = 0) -> Bound:
         nodes = value if isinstance(value, tuple) else (value,)
         if not nodes:
             return Bound("", 0, False)
-        first = self.range_of(nodes[0])
-        last = self.range_of(nodes[-1])
+        first = self.range_of(nodes[0], strip)
+        last = self.range_of(nodes[-1], strip)
         text = self.context.text[first[0]:last[1]]
         fragile = "\n" in text and any(
             "\n" in s.value for n in nodes for s in _strings(n))
@@ -637,28 +676,253 @@ def _parse_as(kind: str, text: str, indent: int) -> cst.CSTNode | None:
     return statement
 
 
-def _needs_parens(node: cst.CSTNode) -> bool:
+def _needs_parens(node: cst.CSTNode, stripped: int = 0) -> bool:
     atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BaseString, cst.Integer,
              cst.Float, cst.Imaginary, cst.List, cst.Dict, cst.Set, cst.Tuple, cst.ListComp,
              cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Ellipsis)
-    return isinstance(node, cst.BaseExpression) and not isinstance(node, atoms) and not node.lpar
+    return isinstance(node, cst.BaseExpression) and not isinstance(node, atoms) and \
+        len(node.lpar) <= stripped
 
 
-def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
-            node: cst.CSTNode) -> Rewrite | str | None:
-    """Match `template` at `node`, then build and check the fix; a reason when it cannot."""
+def paren_counts(template: Template) -> dict[str, int]:
+    """Metavariable -> the pairs of parentheses written around it in the template (`($A)`)."""
+    counts: dict[str, int] = {}
+    for node in _walk(template.root):
+        name = placeholder(node)
+        if name is not None and name.startswith(ONE) and isinstance(node, cst.Name):
+            counts.setdefault(name_of(name), len(node.lpar))
+    return {name: count for name, count in counts.items() if count}
+
+
+class _Bare(cst.CSTTransformer):
+    """Placeholders without the parentheses written around them."""
+
+    def leave_Name(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        if updated_node.value.startswith(PREFIX):
+            return updated_node.with_changes(lpar=[], rpar=[])
+        return updated_node
+
+
+@functools.lru_cache(maxsize=1024)
+def _fewer_parens(pattern_text: str, fix_text: str) -> tuple[tuple[str, int], ...]:
+    """((metavariable, pairs of parentheses to remove), ...) when the fix is the pattern with
+    fewer parentheses around metavariables that occur once in it, and nothing else changed."""
+    try:
+        pattern, fix = compile_template(pattern_text), compile_template(fix_text)
+    except TemplateError:
+        return ()
+    before, after = paren_counts(pattern), paren_counts(fix)
+    fewer = tuple((name, count - after.get(name, 0)) for name, count in sorted(before.items())
+                  if count > after.get(name, 0))
+    occurrences = re.findall(re.escape(ONE) + r"([A-Za-z0-9_]+)", pattern.code)
+    if not fewer or any(occurrences.count(name) != 1 for name, _ in fewer):
+        return ()
+    bare_pattern, bare_fix = pattern.root.visit(_Bare()), fix.root.visit(_Bare())
+    if not isinstance(bare_pattern, cst.CSTNode) or not isinstance(bare_fix, cst.CSTNode) or \
+            shape(bare_pattern) != shape(bare_fix):
+        return ()
+    return fewer
+
+
+def _unparenthesised(source: _Source, node: cst.CSTNode, bindings: Bindings,
+                     fewer: tuple[tuple[str, int], ...]) -> str | None:
+    """The matched node's text with only the parentheses `fewer` names taken away (its
+    layout and comments stay), or None when they are not inside the node."""
+    where = source.context.positions[node]
+    start = source.offset(where.start.line, where.start.column)
+    end = source.offset(where.end.line, where.end.column)
+    cuts: list[tuple[int, int]] = []
+    for name, count in fewer:
+        value = bindings.get(name)
+        if value is None or isinstance(value, tuple):
+            return None
+        outer, inner = source.range_of(value), source.range_of(value, count)
+        cuts += [(outer[0], inner[0]), (inner[1], outer[1])]
+    if any(a < start or b > end for a, b in cuts):
+        return None
+    text = source.context.text[start:end]
+    for a, b in sorted(cuts, reverse=True):
+        text = text[:a - start] + text[b - start:]
+    return text
+
+
+@dataclass(frozen=True)
+class _FixPlan:
+    """What a pattern/fix pair asks of `rewrite`, worked out once per pair of templates."""
+
+    dropped: frozenset[str] = frozenset()  # metavariables the fix drops (see `_focus`)
+    strip: Mapping[str, int] = dataclasses.field(default_factory=dict)  # `($A)`: pairs
+    removed: str | None = None  # an import pattern's name to remove (see `_removed_name`)
+    fewer: tuple[tuple[str, int], ...] = ()  # parentheses to remove (see `_fewer_parens`)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fix_plan(pattern_text: str, fix_text: str) -> _FixPlan:
+    try:
+        pattern, fix = compile_template(pattern_text), compile_template(fix_text)
+    except TemplateError:
+        return _FixPlan()
+    gone = dropped(pattern, fix)
+    return _FixPlan(frozenset(gone), paren_counts(pattern), _removed_name(pattern, fix, gone),
+                    _fewer_parens(pattern_text, fix_text))
+
+
+def dropped(pattern: Template, fix: Template) -> set[str]:
+    """Single-node metavariables of the pattern that the fix does not use."""
+    def names(template: Template) -> set[str]:
+        return {name_of(n) for n in re.findall(re.escape(ONE) + r"[A-Za-z0-9_]+", template.code)}
+    return {name for name in names(pattern) - names(fix) if not name.startswith("_")}
+
+
+def _focus(context: ModuleContext, span: Span, names: frozenset[str]) -> Focus:
+    """A dropped metavariable must bind the node the finding points at: its range holds the
+    finding's span (a finding about a whole import block points at no one name)."""
+    want = ((span.start.line, span.start.column), (span.end.line, span.end.column))
+
+    def allows(name: str, value: Binding) -> bool:
+        if name not in names:
+            return True
+        if isinstance(value, tuple) or value not in context.positions:
+            return False
+        where = context.positions[value]
+        start, end = _key(where.start), _key(where.end)
+        return start <= want[0] and want[1] <= end
+    return allows
+
+
+def _removed_name(pattern: Template, fix: Template, names: set[str] | frozenset[str]
+                  ) -> str | None:
+    """The metavariable an import pattern's fix removes from the statement (`from $M import
+    $$$A, $B, $$$C` -> `from $M import $$$A, $$$C`: B), else None."""
+    before, after = pattern.root, fix.root
+    if type(before) is not type(after) or not isinstance(before, (cst.Import, cst.ImportFrom)):
+        return None
+    assert isinstance(after, (cst.Import, cst.ImportFrom))
+    if isinstance(before.names, cst.ImportStar) or isinstance(after.names, cst.ImportStar) or \
+            len(before.names) != len(after.names) + 1:
+        return None
+    for index, alias in enumerate(before.names):
+        name = placeholder(alias)
+        if name is None or not name.startswith(ONE) or name_of(name) not in names:
+            continue
+        rest = [*before.names[:index], *before.names[index + 1:]]
+        same_module = not isinstance(before, cst.ImportFrom) or (
+            isinstance(after, cst.ImportFrom) and len(before.relative) == len(after.relative)
+            and (before.module is None) == (after.module is None) and (
+                before.module is None or after.module is None
+                or shape(before.module) == shape(after.module)))
+        if same_module and all(shape(x) == shape(y)
+                               for x, y in zip(rest, after.names, strict=True)):
+            return name_of(name)
+    return None
+
+
+def _remove_name(context: ModuleContext, node: cst.CSTNode, value: Binding
+                 ) -> Rewrite | str | None:
+    """The matched import statement without the name `value` (None when it is its last)."""
+    from heal.healers.base import dropped_comments
+    from heal.healers.imports.unused_imports import without
+
+    if not isinstance(node, (cst.Import, cst.ImportFrom)) or isinstance(node.names, cst.ImportStar):
+        return None
+    alias = next((a for a in node.names if a is value or a.name is value), None)
+    if alias is None:
+        return None
+    rest = without(node, alias)
+    if isinstance(rest, cst.RemovalSentinel):
+        return None  # the whole statement would go: not what the pattern shows
+    text = context.replace(node, rest)
+    source = _Source(context)
+    where = context.positions[node]
+    start = source.offset(where.start.line, where.start.column)
+    end = source.offset(where.end.line, where.end.column)
+    new_end = end + len(text) - len(context.text)
+    if text[:start] != context.text[:start] or text[new_end:] != context.text[end:]:
+        return None
+    lost = dropped_comments(context.text, text)
+    if lost:  # the unused-import fixer makes such a fix unsafe; a pattern cannot say so
+        return f"the comment `{lost[0]}` would go with the name"
+    edit = TextEdit(Span(Position(where.start.line, where.start.column),
+                         Position(where.end.line, where.end.column)), text[start:new_end])
+    return Rewrite(edit, context.text, {})
+
+
+_DIRECTIVE = re.compile(r"#\s*(type:|noqa|pragma|fmt:|isort:|pylint:|mypy:|pyright:)", re.I)
+
+
+def _deleted(pattern: Pattern, template: Template, context: ModuleContext, node: cst.CSTNode,
+             span: Span | None) -> Rewrite | str | None:
+    """An empty fix deletes the matched statement, line and all (ast-grep's `fix: ''`): only a
+    simple statement alone on its line(s), with the finding inside it, in a block that keeps
+    other statements (one left empty would need a `pass`: not what the pattern shows). A
+    comment at the end of its line stays, in its place (a directive such as `# type: ignore`
+    would then apply to other code: declined)."""
+    from heal.healers.base import dropped_comments
+
+    small = node if template.kind == "small" else context.parent(node)  # `foo` is `Expr(foo)`
+    if template.kind == "statement" or not isinstance(small, cst.BaseSmallStatement) or (
+            template.kind == "expression" and not (isinstance(small, cst.Expr)
+                                                   and small.value is node)):
+        return None
     bindings = match(template, node)
     if bindings is None:
         return None
     source = _Source(context)
-    values = {name: source.bound(value) for name, value in bindings.items()}
     for name, constraint in pattern.constraints.items():
-        if name in values and not constraint.allows(values[name].text):
+        if name in bindings and not constraint.allows(source.bound(bindings[name]).text):
             return None
+    line = context.parent(small)
+    block = context.parent(line) if line is not None else None
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or \
+            not isinstance(block, (cst.Module, cst.IndentedBlock)) or len(block.body) < 2:
+        return None
+    where = context.positions[line]
+    if span is not None and not (_key(where.start) <= (span.start.line, span.start.column)
+                                 and (span.end.line, span.end.column) <= _key(where.end)):
+        return None  # the finding is about something else
+    start = source.starts[where.start.line - 1]
+    indent = context.text[start:source.offset(where.start.line, where.start.column)]
+    if indent.strip() or where.end.line >= len(source.starts):
+        return None  # not alone on its line, or the file's last line has no newline
+    end = source.starts[where.end.line]
+    rest = context.text[source.offset(where.end.line, where.end.column):end].strip()
+    if rest and not rest.startswith("#"):
+        return None  # something else ends the line
+    if _DIRECTIVE.match(rest):
+        return f"the directive `{rest}` would apply to another line"
+    kept = f"{indent}{rest}\n" if rest.startswith("#") else ""  # as ruff keeps it
+    text = context.text[:start] + kept + context.text[end:]
+    lost = dropped_comments(context.text, text)
+    if lost:
+        return f"the comment `{lost[0]}` would go with the statement"
+    edit = TextEdit(Span(Position(where.start.line, 0), Position(where.end.line + 1, 0)), kept)
+    return Rewrite(edit, context.text, {n: source.bound(v).text for n, v in bindings.items()})
+
+
+def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
+            node: cst.CSTNode, span: Span | None = None) -> Rewrite | str | None:
+    """Match `template` at `node`, then build and check the fix; a reason when it cannot.
+    `span`, the finding's, says which node a metavariable the fix drops must bind."""
+    if not pattern.fix.strip():
+        return _deleted(pattern, template, context, node, span)
+    plan = _fix_plan(template.source, pattern.fix)
+    focus = _focus(context, span, plan.dropped) if span is not None and plan.dropped else None
+    bindings = match(template, node, focus)
+    if bindings is None:
+        return None
     try:
         fix_template = compile_template(pattern.fix)
     except TemplateError as error:
         return f"the fix template is not valid: {error}"
+    source = _Source(context)
+    strip = plan.strip
+    values = {name: source.bound(value, strip.get(name, 0)) for name, value in bindings.items()}
+    for name, constraint in pattern.constraints.items():
+        if name in values and not constraint.allows(values[name].text):
+            return None
+    if plan.removed is not None and plan.removed in bindings:
+        return _remove_name(context, node, bindings[plan.removed])
     where = context.positions[node]
     indent = where.start.column
     line_start = source.starts[where.start.line - 1]
@@ -669,7 +933,8 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
         len(context.text) + 1)]
     head = line_text[:len(line_text) - len(line_text.lstrip(" \t"))]
     grouped = {n: v for n, v in bindings.items()
-               if not isinstance(v, tuple) and _needs_parens(v)}
+               if not isinstance(v, tuple) and _needs_parens(v, strip.get(n, 0))}
+    plain = _unparenthesised(source, node, bindings, plan.fewer) if plan.fewer else None
     for attempt in (0, 1):
         shown = dict(values)
         if attempt:
@@ -678,7 +943,9 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
             shown.update({n: Bound(f"({values[n].text})", values[n].column - 1,
                                    values[n].fragile) for n in grouped})
         try:
-            text = render(pattern.fix, shown, indent, where.start.column, head)
+            # a fix that only drops parentheses drops just them (see the module docstring)
+            text = plain if plain is not None and not attempt else render(
+                pattern.fix, shown, indent, where.start.column, head)
         except CannotRenderError as error:
             return str(error)
         parsed = _parse_as(fix_template.kind, text, indent)
@@ -747,16 +1014,17 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def first_rewrite(patterns: Sequence[tuple[Pattern, Template]], context: ModuleContext,
-                  nodes: Sequence[cst.CSTNode]) -> tuple[Pattern, Rewrite] | str | None:
+                  nodes: Sequence[cst.CSTNode], span: Span | None = None
+                  ) -> tuple[Pattern, Rewrite] | str | None:
     """The first pattern that rewrites one of `nodes` (in order); else the first reason a
-    matching pattern gave, else None."""
+    matching pattern gave, else None. `span` is the finding's (see `rewrite`)."""
     reason: str | None = None
     for node in nodes:
         kind = type(node).__name__
         for pattern, template in patterns:
             if template.root_type not in ("*", kind):
                 continue
-            result = rewrite(pattern, template, context, node)
+            result = rewrite(pattern, template, context, node, span)
             if isinstance(result, Rewrite):
                 return pattern, result
             if isinstance(result, str) and reason is None:
@@ -775,6 +1043,8 @@ def shape(node: Binding) -> object:
     parts: list[object] = [type(node).__name__]
     if literal is not None:
         parts.append(literal)
+    if _parens(node) and placeholder(node) is not None:
+        parts.append(("parens", _parens(node)))  # `($A)` is not `$A` (see the docstring)
     for field_name in _fields(type(node)):
         value = getattr(node, field_name)
         if isinstance(value, cst.CSTNode):

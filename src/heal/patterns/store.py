@@ -93,7 +93,8 @@ def compiled(pattern: Pattern) -> Template:
     except TemplateError as error:
         raise ConfigError(f"{label}: rule.pattern {error}") from None
     try:
-        compile_template(pattern.fix)
+        if pattern.fix.strip():  # an empty fix deletes the matched statement (as in ast-grep)
+            compile_template(pattern.fix)
     except TemplateError as error:
         raise ConfigError(f"{label}: fix {error}") from None
     unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()]
