@@ -79,6 +79,23 @@ def test_mypy_duplicate_module_names_are_left_out_not_fatal(tmp_path):
     assert any("t2/conftest.py" in e.message for e in result.errors)
 
 
+def test_a_file_that_stops_mypy_is_left_out_and_the_rest_still_checked(tmp_path):
+    """`yield from` in an async function stops mypy (exit 2) before it type-checks the other
+    files, as parso's test data does to parso: heal keeps the blocking file's own error,
+    checks the rest without it, and says so."""
+    paths = write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "def f(x: int = None) -> int:\n    return 1\n",
+        "pkg/blocker.py": "async def g():\n    yield from []\n",
+    })
+    result = MypyAnalyzer().run(context(tmp_path, paths))
+    assert {(f.path, f.rule) for f in result.findings} == {
+        ("pkg/a.py", "mypy:assignment"), ("pkg/blocker.py", "mypy:misc")}, result.findings
+    assert [e.message for e in result.errors] == [
+        "left out pkg/blocker.py from type checking the rest: mypy stops at its blocking error "
+        '("yield from" in async function); its own errors are kept']
+
+
 def test_bandit_columns_are_characters_and_nosec_is_honoured(tmp_path):
     paths = write(tmp_path, {"a.py": (
         "import subprocess\n"

@@ -10,6 +10,12 @@ its `hint`; notes with a code of their own (`annotation-unchecked`) become P3 fi
 mypy refuses to check anything when two files map to one module name (`conftest.py` in two
 test folders without `__init__.py`). heal keeps the first file of each such name, tells the user
 which files it left out, and, should mypy still stop on a file, drops that file and tries again.
+
+mypy also stops (exit 2) at a blocking error in one file (`"yield from" in async function`)
+after reporting only the files it had checked so far: parso's test data stops it before any
+file of the package is type-checked. heal keeps what mypy said about the blocking file, checks
+the other files without it, and says which file it left out and why; otherwise the scan would
+miss those errors, and a later rescan of one file would report them as new.
 """
 
 from __future__ import annotations
@@ -147,6 +153,24 @@ def command(context: AnalyzeContext, paths: Sequence[str]) -> list[str]:
     ]
 
 
+def blocking_error(stdout: str, root: Path) -> tuple[str, str] | None:
+    """Where mypy stopped on exit 2: the file of an error without a code (semantic analysis
+    blockers have none), else the file it reported last (its messages come file by file, and
+    it stops in the one it was checking). (path, message) or None."""
+    items = []
+    for line in stdout.splitlines():
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(item, dict) and isinstance(item.get("file"), str):
+            items.append(item)
+    uncoded = [item for item in items if not item.get("code") and item.get("severity") == "error"]
+    chosen = (uncoded or items)[-1:]
+    return (rel_path(root, chosen[0]["file"]), str(chosen[0].get("message", ""))) if chosen \
+        else None
+
+
 def _culprit(entry: dict[str, Any], root: Path) -> str | None:
     file = entry.get("file")
     return rel_path(root, file) if isinstance(file, str) and file else None
@@ -166,8 +190,10 @@ class MypyAnalyzer:
             result.errors.append(AnalyzerError(
                 NAME, f"left out {path}: another file has the same module name "
                       f"`{module_name(context.root, path)}` (add __init__.py files to tell them apart)"))
+        kept: list[Finding] = []  # what mypy said about files left out for a blocking error
         for _ in range(MAX_RETRIES):
             if not paths:
+                result.findings = kept
                 return result
             try:
                 code, out, err, seconds = run_tool(command(context, paths), context.root)
@@ -176,10 +202,22 @@ class MypyAnalyzer:
                 return result
             result.duration += seconds
             findings, blocking, other = parse_output(out, context.root)
-            if code != 2 or findings:
-                result.findings = findings
+            if code != 2:
+                result.findings = kept + findings
                 return result
             culprits = {c for c in (_culprit(e, context.root) for e in blocking) if c in paths}
+            if findings and not culprits:
+                stopped = blocking_error(out, context.root)
+                if stopped is None or stopped[0] not in paths:
+                    result.findings = kept + findings
+                    return result
+                stopped_in, why = stopped
+                kept += [f for f in findings if f.path == stopped_in]
+                result.errors.append(AnalyzerError(
+                    NAME, f"left out {stopped_in} from type checking the rest: mypy stops at "
+                          f"its blocking error ({why}); its own errors are kept"))
+                paths = [p for p in paths if p != stopped_in]
+                continue
             message = (blocking[0].get("message") if blocking else None) or " ".join(
                 other + err.strip().splitlines()[-1:]) or f"exit code {code}"
             if not culprits:
@@ -189,4 +227,5 @@ class MypyAnalyzer:
                 result.errors.append(AnalyzerError(NAME, f"left out {culprit}: {message}"))
             paths = [p for p in paths if p not in culprits]
         result.errors.append(AnalyzerError(NAME, "gave up after repeated blocking errors"))
+        result.findings = kept
         return result
