@@ -358,3 +358,62 @@ def test_a_parentheses_pattern_learned_on_print_serves_another_call(tmp_path: Pa
     assert served is not None and served.source == f"pattern:{learned.id}@1"
     assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fix_b]) == \
         "assert type(res) == type(0)\n"
+
+
+def up008(path: str, text: str, line: int) -> tuple[Fix, Finding]:
+    """UP008 as ruff reports it: `super(Name, self)` replaced by `super()`."""
+    row = text.splitlines()[line - 1]
+    start = row.index("super(")
+    end = row.index(")", start) + 1
+    span = Span.of(line, start, line, end)
+    return ruff_fix("ruff:UP008", path, text, span, TextEdit(span, "super()"))
+
+
+def test_two_fixes_of_one_rule_generalise_one_pattern_that_serves_a_third(tmp_path: Path) -> None:
+    """Getafix's step: `super(Parser, self)` and `super(Lexer, self)`, each -> `super()`, give
+    one pattern `super($A, self)` -> `super()` (a new version, with the reason in its history),
+    not two patterns that each serve only their own class; it then serves a third class."""
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    texts = {
+        "a.py": "class Parser(Base):\n    def __init__(self):\n        super(Parser, self).__init__()\n",
+        "b.py": "class Lexer(Base):\n    def __init__(self, x):\n        super(Lexer, self).__init__(x)\n",
+    }
+    first, _ = up008("a.py", texts["a.py"], 3)
+    created = library.learn("run-1", [FixRecord(first, Verdict.VERIFIED, "ok", "", 1)],
+                            {first.id: texts["a.py"]}).created
+    assert len(created) == 1
+    assert library.get(created[0]).pattern == "super(Parser, self)"
+    second, _ = up008("b.py", texts["b.py"], 3)
+    report = library.learn("run-2", [FixRecord(second, Verdict.VERIFIED, "ok", "", 1)],
+                           {second.id: texts["b.py"]})
+    assert report.generalised == created and not report.created, report
+    general = library.get(created[0])
+    assert (general.pattern, general.fix) == ("super($A, self)", "super()")
+    assert general.version == 2 and general.history[-1].change == "generalised"
+    assert "run-2" in general.history[-1].why and len(general.examples) == 2
+    assert general.stats.verified == 2
+    assert [p.id for p in library.all() if p.origin == "learned"] == created
+
+    text_c = "class Token(Base):\n    def __init__(self):\n        super(Token, self).__init__()\n"
+    fix_c, finding = up008("c.py", text_c, 3)
+    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("c.py", text_c))
+    assert served is not None and served.source == f"pattern:{general.id}@2"
+    assert apply_fixes(text_c, [served]) == apply_fixes(text_c, [fix_c])
+
+
+def test_fixes_that_differ_in_what_they_write_stay_separate_patterns(tmp_path: Path) -> None:
+    """`re.I` -> `re.IGNORECASE` and `re.M` -> `re.MULTILINE` (FURB167) share a shape, but the
+    fix writes a different name for each: merging them would write one for the other."""
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    records, bases = [], {}
+    for path, flag, full in (("a.py", "I", "IGNORECASE"), ("b.py", "M", "MULTILINE")):
+        text = f'import re\nPATTERN = re.compile("x", re.{flag})\n'
+        start = text.splitlines()[1].index(f"re.{flag}")
+        span = Span.of(2, start, 2, start + 4)
+        fix, _ = ruff_fix("ruff:FURB167", path, text, span, TextEdit(span, f"re.{full}"))
+        records.append(FixRecord(fix, Verdict.VERIFIED, "ok", "", 1))
+        bases[fix.id] = text
+    report = library.learn("run-1", records, bases)
+    assert len(report.created) == 2 and not report.generalised
+    assert sorted(library.get(i).fix for i in report.created) == [
+        're.compile("x", re.IGNORECASE)', 're.compile("x", re.MULTILINE)']

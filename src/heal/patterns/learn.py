@@ -1050,6 +1050,9 @@ def learn_fix(library: PatternLibrary, run_id: str, fix: Fix, base: str,
             report.skipped.append((fix.id, f"equivalent to pattern {pattern.id}, which is "
                                            f"{pattern.status}"))
             return None
+    general = _generalise_with(library, run_id, fix, edit, report)
+    if general is not None:
+        return general
     pattern = edit.as_pattern(
         new_id(fix.rule, edit), fix.category, fix.safety,
         Provenance("learned", run=run_id, source=fix.source),
@@ -1058,6 +1061,73 @@ def learn_fix(library: PatternLibrary, run_id: str, fix: Fix, base: str,
     saved = library.save(pattern)
     report.created.append(saved.id)
     return saved
+
+
+MAX_EXAMPLES = 5  # a generalised pattern keeps its first examples and the newest ones
+
+
+def _generalise_with(library: PatternLibrary, run_id: str, fix: Fix, edit: Edit,
+                     report: LearnReport) -> Pattern | None:
+    """Getafix's step: anti-unify the new edit with a learned pattern of the same rule, so that
+    `super(Parser, self)` -> `super()` and `super(Lexer, self)` -> `super()` become one pattern
+    `super($A, self)` -> `super()` that serves the next class too. The pattern changes in place
+    (new version, a history entry saying why) only when the merged template reproduces the new
+    fix and every example the pattern already had; learned patterns it now covers are retired
+    as subsumed. None when no pattern generalises."""
+    for pattern_id, _ in library.index().get(fix.rule, []):
+        pattern = library.get(pattern_id)
+        if pattern.provenance.kind != "learned" or not pattern.active or not pattern.examples:
+            continue
+        known = Edit(pattern.pattern, pattern.fix, pattern.constraints, pattern.triggers, (),
+                     pattern.examples[0])
+        merged = anti_unify(known, edit)
+        if merged is None:
+            continue
+        candidate = replace(pattern, pattern=merged.pattern, fix=merged.fix,
+                            constraints=dict(merged.constraints))
+        if not all(_shows(candidate, example) for example in pattern.examples):
+            continue
+        examples = (*pattern.examples, edit.example)
+        if len(examples) > MAX_EXAMPLES:
+            examples = (*examples[:MAX_EXAMPLES - 1], examples[-1])
+        updated = candidate.changed(
+            "generalised",
+            f"anti-unified with a verified fix in run {run_id} ({fix.path}:{fix.line}): "
+            f"`{_one_line(pattern.pattern)}` became `{_one_line(merged.pattern)}`",
+            examples=examples, stats=pattern.stats.record("verified"))
+        saved = library.save(updated)
+        report.generalised.append(saved.id)
+        _retire_subsumed(library, saved, run_id, report)
+        return saved
+    return None
+
+
+def _shows(pattern: Pattern, example: Example) -> bool:
+    """The pattern turns the example's before into its after."""
+    from heal.patterns.matcher import apply_to_text
+
+    try:
+        return apply_to_text(pattern, example.before) == example.after
+    except (TemplateError, cst.ParserSyntaxError, RecursionError):
+        return False
+
+
+def _retire_subsumed(library: PatternLibrary, general: Pattern, run_id: str,
+                     report: LearnReport) -> None:
+    """Learned patterns of the same rule whose every example the general one reproduces."""
+    for rule in general.triggers:
+        for pattern_id, _ in library.index().get(rule, []):
+            other = library.get(pattern_id)
+            if other.id == general.id or other.provenance.kind != "learned" or \
+                    not other.active or not other.examples:
+                continue
+            if all(_shows(general, example) for example in other.examples):
+                library.retire(other.id, f"subsumed by {general.id}, generalised in run {run_id}")
+                report.retired.append(other.id)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def new_id(rule: str, edit: Edit) -> str:

@@ -63,6 +63,7 @@ class LearnReport:
 
     created: list[str] = field(default_factory=list)  # new pattern ids
     reinforced: list[str] = field(default_factory=list)  # existing patterns a fixer confirmed
+    generalised: list[str] = field(default_factory=list)  # patterns a new fix made more general
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (pattern id, outcome)
     retired: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (fix id, why not learned)

@@ -755,6 +755,7 @@ class _FixPlan:
     strip: Mapping[str, int] = dataclasses.field(default_factory=dict)  # `($A)`: pairs
     removed: str | None = None  # an import pattern's name to remove (see `_removed_name`)
     fewer: tuple[tuple[str, int], ...] = ()  # parentheses to remove (see `_fewer_parens`)
+    sequences: bool = False  # the pattern has `$$$` metavariables (see `_focus`)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -765,7 +766,7 @@ def _fix_plan(pattern_text: str, fix_text: str) -> _FixPlan:
         return _FixPlan()
     gone = dropped(pattern, fix)
     return _FixPlan(frozenset(gone), paren_counts(pattern), _removed_name(pattern, fix, gone),
-                    _fewer_parens(pattern_text, fix_text))
+                    _fewer_parens(pattern_text, fix_text), MANY in pattern.code)
 
 
 def dropped(pattern: Template, fix: Template) -> set[str]:
@@ -775,9 +776,12 @@ def dropped(pattern: Template, fix: Template) -> set[str]:
     return {name for name in names(pattern) - names(fix) if not name.startswith("_")}
 
 
-def _focus(context: ModuleContext, span: Span, names: frozenset[str]) -> Focus:
+def _focus(context: ModuleContext, span: Span, names: frozenset[str], inside: bool) -> Focus:
     """A dropped metavariable must bind the node the finding points at: its range holds the
-    finding's span (a finding about a whole import block points at no one name)."""
+    finding's span (F401's one unused name of an import). In a pattern without `$$$` it may
+    also lie within the span (UP008's span is all of `super(Parser, self)`, which holds the
+    dropped `Parser`): such a pattern binds each node one way only, while `from $M import $$$A,
+    $B, $$$C` could drop any name of a whole-statement finding, which points at no one name."""
     want = ((span.start.line, span.start.column), (span.end.line, span.end.column))
 
     def allows(name: str, value: Binding) -> bool:
@@ -787,7 +791,8 @@ def _focus(context: ModuleContext, span: Span, names: frozenset[str]) -> Focus:
             return False
         where = context.positions[value]
         start, end = _key(where.start), _key(where.end)
-        return start <= want[0] and want[1] <= end
+        return (start <= want[0] and want[1] <= end) or (
+            inside and want[0] <= start and end <= want[1])
     return allows
 
 
@@ -907,7 +912,8 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     if not pattern.fix.strip():
         return _deleted(pattern, template, context, node, span)
     plan = _fix_plan(template.source, pattern.fix)
-    focus = _focus(context, span, plan.dropped) if span is not None and plan.dropped else None
+    focus = _focus(context, span, plan.dropped, not plan.sequences) \
+        if span is not None and plan.dropped else None
     bindings = match(template, node, focus)
     if bindings is None:
         return None
