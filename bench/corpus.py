@@ -139,8 +139,10 @@ def reuse(a: str, b: str) -> int:
         _, python_a, cmd_a = rows[a]
         first = heal(works[a], python_a, "--test-cmd", cmd_a + " -x -p no:cacheprovider")
         # not the local copies of built-in patterns that only carry A's stats for them
+        # (and not the ones retired as subsumed by a more general pattern)
         learned = [path for path in (works[a] / ".heal" / "patterns").glob("*.yaml")
-                   if _meta(path).get("provenance", {}).get("kind") != "builtin"]
+                   if _meta(path).get("provenance", {}).get("kind") != "builtin"
+                   and _meta(path).get("status", "active") == "active"]
         shutil.copytree(works[a] / ".heal" / "patterns", works[b] / ".heal" / "patterns",
                         dirs_exist_ok=True)
         _, python_b, cmd_b = rows[b]
@@ -163,6 +165,15 @@ def reuse(a: str, b: str) -> int:
         triggers = Counter(rule for path in learned for rule in _meta(path).get("triggers", []))
         print("  A's learned patterns for those rules: " + ", ".join(
             f"{rule} {triggers[rule]}" for rule in sorted({f["rule"] for f in overlap})))
+        # where A learned a template for the rule, a pattern with a metavariable: I001's sorted
+        # blocks teach none (each is learned as that block's exact text, which no other matches)
+        general = {rule for path in learned if "$" in str(yaml.safe_load(path.read_text())["rule"])
+                   for rule in _meta(path).get("triggers", [])}
+        taught = [f for f in overlap if f["rule"] in general]
+        served_taught = [f for f in learned_served if f["rule"] in general]
+        print(f"  on rules A learned a template for ({', '.join(sorted(general))}): "
+              f"{len(served_taught)} of {len(taught)} "
+              f"({len(served_taught) / max(len(taught), 1):.0%})")
     return 0
 
 

@@ -1081,7 +1081,7 @@ def _generalise_with(library: PatternLibrary, run_id: str, fix: Fix, edit: Edit,
         known = Edit(pattern.pattern, pattern.fix, pattern.constraints, pattern.triggers, (),
                      pattern.examples[0])
         merged = anti_unify(known, edit)
-        if merged is None:
+        if merged is None or merged.key == known.key:
             continue
         candidate = replace(pattern, pattern=merged.pattern, fix=merged.fix,
                             constraints=dict(merged.constraints))
@@ -1090,10 +1090,12 @@ def _generalise_with(library: PatternLibrary, run_id: str, fix: Fix, edit: Edit,
         examples = (*pattern.examples, edit.example)
         if len(examples) > MAX_EXAMPLES:
             examples = (*examples[:MAX_EXAMPLES - 1], examples[-1])
+        what = f"`{_one_line(pattern.pattern)}` became `{_one_line(merged.pattern)}`" \
+            if merged.pattern != pattern.pattern else \
+            f"constraints {_constraints(pattern.constraints)} became {_constraints(merged.constraints)}"
         updated = candidate.changed(
             "generalised",
-            f"anti-unified with a verified fix in run {run_id} ({fix.path}:{fix.line}): "
-            f"`{_one_line(pattern.pattern)}` became `{_one_line(merged.pattern)}`",
+            f"anti-unified with a verified fix in run {run_id} ({fix.path}:{fix.line}): {what}",
             examples=examples, stats=pattern.stats.record("verified"))
         saved = library.save(updated)
         report.generalised.append(saved.id)
@@ -1124,6 +1126,11 @@ def _retire_subsumed(library: PatternLibrary, general: Pattern, run_id: str,
             if all(_shows(general, example) for example in other.examples):
                 library.retire(other.id, f"subsumed by {general.id}, generalised in run {run_id}")
                 report.retired.append(other.id)
+
+
+def _constraints(constraints: Mapping[str, Constraint]) -> str:
+    return "{" + ", ".join(f"{name}: {c.regex or ''}{' not ' + c.not_regex if c.not_regex else ''}"
+                           for name, c in sorted(constraints.items())) + "}"
 
 
 def _one_line(text: str) -> str:
