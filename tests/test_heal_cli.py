@@ -525,3 +525,40 @@ def test_a_fix_that_brings_a_finding_no_fixer_mends_is_rejected(make_repo, heal)
     assert by_line[6]["verdict"] == "verified", [(f["line"], f["diff"], f["reason"]) for f in doc["fixes"]]
     text = (repo / "pkg/calc.py").read_text()
     assert "def scale(x: int = None)" in text and "def shift(x: int | None = None)" in text
+
+
+def test_a_fix_turned_down_by_its_batch_is_tried_again_and_one_run_is_enough(make_repo, heal):
+    """`second`'s implicit-Optional fix writes `Optional[str]` (the file's style) in the batch
+    that makes `first`'s `Optional[str]` into `str | None`, so UP045's finding looks still
+    there and that fix is turned down. Once nothing else is left, heal tries it again against
+    what landed: one run ends where two ended before, and a second run has nothing to do."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/calc.py": '''
+            from typing import Optional
+
+
+            def first(a: Optional[str] = None) -> str:
+                return a or ""
+
+
+            def second(b: str = None) -> str:
+                return b or ""
+        ''',
+        "tests/test_calc.py": '''
+            from pkg.calc import first, second
+
+
+            def test_calc():
+                assert first() == second() == "" and first("a") == second("a") == "a"
+        ''',
+    })
+    doc, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1), result.stderr
+    text = (repo / "pkg/calc.py").read_text()
+    assert "Optional" not in text, (text, [(f["rule"], f["line"], f["verdict"], f["reason"])
+                                           for f in doc["fixes"]])
+    assert "def first(a: str | None = None)" in text and "def second(b: str | None = None)" in text
+    assert [f["verdict"] for f in doc["fixes"]] == ["verified"] * 4, doc["fixes"]  # no stale rejection
+    again, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1) and again["fixes"] == [], again["fixes"]

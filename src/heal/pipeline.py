@@ -69,6 +69,8 @@ if TYPE_CHECKING:  # the heal flow imports these when it runs: a scan never need
 
 # (event, analyzer name, detail): "start" | "done" with "N findings in S s" | "skip" with why
 ProgressCallback = Callable[[str, str, str], None]
+NEW_FINDINGS = "the fix brings new findings"  # reasons of the analyzer check: retry_rejected
+STILL_THERE = "the finding is still there after the fix"
 
 
 def _quiet(event: str, name: str, detail: str) -> None:
@@ -444,6 +446,7 @@ class _Healer:
         self.records: list[FixRecord] = []
         self.declined: dict[str, Declined] = {}
         self.given_up: set[str] = set()
+        self.retried: set[str] = set()  # fingerprints judged again once, by retry_rejected
         self.test_runs = 0
         self.baseline: Baseline | None = None
         self.runner: TestRunner | None = None
@@ -752,6 +755,9 @@ class _Healer:
                           round=round_no, failing_tests=run.failed if run else (),
                           output=redact(run.excerpt(), self.secrets) if run else "",
                           evidence=evidence, covering_tests=covering)
+        if self.retried & set(fix.fingerprints):  # judged again: the new verdict stands
+            self.records = [r for r in self.records if not (
+                r.verdict is Verdict.REJECTED and set(r.fix.fingerprints) & set(fix.fingerprints))]
         self.records.append(entry)
         if verdict in (Verdict.REJECTED,):
             self.given_up.update(fix.fingerprints)
@@ -898,14 +904,14 @@ class _Healer:
         after = self.rescan(texts, touched)
         ineffective = self._ineffective(candidates, findings, after)
         for fix in ineffective:
-            self.record(fix, Verdict.REJECTED, "the finding is still there after the fix", round_no)
+            self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
         rest = [f for f in candidates if f not in ineffective]
         bad_keys = self._new_unfixable(findings, after, touched, texts)
         culprits = self._attribute(rest, bad_keys) if bad_keys and rest else []
         for fix in culprits:
             introduced = sorted({k[0] for k in bad_keys})
             self.record(fix, Verdict.REJECTED,
-                        f"the fix brings new findings: {', '.join(introduced)}", round_no)
+                        f"{NEW_FINDINGS}: {', '.join(introduced)}", round_no)
         kept = [f for f in rest if f not in culprits]
         return kept, after, not (ineffective or culprits)
 
@@ -1036,6 +1042,30 @@ class _Healer:
             f for f in after if f.path in touched]
         return True, remaining
 
+    def retry_rejected(self) -> bool:
+        """Once no fix is left to try: give the fixes the analyzers turned down one more chance
+        against what landed after them. Their verdict depended on the rest of their batch: a
+        fix that wrote `Optional[str]` elsewhere in the file made UP045's `Optional[str]` look
+        still there, and `version: str = None` made `str | None` brings an [arg-type] error
+        until the callee's parameter is made Optional too. A second run of heal would land
+        them; this way one run does. Each fix is judged again at most once, and only when a
+        fix was verified after it was rejected. Whether there is anything to try again."""
+        again: set[str] = set()
+        later_change = False
+        for entry in reversed(self.records):
+            if entry.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED):
+                later_change = True
+            elif later_change and entry.verdict is Verdict.REJECTED and \
+                    entry.reason.startswith((NEW_FINDINGS, STILL_THERE)):
+                again.update(fp for fp in entry.fix.fingerprints if fp not in self.retried)
+        if not again:
+            return False
+        self.retried |= again
+        self.given_up -= again
+        self.history.event(self.run_id, "retry", "started", tool="planner",
+                           parameters={"fingerprints": len(again)})
+        return True
+
     def reset_for_full_runs(self) -> None:
         """After a selection miss: forget this run's fixes and verify from scratch, fully."""
         self.selective = False
@@ -1044,6 +1074,7 @@ class _Healer:
         self.records = [r for r in self.records if r.verdict is Verdict.REJECTED
                         and r.reason.startswith("fixer bug")]
         self.given_up = {fp for r in self.records for fp in r.fix.fingerprints}
+        self.retried.clear()
         self.seen.clear()
         self.deferred.clear()
         self.last_passed_state = {}
@@ -1131,8 +1162,7 @@ class _Healer:
         # B603 after a shell=True rewrite, say) is for the reviewer to weigh, not a veto
         after = self.rescan(self._texts(independent), _paths_of(independent))
         for fix in self._ineffective(independent, findings, after):
-            self.record(fix, Verdict.REJECTED, "the finding is still there after the fix",
-                        round_no)
+            self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
             independent.remove(fix)
         if not independent:
             return
@@ -1420,11 +1450,14 @@ def heal(request: HealRequest, progress: ProgressCallback = _quiet,
 
 def _rounds(healer: _Healer, findings: list[Finding], config: Config, result: HealResult,
             phases: _Phases) -> list[Finding]:
-    """Plan and verify round after round until nothing more changes, then the final check."""
-    for round_no in range(1, config.max_iterations + 1):
+    """Plan and verify round after round until nothing more changes (then once more for the
+    fixes the analyzers turned down, if anything landed after them), then the final check."""
+    round_no = 1
+    while round_no <= config.max_iterations:
         phases.enter("plan")
         changed, findings = healer.round(round_no, findings)
-        if not changed:
+        round_no += 1
+        if not changed and not healer.retry_rejected():
             break
     else:
         result.messages.append(f"stopped after {config.max_iterations} rounds "
