@@ -96,6 +96,25 @@ def test_a_file_that_stops_mypy_is_left_out_and_the_rest_still_checked(tmp_path)
         '("yield from" in async function); its own errors are kept']
 
 
+def test_a_module_with_a_stub_is_checked_as_its_stub_in_a_scan_and_a_rescan_alike(tmp_path):
+    """cachetools ships `keys.py` with `keys.pyi` beside it. Given the `.py` by name, mypy
+    checked the tests against the untyped implementation (`Box[int]`: "expects no type
+    arguments"), while a rescan of the test file alone found the stub: a fix there looked as if
+    it brought that error. Both now see the stub, as mypy crawling the folder does."""
+    paths = write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/box.py": "class Box:\n    pass\n",
+        "pkg/box.pyi": "from typing import Generic, TypeVar\nT = TypeVar('T')\n"
+                       "class Box(Generic[T]): ...\n",
+        "tests/test_box.py": "from pkg.box import Box\n\n\ndef test_box() -> None:\n"
+                             "    b: Box[int] = Box()\n",
+    })
+    scan = MypyAnalyzer().run(context(tmp_path, [p for p in paths if p.endswith(".py")]))
+    rescan = MypyAnalyzer().run(context(tmp_path, ["tests/test_box.py"]))
+    assert [f.rule for f in scan.findings] == [f.rule for f in rescan.findings] == [], (
+        scan.findings, rescan.findings)
+
+
 def test_bandit_columns_are_characters_and_nosec_is_honoured(tmp_path):
     paths = write(tmp_path, {"a.py": (
         "import subprocess\n"

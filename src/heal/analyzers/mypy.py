@@ -10,6 +10,7 @@ its `hint`; notes with a code of their own (`annotation-unchecked`) become P3 fi
 mypy refuses to check anything when two files map to one module name (`conftest.py` in two
 test folders without `__init__.py`). heal keeps the first file of each such name, tells the user
 which files it left out, and, should mypy still stop on a file, drops that file and tries again.
+A module with a stub beside it is checked as its stub (`stubs_first`).
 
 mypy also stops (exit 2) at a blocking error in one file (`"yield from" in async function`)
 after reporting only the files it had checked so far: parso's test data stops it before any
@@ -109,6 +110,18 @@ def in_scope(paths: Sequence[str], root: Path) -> list[str]:
     return kept
 
 
+def stubs_first(paths: Sequence[str], root: Path) -> list[str]:
+    """A module with a stub beside it (`keys.py` and `keys.pyi`) is its stub, as for mypy
+    crawling a folder: given the `.py` by name, mypy would type-check importers against the
+    implementation (cachetools' `TTLCache[str, int]` then "expects no type arguments"), while a
+    rescan of one importer finds the stub, and the two would disagree."""
+    out = []
+    for path in paths:
+        stub = path + "i"
+        out.append(stub if path.endswith(".py") and (root / stub).is_file() else path)
+    return list(dict.fromkeys(out))
+
+
 def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
     """(findings, blocking entries without a position, lines that are not JSON)."""
     findings: list[Finding] = []
@@ -184,7 +197,8 @@ class MypyAnalyzer:
 
     def run(self, context: AnalyzeContext) -> AnalyzerResult:
         result = AnalyzerResult(NAME)
-        scoped = in_scope([f.path for f in context.files], context.root)
+        scoped = stubs_first(in_scope([f.path for f in context.files], context.root),
+                             context.root)
         paths, dropped = split_duplicates(context.root, scoped)
         for path in dropped:
             result.errors.append(AnalyzerError(
