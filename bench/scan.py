@@ -14,7 +14,10 @@ Documented parity exceptions: files with syntax errors are reported once by heal
 and not passed to the tools; mypy is given the same file list as heal (duplicate module names
 left out, since mypy refuses to run at all otherwise); ruff's S-rules that mirror a bandit
 finding on the same line are merged into the bandit finding; mypy's `name-defined` on a line
-where ruff reports F821 is the same problem, and counted once; mypy's exact repeats are one.
+where ruff reports F821 is the same problem, and counted once; mypy's exact repeats are one;
+a module with a stub beside it is given to mypy as its stub, as heal does. When a file stops
+mypy with a blocking error (parso's test data), mypy's own run reports only what it checked
+before it stopped; heal leaves that file out and checks the rest, so its count is higher.
 """
 
 from __future__ import annotations
@@ -41,14 +44,14 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
 
 def heal_files(work: Path) -> tuple[list[str], list[str]]:
     """The files heal analyzes (readable, parsable) and the file list mypy gets."""
-    from heal.analyzers.mypy import split_duplicates
+    from heal.analyzers.mypy import split_duplicates, stubs_first
     from heal.discover import discover
     from heal.pipeline import ScanRequest, open_workspace
 
     workspace = open_workspace(ScanRequest(repo=work))
     found = discover(workspace.root, workspace.candidates, workspace.config)
     files = [f.path for f in found.files]
-    mypy_files, _ = split_duplicates(workspace.root, files)
+    mypy_files, _ = split_duplicates(workspace.root, stubs_first(files, workspace.root))
     return files, mypy_files
 
 
