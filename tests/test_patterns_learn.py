@@ -417,3 +417,48 @@ def test_fixes_that_differ_in_what_they_write_stay_separate_patterns(tmp_path: P
     assert len(report.created) == 2 and not report.generalised
     assert sorted(library.get(i).fix for i in report.created) == [
         're.compile("x", re.IGNORECASE)', 're.compile("x", re.MULTILINE)']
+
+
+def test_each_record_is_learned_on_the_text_it_was_made_for(tmp_path: Path) -> None:
+    """One finding can be recorded in two rounds, on two versions of its file: its fix id is
+    the same, so a map by fix id gave the first record the later text, and ruff's edit of
+    `Optional[str]` at its old columns wrote garbage (`str | NoneNone`) into a learned
+    pattern. The record's own base is what learning uses."""
+    text = "from typing import Optional\n\n\ndef f(path: Optional[str] = None) -> None:\n    pass\n"
+    start = text.splitlines()[3].index("Optional[str]")
+    span = Span.of(4, start, 4, start + len("Optional[str]"))
+    fix, _ = ruff_fix("ruff:UP045", "a.py", text, span, TextEdit(span, "str | None"))
+    later = text.replace("def f(", "def f(version: str | None = None, ")  # another round's text
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    record = FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1, base=text)
+    report = library.learn("run-1", [record], {fix.id: later})
+    learned = library.get(report.created[0])
+    assert (learned.pattern, learned.fix) == ("Optional[$A]", "$A | None"), learned
+    assert "None" + "None" not in learned.examples[0].after
+
+
+def test_a_pattern_learned_in_a_parameter_annotation_is_the_annotation_and_serves_another(
+        tmp_path: Path) -> None:
+    """libcst places a parameter at its name only: learning climbed from `Optional[str]` to
+    the whole `def` (one pattern per signature shape), and matching never looked inside a
+    parameter. Both now reach into its annotation."""
+    def up045(path: str, text: str, line: int) -> tuple[Fix, Finding]:
+        row = text.splitlines()[line - 1]
+        start = row.index("Optional[")
+        end = row.index("]", start) + 1
+        span = Span.of(line, start, line, end)
+        inner = row[start + len("Optional["):end - 1]
+        return ruff_fix("ruff:UP045", path, text, span, TextEdit(span, f"{inner} | None"))
+
+    text_a = "def f(path: Optional[str] = None) -> None:\n    pass\n"
+    fix, _ = up045("a.py", text_a, 1)
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    report = library.learn("run-1", [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1, base=text_a)],
+                           {})
+    learned = library.get(report.created[0])
+    assert (learned.pattern, learned.fix) == ("Optional[$A]", "$A | None")
+    text_b = "class C:\n    def g(self, *, size: Optional[int] = 3, key=None):\n        return size\n"
+    fix_b, finding = up045("b.py", text_b, 2)
+    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("b.py", text_b))
+    assert served is not None and served.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fix_b])

@@ -351,6 +351,7 @@ class FixRecord:
     output: str = ""
     evidence: str = ""
     covering_tests: tuple[str, ...] = ()
+    base: str | None = field(default=None, repr=False)  # the text the fix's edits apply to
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -451,7 +452,6 @@ class _Healer:
         self.baseline: Baseline | None = None
         self.runner: TestRunner | None = None
         self.library = library
-        self.bases: dict[str, str] = {}  # fix id -> the text its edits apply to (for learning)
         from heal.plan import Planner
 
         self.planner = Planner(config, root=root, target=project_target(root),
@@ -740,7 +740,6 @@ class _Healer:
     def record(self, fix: Fix, verdict: Verdict, reason: str, round_no: int,
                run: TestRun | None = None) -> FixRecord:
         base = self.current(fix.path)
-        self.bases[fix.id] = base
         try:
             after = texts_after([fix], self.current)
             diff = "".join(unified_diff(path, self.current(path), after[path])
@@ -754,7 +753,7 @@ class _Healer:
         entry = FixRecord(fix=fix, verdict=verdict, reason=reason, diff=redact(diff, self.secrets),
                           round=round_no, failing_tests=run.failed if run else (),
                           output=redact(run.excerpt(), self.secrets) if run else "",
-                          evidence=evidence, covering_tests=covering)
+                          evidence=evidence, covering_tests=covering, base=base)
         if self.retried & set(fix.fingerprints):  # judged again: the new verdict stands
             self.records = [r for r in self.records if not (
                 r.verdict is Verdict.REJECTED and set(r.fix.fingerprints) & set(fix.fingerprints))]
@@ -1571,7 +1570,7 @@ def _learn(history: History, result: HealResult, healer: _Healer,
     landed = set(result.landed)
     records = [r for r in result.records
                if r.verdict is not Verdict.VERIFIED or r.fix.path in landed]
-    report = library.learn(result.run_id, records, healer.bases)
+    report = library.learn(result.run_id, records, {})  # each record carries its base
     for record in records:
         owner = pattern_id_of(record.fix.source)
         if owner is not None:

@@ -267,6 +267,17 @@ def narrow(before: str, after: str) -> Narrowed:
     return Narrowed(chunks[0], chunks[1], first - 1, column)
 
 
+def _extent(parsed: _Parsed, node: cst.CSTNode) -> tuple[int, int] | None:
+    """A node's range including its children's: libcst places a `Param` at its name only, so
+    its annotation and default lie outside its own position."""
+    ranges = [parsed.offsets(node)] if node in parsed.positions else []
+    for child in node.children:
+        inner = _extent(parsed, child)
+        if inner is not None:
+            ranges.append(inner)
+    return (min(lo for lo, _ in ranges), max(hi for _, hi in ranges)) if ranges else None
+
+
 def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
     path: list[cst.CSTNode] = []
     node: cst.CSTNode = parsed.module
@@ -274,9 +285,11 @@ def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
         path.append(node)
         inner = None
         for child in node.children:
-            if child not in parsed.positions:
+            extent = _extent(parsed, child) if isinstance(child, cst.Param) else (
+                parsed.offsets(child) if child in parsed.positions else None)
+            if extent is None:
                 continue
-            lo, hi = parsed.offsets(child)
+            lo, hi = extent
             if lo <= start and end <= hi:
                 inner = child
                 break
@@ -983,6 +996,12 @@ def record_outcome(library: PatternLibrary, pattern_id: str, outcome: str) -> Pa
 
 
 def _base_for(record: RecordLike, bases: Mapping[str, str]) -> str | None:
+    """The record's own base: one finding can be fixed (and recorded) in two rounds on two
+    versions of its file, and a map by fix id gave both records the later one (a UP045 fix
+    of `path: Optional[str]` applied to a text where `version: str = None` had grown by
+    ` | None` taught `str | NoneNone`)."""
+    if record.base is not None:
+        return record.base
     return bases.get(record.fix.id, bases.get(record.fix.path))
 
 

@@ -56,6 +56,10 @@ class RecordLike(Protocol):
     @property
     def verdict(self) -> Verdict: ...
 
+    @property
+    def base(self) -> str | None:
+        """The text the fix's edits apply to, when the record carries it."""
+
 
 @dataclass
 class LearnReport:

@@ -401,6 +401,22 @@ def _kids(context: ModuleContext, node: cst.CSTNode, start: tuple[int, int]
     return node.children
 
 
+def _extent(context: ModuleContext, node: cst.CSTNode
+            ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """A node's (start, end); libcst places a `Param` at its name only, so for one the range
+    reaches over its annotation and default too."""
+    where = context.positions.get(node)
+    if where is None:
+        return None
+    lo, hi = _key(where.start), _key(where.end)
+    if isinstance(node, cst.Param):
+        for child in node.children:
+            inner = _extent(context, child)
+            if inner is not None:
+                lo, hi = min(lo, inner[0]), max(hi, inner[1])
+    return lo, hi
+
+
 def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.CSTNode]:
     """Nodes to try for a finding: the innermost node covering the span when it is exactly the
     span, the nodes inside the span (outermost first), then the covering nodes from the
@@ -413,10 +429,10 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
         path.append(node)
         inner = None
         for child in _kids(context, node, start):
-            where = positions.get(child)
-            if where is None:
+            extent = _extent(context, child)
+            if extent is None:
                 continue
-            if _key(where.start) <= start and end <= _key(where.end):
+            if extent[0] <= start and end <= extent[1]:
                 inner = child
                 break
         if inner is None:
@@ -442,12 +458,12 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
             parents[id(child)] = path[-1]
         while queue and len(inside) < limit:
             child = queue.pop(0)
-            where = positions.get(child)
-            if where is None:
+            extent = _extent(context, child)
+            if extent is None:
                 continue
-            if start <= _key(where.start) and _key(where.end) <= end:
+            if start <= extent[0] and extent[1] <= end:
                 inside.append(child)
-            if _key(where.start) < end and start < _key(where.end):
+            if extent[0] < end and start < extent[1]:
                 grandchildren = child.children
                 for grandchild in grandchildren:
                     parents[id(grandchild)] = child
