@@ -122,10 +122,9 @@ def stubs_first(paths: Sequence[str], root: Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str, Any]], list[str]]:
-    """(findings, blocking entries without a position, lines that are not JSON)."""
-    findings: list[Finding] = []
-    blocking: list[dict[str, Any]] = []
+def json_items(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """`mypy -O json`'s objects, one per line, and the lines that are not one."""
+    items: list[dict[str, Any]] = []
     other: list[str] = []
     for line in stdout.splitlines():
         if not line.strip():
@@ -133,11 +132,20 @@ def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str,
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
+            item = None
+        if isinstance(item, dict):
+            items.append(item)
+        else:
             other.append(line.strip())
-            continue
-        if not isinstance(item, dict):
-            other.append(line.strip())
-            continue
+    return items, other
+
+
+def parse_output(items: Sequence[dict[str, Any]], root: Path
+                 ) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """(findings, blocking entries without a position) of `json_items`' objects."""
+    findings: list[Finding] = []
+    blocking: list[dict[str, Any]] = []
+    for item in items:
         if item.get("line", -1) < 1:
             blocking.append(item)
             continue
@@ -155,7 +163,7 @@ def parse_output(stdout: str, root: Path) -> tuple[list[Finding], list[dict[str,
             message=item.get("message", ""), tool=NAME, fingerprint="", hint=item.get("hint"),
             severity=severity,
         ))
-    return findings, blocking, other
+    return findings, blocking
 
 
 def command(context: AnalyzeContext, paths: Sequence[str]) -> list[str]:
@@ -166,20 +174,13 @@ def command(context: AnalyzeContext, paths: Sequence[str]) -> list[str]:
     ]
 
 
-def blocking_error(stdout: str, root: Path) -> tuple[str, str] | None:
+def blocking_error(items: Sequence[dict[str, Any]], root: Path) -> tuple[str, str] | None:
     """Where mypy stopped on exit 2: the file of an error without a code (semantic analysis
     blockers have none), else the file it reported last (its messages come file by file, and
     it stops in the one it was checking). (path, message) or None."""
-    items = []
-    for line in stdout.splitlines():
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(item, dict) and isinstance(item.get("file"), str):
-            items.append(item)
-    uncoded = [item for item in items if not item.get("code") and item.get("severity") == "error"]
-    chosen = (uncoded or items)[-1:]
+    placed = [item for item in items if isinstance(item.get("file"), str)]
+    uncoded = [item for item in placed if not item.get("code") and item.get("severity") == "error"]
+    chosen = (uncoded or placed)[-1:]
     return (rel_path(root, chosen[0]["file"]), str(chosen[0].get("message", ""))) if chosen \
         else None
 
@@ -215,13 +216,14 @@ class MypyAnalyzer:
                 result.errors.append(AnalyzerError(NAME, "timed out"))
                 return result
             result.duration += seconds
-            findings, blocking, other = parse_output(out, context.root)
+            items, other = json_items(out)
+            findings, blocking = parse_output(items, context.root)
             if code != 2:
                 result.findings = kept + findings
                 return result
             culprits = {c for c in (_culprit(e, context.root) for e in blocking) if c in paths}
             if findings and not culprits:
-                stopped = blocking_error(out, context.root)
+                stopped = blocking_error(items, context.root)
                 if stopped is None or stopped[0] not in paths:
                     result.findings = kept + findings
                     return result
