@@ -8,6 +8,7 @@ which is what lets verification bisect a batch.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 
@@ -64,15 +65,17 @@ def texts_after(fixes: Iterable[Fix], base: Callable[[str], str]) -> dict[str, s
     return {path: apply_edits(base(path), edits) for path, edits in by_path.items()}
 
 
-def _footprint(text: str, fix: Fix) -> dict[int, frozenset[tuple[int, int, str]]]:
-    """The lines a fix's edits touch (0-based), each with the edits touching it."""
+def _footprint(text: str, starts: Sequence[int], fix: Fix
+               ) -> dict[int, frozenset[tuple[int, int, str]]]:
+    """The lines a fix's edits touch (0-based), each with the edits touching it; `starts` is
+    `line_starts(text)`, worked out once for all the fixes of the file."""
     touching: dict[int, set[tuple[int, int, str]]] = {}
-    for edit in edit_offsets(text, fix.edits):
-        start, end, _ = edit
-        first = text.count("\n", 0, start)
-        last = first + text.count("\n", start, max(end - 1, start))
+    for edit in fix.edits:
+        start, end = offset(starts, text, edit.span.start), offset(starts, text, edit.span.end)
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, max(end - 1, start)) - 1
         for line in range(first, last + 1):
-            touching.setdefault(line, set()).add(edit)
+            touching.setdefault(line, set()).add((start, end, edit.content))
     return {line: frozenset(edits) for line, edits in touching.items()}
 
 
@@ -87,8 +90,9 @@ def non_overlapping(text: str, fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fi
     kept: list[Fix] = []
     kept_lines: dict[int, frozenset[tuple[int, int, str]]] = {}
     waiting: list[Fix] = []
+    starts = line_starts(text)
     for fix in fixes:
-        lines = _footprint(text, fix)
+        lines = _footprint(text, starts, fix)
         if any(line in kept_lines and kept_lines[line] != edits for line, edits in lines.items()):
             waiting.append(fix)
             continue
