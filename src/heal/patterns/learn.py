@@ -73,6 +73,7 @@ from heal.patterns.matcher import (
     PREFIX,
     TemplateError,
     compile_template,
+    extent_of,
     first_rewrite,
     from_code,
     placeholder,
@@ -267,17 +268,6 @@ def narrow(before: str, after: str) -> Narrowed:
     return Narrowed(chunks[0], chunks[1], first - 1, column)
 
 
-def _extent(parsed: _Parsed, node: cst.CSTNode) -> tuple[int, int] | None:
-    """A node's range including its children's: libcst places a `Param` at its name only, so
-    its annotation and default lie outside its own position."""
-    ranges = [parsed.offsets(node)] if node in parsed.positions else []
-    for child in node.children:
-        inner = _extent(parsed, child)
-        if inner is not None:
-            ranges.append(inner)
-    return (min(lo for lo, _ in ranges), max(hi for _, hi in ranges)) if ranges else None
-
-
 def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
     path: list[cst.CSTNode] = []
     node: cst.CSTNode = parsed.module
@@ -285,11 +275,10 @@ def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
         path.append(node)
         inner = None
         for child in node.children:
-            extent = _extent(parsed, child) if isinstance(child, cst.Param) else (
-                parsed.offsets(child) if child in parsed.positions else None)
-            if extent is None:
+            where = extent_of(parsed.positions, child)  # a Param's reaches over its annotation
+            if where is None:
                 continue
-            lo, hi = extent
+            lo, hi = (parsed.starts[line - 1] + column for line, column in where)
             if lo <= start and end <= hi:
                 inner = child
                 break

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from heal.edits import apply_edits
 from heal.model import Position, Span, TextEdit
@@ -401,17 +402,17 @@ def _kids(context: ModuleContext, node: cst.CSTNode, start: tuple[int, int]
     return node.children
 
 
-def _extent(context: ModuleContext, node: cst.CSTNode
-            ) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """A node's (start, end); libcst places a `Param` at its name only, so for one the range
-    reaches over its annotation and default too."""
-    where = context.positions.get(node)
+def extent_of(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode
+              ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """A node's ((line, column), (line, column)); libcst places a `Param` at its name only, so
+    for one the range reaches over its annotation and default too."""
+    where = positions.get(node)
     if where is None:
         return None
     lo, hi = _key(where.start), _key(where.end)
     if isinstance(node, cst.Param):
         for child in node.children:
-            inner = _extent(context, child)
+            inner = extent_of(positions, child)
             if inner is not None:
                 lo, hi = min(lo, inner[0]), max(hi, inner[1])
     return lo, hi
@@ -429,7 +430,7 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
         path.append(node)
         inner = None
         for child in _kids(context, node, start):
-            extent = _extent(context, child)
+            extent = extent_of(context.positions, child)
             if extent is None:
                 continue
             if extent[0] <= start and end <= extent[1]:
@@ -458,7 +459,7 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
             parents[id(child)] = path[-1]
         while queue and len(inside) < limit:
             child = queue.pop(0)
-            extent = _extent(context, child)
+            extent = extent_of(context.positions, child)
             if extent is None:
                 continue
             if start <= extent[0] and extent[1] <= end:
