@@ -18,7 +18,7 @@ from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits
 from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit, ToolFix, Verdict
 from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
-from heal.patterns.library import PatternLibrary
+from heal.patterns.library import LearnReport, PatternLibrary
 from heal.pipeline import FixRecord
 from heal.plan import Planner
 
@@ -320,14 +320,30 @@ def ruff_fix(rule: str, path: str, text: str, span: Span, edit: TextEdit
     return fix, finding
 
 
+def replaced(rule: str, path: str, text: str, line: int, old: str, new: str
+             ) -> tuple[Fix, Finding]:
+    """ruff's edit for a finding at `old` (first seen on `line`): `old` replaced by `new`."""
+    start = text.splitlines()[line - 1].index(old)
+    span = Span.of(line, start, line, start + len(old))
+    return ruff_fix(rule, path, text, span, TextEdit(span, new))
+
+
+def learned_from(library: PatternLibrary, run: str, fix: Fix, base: str) -> LearnReport:
+    """What learning one verified fix made on `base` did."""
+    return library.learn(run, [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1, base=base)], {})
+
+
+def served(library: PatternLibrary, finding: Finding, text: str) -> Fix | None:
+    fix, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("x.py", text))
+    return fix
+
+
 def test_a_removed_pass_learned_in_one_body_serves_another(tmp_path: Path) -> None:
     text_a = "def f() -> None:\n    run()\n    pass\n"
     fix, _ = ruff_fix("ruff:PIE790", "a.py", text_a, Span.of(3, 4, 3, 8),
                       TextEdit(Span.of(3, 0, 4, 0), ""))  # ruff deletes the line
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    report = library.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
-                           {fix.id: text_a})
-    learned = library.get(report.created[0])
+    learned = library.get(learned_from(library, "run-a", fix, text_a).created[0])
     assert (learned.pattern, learned.fix) == ("pass", "")
     text_b = 'class Empty(Exception):\n    """Nothing more."""\n    pass\n\n\nx = 1\n'
     fix_b, finding = ruff_fix("ruff:PIE790", "b.py", text_b, Span.of(3, 4, 3, 8),
@@ -341,32 +357,37 @@ def test_a_removed_pass_learned_in_one_body_serves_another(tmp_path: Path) -> No
 def test_a_parentheses_pattern_learned_on_print_serves_another_call(tmp_path: Path) -> None:
     def up034(path: str, text: str, line: int, inner: str) -> tuple[Fix, Finding]:
         """UP034 as ruff reports it: the extraneous `(inner)`, replaced by `inner`."""
-        start = text.splitlines()[line - 1].index(f"({inner})")
-        span = Span.of(line, start, line, start + len(inner) + 2)
-        return ruff_fix("ruff:UP034", path, text, span, TextEdit(span, inner))
+        return replaced("ruff:UP034", path, text, line, f"({inner})", inner)
 
     text_a = 'def show(v):\n    print(("version %s" % v))\n'
     fix, _ = up034("a.py", text_a, 2, '"version %s" % v')
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    report = library.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
-                           {fix.id: text_a})
-    learned = library.get(report.created[0])
+    learned = library.get(learned_from(library, "run-a", fix, text_a).created[0])
     assert (learned.pattern, learned.fix) == ("$A(($B))", "$A($B)")
     text_b = "assert type(res) == type((0))\n"
     fix_b, finding = up034("b.py", text_b, 1, "0")
-    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("b.py", text_b))
-    assert served is not None and served.source == f"pattern:{learned.id}@1"
-    assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fix_b]) == \
+    fix = served(library, finding, text_b)
+    assert fix is not None and fix.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [fix]) == apply_fixes(text_b, [fix_b]) == \
         "assert type(res) == type(0)\n"
 
 
 def up008(path: str, text: str, line: int) -> tuple[Fix, Finding]:
     """UP008 as ruff reports it: `super(Name, self)` replaced by `super()`."""
     row = text.splitlines()[line - 1]
-    start = row.index("super(")
-    end = row.index(")", start) + 1
-    span = Span.of(line, start, line, end)
-    return ruff_fix("ruff:UP008", path, text, span, TextEdit(span, "super()"))
+    call = row[row.index("super("):row.index(")", row.index("super(")) + 1]
+    return replaced("ruff:UP008", path, text, line, call, "super()")
+
+
+def up045(path: str, text: str, line: int) -> tuple[Fix, Finding]:
+    """UP045 as ruff reports it: `Optional[X]` replaced by `X | None`."""
+    row = text.splitlines()[line - 1]
+    inner = row[row.index("Optional[") + len("Optional["):row.index("]", row.index("Optional["))]
+    return replaced("ruff:UP045", path, text, line, f"Optional[{inner}]", f"{inner} | None")
+
+
+CLASSES = {name: f"class {name}(Base):\n    def __init__(self):\n        super({name}, self).__init__()\n"
+           for name in ("Parser", "Lexer", "Token")}
 
 
 def test_two_fixes_of_one_rule_generalise_one_pattern_that_serves_a_third(tmp_path: Path) -> None:
@@ -374,18 +395,12 @@ def test_two_fixes_of_one_rule_generalise_one_pattern_that_serves_a_third(tmp_pa
     one pattern `super($A, self)` -> `super()` (a new version, with the reason in its history),
     not two patterns that each serve only their own class; it then serves a third class."""
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    texts = {
-        "a.py": "class Parser(Base):\n    def __init__(self):\n        super(Parser, self).__init__()\n",
-        "b.py": "class Lexer(Base):\n    def __init__(self, x):\n        super(Lexer, self).__init__(x)\n",
-    }
-    first, _ = up008("a.py", texts["a.py"], 3)
-    created = library.learn("run-1", [FixRecord(first, Verdict.VERIFIED, "ok", "", 1)],
-                            {first.id: texts["a.py"]}).created
+    created = learned_from(library, "run-1", up008("a.py", CLASSES["Parser"], 3)[0],
+                           CLASSES["Parser"]).created
     assert len(created) == 1
     assert library.get(created[0]).pattern == "super(Parser, self)"
-    second, _ = up008("b.py", texts["b.py"], 3)
-    report = library.learn("run-2", [FixRecord(second, Verdict.VERIFIED, "ok", "", 1)],
-                           {second.id: texts["b.py"]})
+    report = learned_from(library, "run-2", up008("b.py", CLASSES["Lexer"], 3)[0],
+                          CLASSES["Lexer"])
     assert report.generalised == created and not report.created, report
     general = library.get(created[0])
     assert (general.pattern, general.fix) == ("super($A, self)", "super()")
@@ -394,28 +409,50 @@ def test_two_fixes_of_one_rule_generalise_one_pattern_that_serves_a_third(tmp_pa
     assert general.stats.verified == 2
     assert [p.id for p in library.all() if p.origin == "learned"] == created
 
-    text_c = "class Token(Base):\n    def __init__(self):\n        super(Token, self).__init__()\n"
-    fix_c, finding = up008("c.py", text_c, 3)
-    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("c.py", text_c))
-    assert served is not None and served.source == f"pattern:{general.id}@2"
-    assert apply_fixes(text_c, [served]) == apply_fixes(text_c, [fix_c])
+    fix_c, finding = up008("c.py", CLASSES["Token"], 3)
+    fix = served(library, finding, CLASSES["Token"])
+    assert fix is not None and fix.source == f"pattern:{general.id}@2"
+    assert apply_fixes(CLASSES["Token"], [fix]) == apply_fixes(CLASSES["Token"], [fix_c])
+
+
+def test_a_generalised_pattern_retires_the_learned_patterns_it_now_covers(tmp_path: Path) -> None:
+    """A library learned before generalisation holds one pattern per class (`super(Parser,
+    self)`, `super(Lexer, self)`, ...). The next such fix generalises one of them, and the
+    others, which it now covers, are retired as subsumed (kept, with the reason)."""
+    library = PatternLibrary(tmp_path / "a", Config(), builtin=False)
+    other = PatternLibrary(tmp_path / "b", Config(), builtin=False)
+    [first] = learned_from(library, "run-1", up008("a.py", CLASSES["Parser"], 3)[0],
+                           CLASSES["Parser"]).created
+    [second] = learned_from(other, "run-1", up008("b.py", CLASSES["Lexer"], 3)[0],
+                            CLASSES["Lexer"]).created
+    copy = other.get(second).path
+    assert copy is not None
+    shutil.copy(copy, tmp_path / "a" / ".heal" / "patterns")
+    library = PatternLibrary(tmp_path / "a", Config(), builtin=False)
+    assert {library.get(i).pattern for i in (first, second)} == {
+        "super(Parser, self)", "super(Lexer, self)"}
+    report = learned_from(library, "run-2", up008("c.py", CLASSES["Token"], 3)[0],
+                          CLASSES["Token"])
+    [general] = report.generalised
+    assert library.get(general).pattern == "super($A, self)"
+    [retired] = report.retired
+    assert {general, retired} == {first, second}
+    assert library.get(retired).status == "retired"
+    assert library.get(retired).history[-1].why == f"subsumed by {general}, generalised in run run-2"
 
 
 def test_fixes_that_differ_in_what_they_write_stay_separate_patterns(tmp_path: Path) -> None:
     """`re.I` -> `re.IGNORECASE` and `re.M` -> `re.MULTILINE` (FURB167) share a shape, but the
     fix writes a different name for each: merging them would write one for the other."""
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    records, bases = [], {}
+    created = []
     for path, flag, full in (("a.py", "I", "IGNORECASE"), ("b.py", "M", "MULTILINE")):
         text = f'import re\nPATTERN = re.compile("x", re.{flag})\n'
-        start = text.splitlines()[1].index(f"re.{flag}")
-        span = Span.of(2, start, 2, start + 4)
-        fix, _ = ruff_fix("ruff:FURB167", path, text, span, TextEdit(span, f"re.{full}"))
-        records.append(FixRecord(fix, Verdict.VERIFIED, "ok", "", 1))
-        bases[fix.id] = text
-    report = library.learn("run-1", records, bases)
-    assert len(report.created) == 2 and not report.generalised
-    assert sorted(library.get(i).fix for i in report.created) == [
+        fix, _ = replaced("ruff:FURB167", path, text, 2, f"re.{flag}", f"re.{full}")
+        report = learned_from(library, "run-1", fix, text)
+        assert not report.generalised
+        created += report.created
+    assert sorted(library.get(i).fix for i in created) == [
         're.compile("x", re.IGNORECASE)', 're.compile("x", re.MULTILINE)']
 
 
@@ -425,9 +462,7 @@ def test_each_record_is_learned_on_the_text_it_was_made_for(tmp_path: Path) -> N
     `Optional[str]` at its old columns wrote garbage (`str | NoneNone`) into a learned
     pattern. The record's own base is what learning uses."""
     text = "from typing import Optional\n\n\ndef f(path: Optional[str] = None) -> None:\n    pass\n"
-    start = text.splitlines()[3].index("Optional[str]")
-    span = Span.of(4, start, 4, start + len("Optional[str]"))
-    fix, _ = ruff_fix("ruff:UP045", "a.py", text, span, TextEdit(span, "str | None"))
+    fix, _ = up045("a.py", text, 4)
     later = text.replace("def f(", "def f(version: str | None = None, ")  # another round's text
     library = PatternLibrary(tmp_path, Config(), builtin=False)
     record = FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1, base=text)
@@ -442,23 +477,13 @@ def test_a_pattern_learned_in_a_parameter_annotation_is_the_annotation_and_serve
     """libcst places a parameter at its name only: learning climbed from `Optional[str]` to
     the whole `def` (one pattern per signature shape), and matching never looked inside a
     parameter. Both now reach into its annotation."""
-    def up045(path: str, text: str, line: int) -> tuple[Fix, Finding]:
-        row = text.splitlines()[line - 1]
-        start = row.index("Optional[")
-        end = row.index("]", start) + 1
-        span = Span.of(line, start, line, end)
-        inner = row[start + len("Optional["):end - 1]
-        return ruff_fix("ruff:UP045", path, text, span, TextEdit(span, f"{inner} | None"))
-
     text_a = "def f(path: Optional[str] = None) -> None:\n    pass\n"
-    fix, _ = up045("a.py", text_a, 1)
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    report = library.learn("run-1", [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1, base=text_a)],
-                           {})
-    learned = library.get(report.created[0])
+    [created] = learned_from(library, "run-1", up045("a.py", text_a, 1)[0], text_a).created
+    learned = library.get(created)
     assert (learned.pattern, learned.fix) == ("Optional[$A]", "$A | None")
     text_b = "class C:\n    def g(self, *, size: Optional[int] = 3, key=None):\n        return size\n"
     fix_b, finding = up045("b.py", text_b, 2)
-    served, _, _ = Planner(Config(), library.propose).propose(finding, ModuleContext("b.py", text_b))
-    assert served is not None and served.source == f"pattern:{learned.id}@1"
-    assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fix_b])
+    fix = served(library, finding, text_b)
+    assert fix is not None and fix.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [fix]) == apply_fixes(text_b, [fix_b])
