@@ -1570,7 +1570,7 @@ def _learn(history: History, result: HealResult, healer: _Healer,
     landed = set(result.landed)
     records = [r for r in result.records
                if r.verdict is not Verdict.VERIFIED or r.fix.path in landed]
-    report = library.learn(result.run_id, records, {})  # each record carries its base
+    report = library.learn(result.run_id, records)  # each record carries its base
     for record in records:
         owner = pattern_id_of(record.fix.source)
         if owner is not None:

@@ -7,8 +7,9 @@
 
 `propose` tries the active patterns whose `triggers` include `finding.rule` (from the index, by
 trigger and root node type, so only a handful are even read), at the nodes the finding's span
-points at (`matcher.candidates`; a metavariable the fix drops must bind the very node the span
-points at, e.g. the unused name), most confident first, and returns the first pattern's fix:
+points at (`matcher.candidates`; a metavariable the fix drops must bind the node the span
+points at, e.g. the unused name, or, in a pattern without `$$$`, one inside it), most confident
+first, and returns the first pattern's fix:
 `Fix.source` is `pattern:ID@VERSION`, `Fix.confidence` the pattern's confidence, and
 `Fix.safety` the pattern's declared safety when its confidence is at least
 `config.auto_apply_confidence`, else `Safety.REVIEW` with the rationale "pattern confidence
@@ -283,13 +284,14 @@ class PatternLibrary:
 
     # -- learning ----------------------------------------------------------------------------
     def learn(self, run_id: str, records: Iterable[RecordLike],
-              bases: Mapping[str, str]) -> LearnReport:
+              bases: Mapping[str, str] | None = None) -> LearnReport:
         """After a run: outcomes of pattern-made fixes, and new or reinforced patterns from
-        verified fixer-made ones. `bases` maps a fix's id (or, failing that, its path) to the
-        text its edits apply to (the file as it was in the round that proposed the fix)."""
+        verified fixer-made ones, each learned on its record's `base` (the file as it was in
+        the round that proposed the fix); for a record without one, `bases` maps its fix's id
+        (or, failing that, its path) to that text."""
         from heal.patterns.learn import learn_records
 
-        return learn_records(self, run_id, records, bases)
+        return learn_records(self, run_id, records, bases or {})
 
     def reviewed(self, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:
