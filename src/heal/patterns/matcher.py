@@ -50,6 +50,7 @@ the matched pattern cannot fix it, or None when it does not match).
 from __future__ import annotations
 
 import bisect
+import builtins
 import dataclasses
 import functools
 import itertools
@@ -91,11 +92,13 @@ class Template:
     source: str  # the text with $ metavariables
     code: str  # the same with placeholders
     root: cst.CSTNode
-    kind: str  # expression | small | statement
+    kind: str  # expression | small | statement | parameter
 
     @property
     def root_type(self) -> str:
         """The libcst type the matched node must have; '*' for a bare metavariable."""
+        if self.kind == "parameter":
+            return "Param"
         if placeholder(self.root) is not None and isinstance(self.root, cst.Name):
             return "*"
         if self.kind == "statement" and isinstance(self.root, cst.SimpleStatementLine):
@@ -121,13 +124,80 @@ def from_code(code: str) -> str:
     return re.sub(re.escape(ONE) + r"([A-Za-z0-9_]+)", lambda m: "$" + m.group(1), code)
 
 
+# ast-grep's selectors (tree-sitter node kinds) for a parameter: (has an annotation, has a default)
+SELECTORS = {
+    "typed_default_parameter": (True, True),
+    "typed_parameter": (True, False),
+    "default_parameter": (False, True),
+}
+CONTEXT = "def f({}): ..."  # the context heal writes around a parameter pattern
+ANY_PARAMETER = "parameter"  # a fix of a parameter pattern: one parameter of any kind
+
+
+def fix_selector(selector: str) -> str:
+    """How the fix of a pattern with this selector compiles (any parameter, or as it is)."""
+    return ANY_PARAMETER if selector else ""
+
+
+def selector_of(param: cst.Param) -> str | None:
+    """The ast-grep selector a parameter pattern rooted at `param` needs (None for a bare name
+    or a `*args`: a bare metavariable would match anything)."""
+    if param.star not in ("", cst.MaybeSentinel.DEFAULT):
+        return None
+    has = (param.annotation is not None, param.default is not None)
+    return next((kind for kind, shape_ in SELECTORS.items() if shape_ == has), None)
+
+
+def parameter_code(param: cst.Param) -> str:
+    """A parameter's own code: no comma after it, no whitespace around it."""
+    bare = param.with_changes(comma=cst.MaybeSentinel.DEFAULT,
+                              whitespace_after_star=cst.SimpleWhitespace(""),
+                              whitespace_after_param=cst.SimpleWhitespace(""))
+    return cst.Module([]).code_for_node(bare).strip()
+
+
+def _only_parameter(code: str) -> cst.Param | None:
+    try:
+        module = cst.parse_module(CONTEXT.format(code) + "\n")
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    function = module.body[0]
+    assert isinstance(function, cst.FunctionDef)
+    params = function.params
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if len(found) != 1 or not isinstance(params.star_arg, cst.MaybeSentinel) or \
+            params.star_kwarg is not None:
+        return None
+    return found[0]
+
+
+def parameter_in_context(context: str, selector: str) -> str:
+    """The parameter an ast-grep `{context, selector}` pattern selects (the first of its kind,
+    as ast-grep takes it), as heal's template text; TemplateError when there is none."""
+    try:
+        module = cst.parse_module(to_code(_dedent(context.strip("\n"))) + "\n")
+    except (cst.ParserSyntaxError, RecursionError):
+        raise TemplateError("the context is not valid Python") from None
+    for node in _walk(module):
+        if isinstance(node, cst.Param) and selector_of(node) == selector:
+            return from_code(parameter_code(node))
+    raise TemplateError(f"the context has no {selector}")
+
+
 @functools.lru_cache(maxsize=8192)
-def compile_template(text: str) -> Template:
-    """Parse a template; TemplateError when it is not one expression or one statement."""
+def compile_template(text: str, selector: str = "") -> Template:
+    """Parse a template; TemplateError when it is not one expression or one statement (or,
+    with an ast-grep `selector` of a parameter kind, one parameter of that kind)."""
     stripped = text.strip("\n")
     if not stripped.strip():
         raise TemplateError("the template is empty")
     code = to_code(_dedent(stripped))
+    if selector:
+        param = _only_parameter(code)
+        if param is None or selector_of(param) is None or (
+                selector != ANY_PARAMETER and selector_of(param) != selector):
+            raise TemplateError(f"not one parameter of the kind {selector}")
+        return Template(text, code, param, "parameter")
     try:
         return Template(text, code, cst.parse_expression(code), "expression")
     except (cst.ParserSyntaxError, RecursionError):
@@ -313,6 +383,10 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
             return _bind(b, name, (t,), focus)
     if type(p) is not type(t):
         return None
+    if isinstance(p, cst.Parameters):
+        whole = _only_many(p)
+        if whole is not None:  # `def $A($$$B)`: the whole list, `*` and `/` included
+            return _bind(b, whole, t, focus)
     literal = _literal_key(p)
     if literal is not None and not isinstance(p, cst.FormattedString):
         return b if literal == _literal_key(t) else None
@@ -328,6 +402,17 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
             t.comma, cst.Comma):  # type: ignore[attr-defined]
         return None
     return current
+
+
+def _only_many(parameters: cst.Parameters) -> str | None:
+    """The `$$$` placeholder a parameter list is made of alone (as ast-grep reads a `def`'s
+    parameters: one list, whatever its `*` and `/` split), else None."""
+    if len(parameters.params) != 1 or parameters.posonly_params or parameters.kwonly_params or \
+            not isinstance(parameters.star_arg, cst.MaybeSentinel) or \
+            parameters.star_kwarg is not None:
+        return None
+    name = placeholder(parameters.params[0])
+    return name if name is not None and name.startswith(MANY) else None
 
 
 def _value(p: Any, t: Any, b: Bindings | None, strict_comma: bool,
@@ -418,6 +503,18 @@ def extent_of(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode
     return lo, hi
 
 
+def _own_range(context: ModuleContext, node: cst.CSTNode) -> CodeRange:
+    """The range a rewrite of `node` replaces: its position, or for a `Param` its name through
+    its annotation and default (not the comma after it)."""
+    where = context.positions[node]
+    if not isinstance(node, cst.Param):
+        return where
+    parts = [context.positions[part] for part in (node.annotation, node.default)
+             if part is not None]
+    end = max((part.end for part in parts), key=_key, default=where.end)
+    return CodeRange(where.start, end)
+
+
 def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.CSTNode]:
     """Nodes to try for a finding: the innermost node covering the span when it is exactly the
     span, the nodes inside the span (outermost first), then the covering nodes from the
@@ -452,6 +549,11 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
         chain.append(covering)
         if isinstance(covering, cst.BaseStatement):
             break
+    # a finding in a function's body may be about the function (mypy's annotation-unchecked
+    # note points at a statement; its fix is `-> None` on the `def`): that `def` comes last
+    function = next((n for n in reversed(path) if isinstance(n, cst.FunctionDef)), None)
+    if function is not None and all(n is not function for n in chain):
+        chain.append(function)
     inside: list[cst.CSTNode] = []
     if start < end and path:
         queue = list(path[-1].children)
@@ -536,11 +638,15 @@ class _Source:
     def range_of(self, node: cst.CSTNode, strip: int = 0) -> tuple[int, int, int]:
         """(start offset, end offset, start column) of a node, parentheses included (all but
         the `strip` outermost pairs)."""
-        where = self.context.positions[node]
+        where = _own_range(self.context, node)  # a Param's reaches over its default
         start = self.offset(where.start.line, where.start.column)
         end = self.offset(where.end.line, where.end.column)
         column = where.start.column
         text = self.context.text
+        if isinstance(node, cst.Parameters):  # all between the parentheses, layout and all
+            before = text[:start].rstrip(" \t\n\r\\")
+            start = len(before) if before.endswith("(") else text.rfind("(", 0, start) + 1
+            column = start - text.rfind("\n", 0, start) - 1
         if isinstance(node, cst.BaseExpression):
             for _ in node.lpar[strip:]:
                 found = text.rfind("(", 0, start)
@@ -675,6 +781,8 @@ def render(template: str, values: Mapping[str, Bound], indent: int,
 
 
 def _parse_as(kind: str, text: str, indent: int) -> cst.CSTNode | None:
+    if kind == "parameter":
+        return _only_parameter(text)
     try:
         if kind == "expression":
             return cst.parse_expression("(" + text + "\n)")
@@ -722,11 +830,13 @@ class _Bare(cst.CSTTransformer):
 
 
 @functools.lru_cache(maxsize=1024)
-def _fewer_parens(pattern_text: str, fix_text: str) -> tuple[tuple[str, int], ...]:
+def _fewer_parens(pattern_text: str, fix_text: str, selector: str = ""
+                  ) -> tuple[tuple[str, int], ...]:
     """((metavariable, pairs of parentheses to remove), ...) when the fix is the pattern with
     fewer parentheses around metavariables that occur once in it, and nothing else changed."""
     try:
-        pattern, fix = compile_template(pattern_text), compile_template(fix_text)
+        pattern = compile_template(pattern_text, selector)
+        fix = compile_template(fix_text, fix_selector(selector))
     except TemplateError:
         return ()
     before, after = paren_counts(pattern), paren_counts(fix)
@@ -773,17 +883,104 @@ class _FixPlan:
     removed: str | None = None  # an import pattern's name to remove (see `_removed_name`)
     fewer: tuple[tuple[str, int], ...] = ()  # parentheses to remove (see `_fewer_parens`)
     sequences: bool = False  # the pattern has `$$$` metavariables (see `_focus`)
+    introduces: tuple[str, ...] = ()  # names the fix writes that the pattern has not
 
 
 @functools.lru_cache(maxsize=1024)
-def _fix_plan(pattern_text: str, fix_text: str) -> _FixPlan:
+def _fix_plan(pattern_text: str, fix_text: str, selector: str = "") -> _FixPlan:
     try:
-        pattern, fix = compile_template(pattern_text), compile_template(fix_text)
+        pattern = compile_template(pattern_text, selector)
+        fix = compile_template(fix_text, fix_selector(selector))
     except TemplateError:
         return _FixPlan()
     gone = dropped(pattern, fix)
     return _FixPlan(frozenset(gone), paren_counts(pattern), _removed_name(pattern, fix, gone),
-                    _fewer_parens(pattern_text, fix_text), MANY in pattern.code)
+                    _fewer_parens(pattern_text, fix_text, selector), MANY in pattern.code,
+                    tuple(sorted(_read_names(fix.root) - _read_names(pattern.root))))
+
+
+# fields whose names a statement binds rather than reads
+_BINDING_FIELDS = {(cst.Attribute, "attr"), (cst.Arg, "keyword"), (cst.Param, "name"),
+                   (cst.AssignTarget, "target"), (cst.AnnAssign, "target"),
+                   (cst.AugAssign, "target"), (cst.For, "target"), (cst.CompFor, "target"),
+                   (cst.AsName, "name"), (cst.ExceptHandler, "name"),
+                   (cst.NamedExpr, "target"), (cst.FunctionDef, "name"),
+                   (cst.ClassDef, "name"), (cst.ImportAlias, "name")}
+
+
+def _read_names(root: cst.CSTNode) -> set[str]:
+    """The plain names a template reads (not metavariables, attribute or keyword names, or
+    names it binds itself)."""
+    found: set[str] = set()
+
+    def walk(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            if not node.value.startswith(PREFIX):
+                found.add(node.value)
+            return
+        for item in dataclasses.fields(node):
+            if (type(node), item.name) in _BINDING_FIELDS:
+                continue
+            value = getattr(node, item.name)
+            for child in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(child, cst.CSTNode):
+                    walk(child)
+    walk(root)
+    return found
+
+
+# id(context) -> (its module, kept so that the id cannot be reused while cached; the names)
+_DEFINED: dict[int, tuple[cst.Module, frozenset[str] | None]] = {}
+
+
+def _defined(context: ModuleContext) -> frozenset[str] | None:
+    """Names a module can read anywhere: builtins, everything it imports (at any depth) and
+    what its top level defines or assigns; None after a `*` import (anything may be there)."""
+    key = id(context)
+    cached = _DEFINED.get(key)
+    if cached is not None and cached[0] is context.module:
+        return cached[1]
+    if len(_DEFINED) > 64:
+        _DEFINED.clear()
+    names = set(dir(builtins)) | {"__name__", "__file__", "__doc__"}
+    star = False
+    for node in _walk(context.module):
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            star = True
+        elif isinstance(node, (cst.Import, cst.ImportFrom)) and \
+                not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names.add(alias.asname.name.value)
+                else:
+                    names.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+    for node in _module_level(context.module):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            names.add(node.name.value)
+        elif isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For)) and \
+                isinstance(node.target, cst.Name):
+            names.add(node.target.value)
+    result = None if star else frozenset(names)
+    _DEFINED[key] = (context.module, result)
+    return result
+
+
+def _module_level(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The nodes of a module outside function and class bodies (`if`/`try` blocks included)."""
+    for child in node.children:
+        yield child
+        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            yield from _module_level(child)
+
+
+def _undefined(context: ModuleContext, plan: _FixPlan) -> str | None:
+    """The first name the fix would introduce that the file neither imports nor defines."""
+    if not plan.introduces:
+        return None
+    known = _defined(context)
+    if known is None:
+        return None
+    return next((name for name in plan.introduces if name not in known), None)
 
 
 def dropped(pattern: Template, fix: Template) -> set[str]:
@@ -923,19 +1120,23 @@ def _deleted(pattern: Pattern, template: Template, context: ModuleContext, node:
 
 
 def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
-            node: cst.CSTNode, span: Span | None = None) -> Rewrite | str | None:
+            node: cst.CSTNode, span: Span | None = None, whole: bool = True
+            ) -> Rewrite | str | None:
     """Match `template` at `node`, then build and check the fix; a reason when it cannot.
-    `span`, the finding's, says which node a metavariable the fix drops must bind."""
+    `span`, the finding's, says which node a metavariable the fix drops must bind. A fix may
+    not write a name the file neither imports nor defines (`Optional` where the file has no
+    such import), unless the context is not the `whole` file (learning reproduces an edit on
+    the statement cut out of its file)."""
     if not pattern.fix.strip():
         return _deleted(pattern, template, context, node, span)
-    plan = _fix_plan(template.source, pattern.fix)
+    plan = _fix_plan(template.source, pattern.fix, pattern.selector)
     focus = _focus(context, span, plan.dropped, not plan.sequences) \
         if span is not None and plan.dropped else None
     bindings = match(template, node, focus)
     if bindings is None:
         return None
     try:
-        fix_template = compile_template(pattern.fix)
+        fix_template = compile_template(pattern.fix, fix_selector(pattern.selector))
     except TemplateError as error:
         return f"the fix template is not valid: {error}"
     source = _Source(context)
@@ -944,9 +1145,12 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     for name, constraint in pattern.constraints.items():
         if name in values and not constraint.allows(values[name].text):
             return None
+    missing = _undefined(context, plan) if whole else None
+    if missing is not None:
+        return f"the fix uses {missing}, which this file does not import or define"
     if plan.removed is not None and plan.removed in bindings:
         return _remove_name(context, node, bindings[plan.removed])
-    where = context.positions[node]
+    where = _own_range(context, node)
     indent = where.start.column
     line_start = source.starts[where.start.line - 1]
     start_line = context.text[line_start:line_start + indent]
@@ -1007,12 +1211,13 @@ def matches_text(template: Template, code: str) -> list[dict[str, Binding]]:
     return found
 
 
-def apply_to_text(pattern: Pattern, code: str, limit: int = 100) -> str:
+def apply_to_text(pattern: Pattern, code: str, limit: int = 100, whole: bool = True) -> str:
     """Apply the pattern everywhere it matches in `code`, innermost match last (examples,
-    benchmarks): repeatedly rewrite the first match until nothing matches."""
+    benchmarks): repeatedly rewrite the first match until nothing matches. `whole`: see
+    `rewrite` (an example is a fragment of a file)."""
     from heal.healers.base import ModuleContext
 
-    template = compile_template(pattern.pattern)
+    template = compile_template(pattern.pattern, pattern.selector)
     text = code
     for _ in range(limit):
         context = ModuleContext("example.py", text)
@@ -1020,7 +1225,7 @@ def apply_to_text(pattern: Pattern, code: str, limit: int = 100) -> str:
         for node in _walk(context.module):
             if template.root_type not in ("*", type(node).__name__):
                 continue
-            result = rewrite(pattern, template, context, node)
+            result = rewrite(pattern, template, context, node, whole=whole)
             if isinstance(result, Rewrite):
                 text = result.text
                 done = True
@@ -1037,17 +1242,17 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def first_rewrite(patterns: Sequence[tuple[Pattern, Template]], context: ModuleContext,
-                  nodes: Sequence[cst.CSTNode], span: Span | None = None
+                  nodes: Sequence[cst.CSTNode], span: Span | None = None, whole: bool = True
                   ) -> tuple[Pattern, Rewrite] | str | None:
     """The first pattern that rewrites one of `nodes` (in order); else the first reason a
-    matching pattern gave, else None. `span` is the finding's (see `rewrite`)."""
+    matching pattern gave, else None. `span` is the finding's, `whole` as in `rewrite`."""
     reason: str | None = None
     for node in nodes:
         kind = type(node).__name__
         for pattern, template in patterns:
             if template.root_type not in ("*", kind):
                 continue
-            result = rewrite(pattern, template, context, node, span)
+            result = rewrite(pattern, template, context, node, span, whole)
             if isinstance(result, Rewrite):
                 return pattern, result
             if isinstance(result, str) and reason is None:

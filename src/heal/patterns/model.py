@@ -207,7 +207,7 @@ class Pattern:
     """One pattern, as validated from its file (or built by heal before it is written)."""
 
     id: str
-    pattern: str  # rule.pattern
+    pattern: str  # rule.pattern (for a parameter: the parameter its context selects)
     fix: str
     triggers: tuple[str, ...]
     category: Category
@@ -223,6 +223,7 @@ class Pattern:
     stats: Stats = field(default_factory=Stats)
     history: tuple[HistoryEntry, ...] = ()
     examples: tuple[Example, ...] = ()
+    selector: str = ""  # rule.pattern.selector: the parameter kind (see matcher.SELECTORS)
     path: Path | None = field(default=None, compare=False)  # where it was loaded from
     origin: str = field(default="learned", compare=False)  # builtin | learned (which folder)
 
@@ -262,7 +263,13 @@ class Pattern:
         document["severity"] = self.severity
         if self.note:
             document["note"] = self.note
-        document["rule"] = {"pattern": self.pattern}
+        if self.selector:  # ast-grep's pattern object: the parameter inside a def
+            from heal.patterns.matcher import CONTEXT
+
+            document["rule"] = {"pattern": {"context": CONTEXT.format(self.pattern),
+                                            "selector": self.selector}}
+        else:
+            document["rule"] = {"pattern": self.pattern}
         if self.constraints:
             document["constraints"] = {k: c.to_dict() for k, c in self.constraints.items()}
         document["fix"] = self.fix
@@ -527,7 +534,7 @@ def parse(document: Any, label: str, *, path: Path | None = None, origin: str = 
     for key in rule:
         if key != "pattern":
             raise where.error(f"rule.{key}", "is not supported by heal; use rule.pattern only")
-    pattern_text = _string(where, "rule.pattern", rule.get("pattern"))
+    pattern_text, selector = _rule_pattern(where, rule.get("pattern"))
     fix = _string(where, "fix", document.get("fix"), allow_empty=True)
     constraints = _constraints(where, document.get("constraints") or {}, pattern_text)
     message = _string(where, "message", document.get("message", ""), allow_empty=True)
@@ -572,7 +579,28 @@ def parse(document: Any, label: str, *, path: Path | None = None, origin: str = 
         category=Category(category), safety=Safety(safety), message=message, severity=severity,
         note=note, constraints=constraints, version=int(version), status=status,
         description=description, provenance=provenance, stats=stats, history=history,
-        examples=examples, path=path, origin=origin)
+        examples=examples, selector=selector, path=path, origin=origin)
+
+
+def _rule_pattern(where: _Where, value: Any) -> tuple[str, str]:
+    """rule.pattern: a template, or ast-grep's `{context, selector}` object selecting one
+    parameter of a `def` (`context: 'def f($A: $B = None): ...'`,
+    `selector: typed_default_parameter`) -> (the parameter's template, the selector)."""
+    if not isinstance(value, dict):
+        return _string(where, "rule.pattern", value), ""
+    _unknown(where, "rule.pattern.", value, ("context", "selector"))
+    context = _string(where, "rule.pattern.context", value.get("context"))
+    selector = _string(where, "rule.pattern.selector", value.get("selector"))
+    from heal.patterns.matcher import SELECTORS, TemplateError, parameter_in_context
+
+    if selector not in SELECTORS:
+        raise where.error("rule.pattern.selector", f"must be one of {', '.join(SELECTORS)} (the "
+                                                   f"parameter kinds heal supports), not "
+                                                   f"{selector!r}")
+    try:
+        return parameter_in_context(context, selector), selector
+    except TemplateError as error:
+        raise where.error("rule.pattern.context", str(error)) from None
 
 
 def load_text(text: str, label: str, *, path: Path | None = None, origin: str = "learned",
