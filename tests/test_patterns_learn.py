@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import git
 from heal.config import Config
@@ -16,9 +17,12 @@ from heal.healers.base import ModuleContext
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits
+from heal.healers.types.implicit_optional import ImplicitOptional
+from heal.healers.types.return_none import ReturnNone
 from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit, ToolFix, Verdict
 from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
 from heal.patterns.library import LearnReport, PatternLibrary
+from heal.patterns.matcher import apply_to_text
 from heal.pipeline import FixRecord
 from heal.plan import Planner
 
@@ -487,3 +491,87 @@ def test_a_pattern_learned_in_a_parameter_annotation_is_the_annotation_and_serve
     fix = served(library, finding, text_b)
     assert fix is not None and fix.source == f"pattern:{learned.id}@1"
     assert apply_fixes(text_b, [fix]) == apply_fixes(text_b, [fix_b])
+
+
+def implicit_optional(path: str, text: str, line: int, name: str) -> tuple[Fix, Finding]:
+    """mypy's finding for `name: X = None` on `line`, and the real TYP101 fixer's fix."""
+    row = text.splitlines()[line - 1]
+    default = row.index("None", row.index(f"{name}:"))
+    finding = Finding(rule="mypy:assignment", category=Category.TYPE, priority=Priority.P1,
+                      path=path, span=Span.of(line, default, line, default + 4),
+                      message=f'Incompatible default for argument "{name}" (default has type '
+                              f'"None", argument has type "str")',
+                      tool="mypy", fingerprint=f"fp-{path}-{line}-{name}")
+    fix = ImplicitOptional().fix(finding, ModuleContext(path, text))
+    assert isinstance(fix, Fix), fix
+    return fix, finding
+
+
+OPTIONAL = "from typing import Optional\n\n\n"
+
+
+def test_a_parameter_fix_is_learned_as_the_parameter_and_serves_other_signatures(
+        tmp_path: Path) -> None:
+    """An implicit-Optional fix changes one parameter; a `def` pattern would hold the whole
+    signature (`def $A($B, $C: $D = None, *, $E=True)`) and serve only that shape. The
+    pattern is the parameter (ast-grep's `context` + `selector`), and it must not apply to
+    what it wrote (`Optional[Optional[str]]`), nor where the file has no `Optional`."""
+    text_a = OPTIONAL + "def load(path, mode: str = None, *, strict=True) -> str:\n    return path\n"
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    fix_a, _ = implicit_optional("a.py", text_a, 4, "mode")
+    [created] = learned_from(library, "run-1", fix_a, text_a).created
+    learned = library.get(created)
+    assert (learned.pattern, learned.fix, learned.selector) == (
+        "$A: $B = None", "$A: Optional[$B] = None", "typed_default_parameter")
+    assert learned.constraints["B"].not_regex == r"^Optional\[.*\]$"
+    document = yaml.safe_load((tmp_path / ".heal" / "patterns" / f"{created}.yaml").read_text())
+    assert document["rule"] == {"pattern": {"context": "def f($A: $B = None): ...",
+                                            "selector": "typed_default_parameter"}}
+    text_b = OPTIONAL + ("class Store:\n"
+                         "    def get(self, key: int, *, default: 'Item' = None) -> None:\n"
+                         "        pass\n")
+    fix_b, finding = implicit_optional("b.py", text_b, 5, "default")
+    fix = served(library, finding, text_b)
+    assert fix is not None and fix.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [fix]) == apply_fixes(text_b, [fix_b])
+    assert "default: Optional['Item'] = None" in apply_fixes(text_b, [fix])
+    again = apply_fixes(text_b, [fix])
+    assert apply_to_text(learned, again) == again  # not `Optional[Optional['Item']]`
+    text_c = "def get(key: int, default: str = None) -> None:\n    pass\n"  # no Optional here
+    fix_c, finding_c = implicit_optional("c.py", text_c, 1, "default")
+    fix = served(library, finding_c, text_c)
+    assert fix is not None and fix.source == fix_c.source == "fixer:implicit-optional"
+    assert "default: str | None = None" in apply_fixes(text_c, [fix])
+
+
+def test_a_return_annotation_is_learned_with_any_parameters_and_serves_a_finding_in_a_body(
+        tmp_path: Path) -> None:
+    """`-> None` added to a `def` does not depend on its parameters (they become `$$$`, as
+    the body does), and mypy's annotation-unchecked note points at a statement in the body:
+    the function around it is a candidate too."""
+    def unchecked(path: str, text: str, line: int) -> tuple[Fix, Finding]:
+        finding = Finding(rule="mypy:annotation-unchecked", category=Category.TYPE,
+                          priority=Priority.P3, path=path, span=Span.of(line, 8, line, 20),
+                          message="By default the bodies of untyped functions are not checked",
+                          tool="mypy", fingerprint=f"fp-{path}-{line}")
+        fix = ReturnNone().fix(finding, ModuleContext(path, text))
+        assert isinstance(fix, Fix), fix
+        return fix, finding
+
+    text_a = "class A:\n    def run(self, n: int):\n        total: int = n\n        print(total)\n"
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    [created] = learned_from(library, "run-1", unchecked("a.py", text_a, 3)[0], text_a).created
+    learned = library.get(created)
+    assert (learned.pattern, learned.fix) == ("def $A($$$B):\n    $$$C",
+                                              "def $A($$$B) -> None:\n    $$$C")
+    text_b = ("def main(argv: list[str] | None = None, *rest: str, verbose: bool = False):\n"
+              "    code: int = 0\n    print(code)\n")
+    fix_b, finding = unchecked("b.py", text_b, 2)
+    fix = served(library, finding, text_b)
+    assert fix is not None and fix.source == f"pattern:{learned.id}@1"
+    assert apply_fixes(text_b, [fix]) == apply_fixes(text_b, [fix_b]) == text_b.replace(
+        "verbose: bool = False):", "verbose: bool = False) -> None:")
+    returns = "def size(items: list[int], default: int = 0):\n    n: int = len(items)\n    return n or default\n"
+    _, finding = unchecked("c.py", returns.replace("return n or default", "print(n)"), 2)
+    fix = served(library, finding, returns)  # the fixer that owns the rule says no: it returns
+    assert fix is None or fix.source != f"pattern:{learned.id}@1"

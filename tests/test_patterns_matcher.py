@@ -13,7 +13,7 @@ from heal.config import Config
 from heal.healers.base import ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety, Span
 from heal.patterns.library import PatternLibrary
-from heal.patterns.matcher import apply_to_text, compile_template, matches_text
+from heal.patterns.matcher import apply_to_text, compile_template, matches_text, rewrite
 from heal.patterns.model import Constraint, Pattern, Stats
 from heal.patterns.store import PatternStore, builtin_dir
 
@@ -98,8 +98,25 @@ def test_the_fix_keeps_comments_inside_bindings_and_grouping() -> None:
     assert apply_to_text(pattern("not $X", "$X is False"), "r = not (a or b)\n") == \
         "r = (a or b) is False\n"
     assert apply_to_text(pattern("abs($X)", "-$X"), "r = abs(a + b)\n") == "r = -(a + b)\n"
-    kept = apply_to_text(pattern("f($X)", "g($X)"), "r = f(a +  # why\n      b)\n")
-    assert kept == "r = g(a +  # why\n      b)\n"
+    kept = apply_to_text(pattern("f($X)", "g($X)"), "from m import f, g\nr = f(a +  # why\n      b)\n")
+    assert kept == "from m import f, g\nr = g(a +  # why\n      b)\n"
+
+
+def test_a_fix_that_would_use_a_name_the_file_does_not_have_is_declined() -> None:
+    """`Optional[$B]` in a file that does not import Optional would be a NameError: the
+    pattern declines (with the reason) and the fixer that owns the rule gets the finding."""
+    optional = pattern("$A: $B = None", "$A: Optional[$B] = None", selector="typed_default_parameter",
+                       constraints={"B": Constraint(not_regex=r"^Optional\[.*\]$")})
+    code = "def f(x: str = None, *, y=1):\n    return x\n"
+    assert apply_to_text(optional, code) == code
+    context = ModuleContext("x.py", code)
+    param = context.module.body[0].params.params[0]  # type: ignore[attr-defined]
+    reason = rewrite(optional, compile_template(optional.pattern, optional.selector), context, param)
+    assert reason == "the fix uses Optional, which this file does not import or define"
+    for header in ("from typing import Optional\n", "if TYPE_CHECKING:\n    from typing import Optional\n",
+                   "try:\n    Optional = object\nexcept ImportError:\n    pass\n"):
+        assert apply_to_text(optional, header + code) == \
+            header + code.replace("x: str = None", "x: Optional[str] = None")
 
 
 def test_multiline_strings_are_not_reindented() -> None:
@@ -273,3 +290,33 @@ def test_bodies_keep_the_files_own_indentation() -> None:
     assert apply_to_text(useless, tabs) == tabs.replace("A(object)", "A")
     two = "if x:\n  class A(object):\n    x = 1\n    y = 2\n"
     assert apply_to_text(useless, two) == two.replace("A(object)", "A")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("from typing import Optional\n\n\ndef f(self, mode: str = None, *, n=1) -> None:\n    pass\n",
+     "from typing import Optional\n\n\ndef f(self, mode: Optional[str] = None, *, n=1) -> None:\n    pass\n"),
+    ("def f(a: int, /, *rest: str, b: bool = False):\n    print(a)\n",
+     "def f(a: int, /, *rest: str, b: bool = False) -> None:\n    print(a)\n"),
+], ids=["parameter-selector", "any-parameters"])
+def test_ast_grep_runs_learned_parameter_patterns(tmp_path: Path, before: str, after: str) -> None:
+    """What heal learns about a parameter (ast-grep's `context` + `selector`) or around any
+    parameters (`def $A($$$B):`) is a file the real ast-grep reads, matches and applies as heal
+    does, and a second ast-grep run changes nothing (the learned `not` constraint)."""
+    from heal.model import Category, Safety
+    from heal.patterns.learn import generalise
+    from heal.patterns.model import Provenance, dump
+
+    edit = generalise(before, after, ("mypy:X",), origin="run-1")
+    assert not isinstance(edit, str), edit
+    learned = edit.as_pattern("learned-x", Category.TYPE, Safety.SAFE, Provenance("learned", run="r"),
+                              "m")
+    rule = tmp_path / "learned-x.yaml"
+    rule.write_text(dump(learned), encoding="utf-8")
+    source = tmp_path / "example.py"
+    source.write_text(before, encoding="utf-8")
+    binary = ast_grep()
+    for _ in range(2):
+        subprocess.run([binary, "scan", "--rule", str(rule), "--update-all", str(source)],
+                       capture_output=True, text=True, check=True)
+        assert source.read_text(encoding="utf-8") == after
+    assert apply_to_text(learned, before) == after

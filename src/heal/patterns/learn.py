@@ -49,6 +49,7 @@ API the pipeline calls (through `PatternLibrary`, see library.py):
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import itertools
@@ -71,12 +72,17 @@ from heal.patterns.matcher import (
     MANY,
     ONE,
     PREFIX,
+    Rewrite,
     TemplateError,
     compile_template,
+    dropped,
     extent_of,
     first_rewrite,
+    fix_selector,
     from_code,
+    parameter_code,
     placeholder,
+    selector_of,
     shape,
 )
 from heal.patterns.matcher import candidates as candidate_nodes
@@ -124,11 +130,12 @@ class Edit:
     triggers: tuple[str, ...]
     instances: tuple[Instance, ...]
     example: Example
+    selector: str = ""  # a parameter pattern's ast-grep selector (matcher.SELECTORS)
 
     @property
     def key(self) -> object:
         """Equal for patterns equal modulo formatting (metavariable names are canonical)."""
-        return template_key(self.pattern, self.fix, self.constraints)
+        return template_key(self.pattern, self.fix, self.constraints, self.selector)
 
     @property
     def origins(self) -> list[str]:
@@ -143,16 +150,19 @@ class Edit:
             constraints=dict(self.constraints), provenance=provenance,
             stats=stats or Stats(),
             history=(HistoryEntry(today(), 1, "created", why or provenance.describe()),),
-            examples=(self.example,))
+            examples=(self.example,), selector=self.selector)
 
 
-def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint]) -> object:
+def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint],
+                 selector: str = "") -> object:
     try:
-        left = shape(compile_template(pattern).root)
-        right = shape(compile_template(fix).root) if fix.strip() else ()  # a deletion
+        left = shape(compile_template(pattern, selector).root)
+        right = shape(compile_template(fix, fix_selector(selector)).root) \
+            if fix.strip() else ()  # a deletion
     except TemplateError:
-        return (pattern, fix)
-    return (left, right, tuple(sorted((k, c.regex, c.not_regex) for k, c in constraints.items())))
+        return (pattern, fix, selector)
+    return (left, right, selector,
+            tuple(sorted((k, c.regex, c.not_regex) for k, c in constraints.items())))
 
 
 @dataclass
@@ -169,17 +179,23 @@ class _Parsed:
         return cls(text, module, wrapper.resolve(PositionProvider), line_starts(text))
 
     def offsets(self, node: cst.CSTNode) -> tuple[int, int]:
-        where = self.positions[node]
-        return (self.starts[where.start.line - 1] + where.start.column,
-                self.starts[where.end.line - 1] + where.end.column)
+        span = self.span(node)
+        return (self.starts[span.start.line - 1] + span.start.column,
+                self.starts[span.end.line - 1] + span.end.column)
 
     def span(self, node: cst.CSTNode) -> Span:
+        """The node's range; a `Param`'s runs from its name over its annotation and default."""
         where = self.positions[node]
-        return Span(Position(where.start.line, where.start.column),
-                    Position(where.end.line, where.end.column))
+        end = where.end
+        if isinstance(node, cst.Param):
+            ends = [self.positions[n].end for n in (node.annotation, node.default) if n is not None]
+            end = max(ends, key=lambda e: (e.line, e.column), default=end)
+        return Span(Position(where.start.line, where.start.column), Position(end.line, end.column))
 
 
 def _category(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Param):
+        return "parameter" if selector_of(node) is not None else None
     if isinstance(node, cst.BaseExpression):
         return "expression"
     if isinstance(node, cst.BaseSmallStatement):
@@ -307,13 +323,21 @@ def _roots(before: _Parsed, after: _Parsed) -> tuple[cst.CSTNode, cst.CSTNode] |
         twins = [n for n in by_range.get((lo, hi + delta), []) if _category(n) == kind]
         if not twins:
             continue
-        if isinstance(node, ATOMIC) and not isinstance(node, LITERALS[:0]):
-            parent = _parent_unit(path, node)
-            if parent is not None:
-                continue  # widen to the parent: one level of unchanged context
         same = [n for n in twins if type(n) is type(node)]
-        return node, (same or twins)[0]
+        twin = (same or twins)[0]
+        if (isinstance(node, ATOMIC) or _wraps(twin, node)) and \
+                _parent_unit(path, node) is not None:
+            # widen to the parent: one level of unchanged context (what was there is still
+            # there, wrapped: `str` -> `Optional[str]` says nothing without `x: ... = None`)
+            continue
+        return node, twin
     return None
+
+
+def _wraps(after: cst.CSTNode, before: cst.CSTNode) -> bool:
+    """True when `after` holds all of `before`, unchanged, below its top (`f(x)` in `g(f(x))`)."""
+    key = shape(before)
+    return any(shape(node) == key for node in _walk(after) if node is not after)
 
 
 def _parent_unit(path: list[cst.CSTNode], node: cst.CSTNode) -> cst.CSTNode | None:
@@ -524,6 +548,8 @@ def _visit(node: cst.CSTNode, visitor: cst.CSTTransformer) -> cst.CSTNode:
 
 
 def _statement_code(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Param):
+        return parameter_code(node)
     if isinstance(node, cst.BaseCompoundStatement):
         node = node.with_changes(leading_lines=[])
     return _code(node).strip("\n")
@@ -600,10 +626,10 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     if isinstance(edit, str):
         return edit
     produced = apply_at(edit.pattern, edit.fix, edit.constraints, before,
-                        edit.instances[0].span)
+                        edit.instances[0].span, edit.selector)
     if produced != after:
         return "the generalised pattern does not reproduce the edit"
-    return edit
+    return _settle(edit)
 
 
 def _rewritten(old: _Parsed, new: _Parsed, imports: set[str], triggers: Sequence[str],
@@ -623,7 +649,8 @@ def _rewritten(old: _Parsed, new: _Parsed, imports: set[str], triggers: Sequence
                                     free)
         if isinstance(edit, str):
             return edit
-        if keep or removal or free or _has_concrete(compile_template(edit.pattern).root):
+        if keep or removal or free or _has_concrete(
+                compile_template(edit.pattern, edit.selector).root):
             break
     return edit
 
@@ -755,6 +782,7 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
     fix_node = _visit(_visit(root_after, _Replace(
         abstraction.after, abstraction.statement_names,
         {name: counts[1] for name, counts in parens.items()})), merge)
+    pattern_node, fix_node = _any_parameters(root_before, root_after, pattern_node, fix_node)
     pattern_code = _drop_renamed(_statement_code(pattern_node), merge.renamed)
     fix_code = _drop_renamed(_statement_code(fix_node), merge.renamed)
     if isinstance(pattern_node, cst.BaseExpression) and pattern_node.lpar:
@@ -767,15 +795,30 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         return "the edit is too large to be a pattern"
     if len(fix_text) > MAX_PATTERN_CHARS or fix_text.count("\n") >= MAX_PATTERN_LINES:
         return "the edit is too large to be a pattern"
+    selector = selector_of(root_before) or "" if isinstance(root_before, cst.Param) else ""
     try:
-        template = compile_template(pattern_text)
-        compile_template(fix_text)
+        template = compile_template(pattern_text, selector)
+        compile_template(fix_text, fix_selector(selector))
     except TemplateError as error:
         return f"the generalised template does not parse: {error}"
     if template.root_type == "*":
         return "the generalised pattern would match anything"
-    return Edit(pattern_text, fix_text, {}, tuple(triggers), (instance,),
-                _example(instance, root_before, root_after))
+    example = _parameter_example(instance) if selector else \
+        _example(instance, root_before, root_after)
+    return Edit(pattern_text, fix_text, {}, tuple(triggers), (instance,), example, selector)
+
+
+def _any_parameters(root_before: cst.CSTNode, root_after: cst.CSTNode, pattern: cst.CSTNode,
+                    fix: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode]:
+    """An edit of a `def` that leaves its parameters as they were (`-> None` added) does not
+    depend on them: they become `$$$` in the pattern and the fix (`def $A($$$B):`), as the
+    unchanged statements of its body do."""
+    if not isinstance(root_before, cst.FunctionDef) or not isinstance(root_after, cst.FunctionDef) \
+            or not isinstance(pattern, cst.FunctionDef) or not isinstance(fix, cst.FunctionDef) \
+            or shape(root_before.params) != shape(root_after.params):
+        return pattern, fix
+    anything = cst.Parameters(params=[cst.Param(cst.Name(MANY + "PARAMETERS"))])
+    return pattern.with_changes(params=anything), fix.with_changes(params=anything)
 
 
 def _example(instance: Instance, root_before: cst.CSTNode, root_after: cst.CSTNode) -> Example:
@@ -790,6 +833,84 @@ def _example(instance: Instance, root_before: cst.CSTNode, root_after: cst.CSTNo
     return Example(_dedent_block(chunk_before), _dedent_block(chunk_after))
 
 
+def _parameter_example(instance: Instance) -> Example:
+    """A parameter's edit shown as its function's signature with `...` for the body (the
+    signature alone would not parse, and the body is not the point)."""
+    def signature(text: str) -> str:
+        function = next(n for n in _walk(cst.parse_module(text))
+                        if isinstance(n, cst.FunctionDef))
+        body = cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(cst.Ellipsis())])])
+        short = function.with_changes(body=body, decorators=[], leading_lines=[])
+        return _dedent_block(_code(short))
+    return Example(signature(instance.before), signature(instance.after))
+
+
+def _settle(edit: Edit) -> Edit | str:
+    r"""A pattern must not apply to its own fix (running heal or ast-grep twice would wrap
+    twice: `$A: $B = None` -> `$A: Optional[$B] = None` matches what it wrote). Where the fix
+    matches the pattern again, each metavariable that would bind what the fix wrote around
+    it gets a `not: regex` constraint of that shape (`B: not ^Optional\[.*\]$`); the
+    reason when that does not make it a fixpoint. Patterns whose fix drops a metavariable
+    the finding's span picks (imports, deletions) are left alone: the span decides."""
+    if not edit.fix.strip():
+        return edit
+    try:
+        pattern = compile_template(edit.pattern, edit.selector)
+        fix = compile_template(edit.fix, fix_selector(edit.selector))
+    except TemplateError as error:
+        return f"the generalised template does not parse: {error}"
+    if dropped(pattern, fix):
+        return edit
+    constraints = dict(edit.constraints)
+    for instance in edit.instances:
+        first = _rewrite_at(edit, constraints, instance.before, instance.span)
+        fixed = _fixed_span(instance)
+        again = _rewrite_at(edit, constraints, instance.after, fixed)
+        if first is None or again is None:
+            continue
+        for name, text in again.bindings.items():
+            old = first.bindings.get(name)
+            if old is None or old == text or old not in text or name in constraints:
+                continue
+            head, _, tail = text.partition(old)
+            constraints[name] = Constraint(not_regex=f"^{_escape(head)}.*{_escape(tail)}$")
+        if _rewrite_at(edit, constraints, instance.after, fixed) is not None:
+            return "the pattern would apply again to its own fix"
+    return replace(edit, constraints=constraints)
+
+
+def _escape(text: str) -> str:
+    """`text` as a regex that Python's `re` and Rust's `regex` (ast-grep) read alike."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
+
+
+def _fixed_span(instance: Instance) -> Span:
+    """Where the instance's root is in its `after` text (its end moved by the edit)."""
+    starts = line_starts(instance.before)
+    end = starts[instance.span.end.line - 1] + instance.span.end.column + \
+        len(instance.after) - len(instance.before)
+    after_starts = line_starts(instance.after)
+    line = bisect.bisect_right(after_starts, end)
+    return Span(instance.span.start, Position(line, end - after_starts[line - 1]))
+
+
+def _rewrite_at(edit: Edit, constraints: Mapping[str, Constraint], text: str, span: Span
+                ) -> Rewrite | None:
+    pattern = Pattern(id="candidate", pattern=edit.pattern, fix=edit.fix, triggers=("heal:X",),
+                      category=Category.STYLE, safety=Safety.SAFE, constraints=dict(constraints),
+                      selector=edit.selector)
+    from heal.healers.base import ModuleContext
+
+    try:
+        template = compile_template(edit.pattern, edit.selector)
+        context = ModuleContext("candidate.py", text)
+        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span),
+                               span, whole=False)  # the statement cut out of its file
+    except (TemplateError, cst.ParserSyntaxError, RecursionError):
+        return None
+    return result[1] if isinstance(result, tuple) else None
+
+
 def _dedent_block(text: str) -> str:
     lines = text.splitlines(keepends=True)
     widths = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
@@ -799,24 +920,16 @@ def _dedent_block(text: str) -> str:
 
 
 def apply_at(pattern_text: str, fix_text: str, constraints: Mapping[str, Constraint],
-             text: str, span: Span) -> str | None:
+             text: str, span: Span, selector: str = "") -> str | None:
     """The text after applying a pattern at the node a span points at, or None."""
-    pattern = Pattern(id="candidate", pattern=pattern_text, fix=fix_text, triggers=("heal:X",),
-                      category=Category.STYLE, safety=Safety.SAFE, constraints=dict(constraints))
-    from heal.healers.base import ModuleContext
-
-    try:
-        template = compile_template(pattern_text)
-        context = ModuleContext("candidate.py", text)
-        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span), span)
-    except (TemplateError, cst.ParserSyntaxError, RecursionError):
-        return None
-    return result[1].text if isinstance(result, tuple) else None
+    edit = Edit(pattern_text, fix_text, constraints, (), (), Example("", ""), selector)
+    done = _rewrite_at(edit, constraints, text, span)
+    return None if done is None else done.text
 
 
 def reproduces(edit: Edit) -> bool:
-    return all(apply_at(edit.pattern, edit.fix, edit.constraints, i.before, i.span) == i.after
-               for i in edit.instances)
+    return all(apply_at(edit.pattern, edit.fix, edit.constraints, i.before, i.span,
+                        edit.selector) == i.after for i in edit.instances)
 
 
 # --------------------------------------------------------------------------------------------
@@ -943,8 +1056,12 @@ def _literal_kind(node: cst.CSTNode) -> str | None:
 def anti_unify(a: Edit, b: Edit) -> Edit | None:
     """The least general pattern that covers both edits and reproduces all their instances."""
     try:
-        before_a, before_b = compile_template(a.pattern), compile_template(b.pattern)
-        after_a, after_b = compile_template(a.fix), compile_template(b.fix)
+        if a.selector != b.selector:
+            return None
+        before_a, before_b = compile_template(a.pattern, a.selector), compile_template(
+            b.pattern, b.selector)
+        after_a, after_b = compile_template(a.fix, fix_selector(a.selector)), compile_template(
+            b.fix, fix_selector(b.selector))
     except TemplateError:
         return None
     if before_a.kind != before_b.kind or after_a.kind != after_b.kind:
@@ -963,15 +1080,18 @@ def anti_unify(a: Edit, b: Edit) -> Edit | None:
                                                  _statement_code(fix_node), constraints)
     merged = Edit(pattern_text, fix_text, renamed,
                   tuple(dict.fromkeys((*a.triggers, *b.triggers))),
-                  (*a.instances, *b.instances), a.example)
+                  (*a.instances, *b.instances), a.example, a.selector)
     try:
-        merged_template = compile_template(pattern_text)
+        merged_template = compile_template(pattern_text, a.selector)
     except TemplateError:
         return None
     if merged_template.root_type == "*" or (not _has_concrete(merged_template.root)
                                             and not renamed):
         return None  # only operators and no constraint left: `$A == $B` is no fix pattern
-    return merged if reproduces(merged) else None
+    if not reproduces(merged):
+        return None
+    settled = _settle(merged)
+    return settled if isinstance(settled, Edit) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1049,12 +1169,12 @@ def learn_fix(library: PatternLibrary, run_id: str, fix: Fix, base: str,
     for pattern_id, _ in library.index().get(fix.rule, []):
         pattern = library.get(pattern_id)
         if apply_at(pattern.pattern, pattern.fix, pattern.constraints, instance.before,
-                    instance.span) == instance.after:
+                    instance.span, pattern.selector) == instance.after:
             report.reinforced.append(pattern_id)
             return library.record(pattern_id, "verified")
     for pattern in library.all():
-        if fix.rule in pattern.triggers and template_key(pattern.pattern, pattern.fix,
-                                                         pattern.constraints) == edit.key:
+        if fix.rule in pattern.triggers and template_key(
+                pattern.pattern, pattern.fix, pattern.constraints, pattern.selector) == edit.key:
             report.skipped.append((fix.id, f"equivalent to pattern {pattern.id}, which is "
                                            f"{pattern.status}"))
             return None
@@ -1087,7 +1207,7 @@ def _generalise_with(library: PatternLibrary, run_id: str, fix: Fix, edit: Edit,
         if pattern.provenance.kind != "learned" or not pattern.active or not pattern.examples:
             continue
         known = Edit(pattern.pattern, pattern.fix, pattern.constraints, pattern.triggers, (),
-                     pattern.examples[0])
+                     pattern.examples[0], pattern.selector)
         merged = anti_unify(known, edit)
         if merged is None or merged.key == known.key:
             continue
@@ -1117,7 +1237,7 @@ def _shows(pattern: Pattern, example: Example) -> bool:
     from heal.patterns.matcher import apply_to_text
 
     try:
-        return apply_to_text(pattern, example.before) == example.after
+        return apply_to_text(pattern, example.before, whole=False) == example.after
     except (TemplateError, cst.ParserSyntaxError, RecursionError):
         return False
 
@@ -1384,7 +1504,7 @@ def save_mined(library: PatternLibrary, result: MineResult) -> list[Pattern]:
     for edit in result.patterns:
         rule = edit.triggers[0]
         existing = next((p for p in library.all() if rule in p.triggers and template_key(
-            p.pattern, p.fix, p.constraints) == edit.key), None)
+            p.pattern, p.fix, p.constraints, p.selector) == edit.key), None)
         if existing is not None:
             continue
         pattern = edit.as_pattern(
