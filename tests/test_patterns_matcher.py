@@ -163,9 +163,20 @@ def test_a_metavariable_the_fix_drops_binds_what_the_finding_points_at(tmp_path:
     # a finding about the whole statement (an import block) points at no one name
     assert library.propose(finding("ruff:X", Span.of(1, 0, 1, 21)),
                            ModuleContext("m.py", "from m import a, b, c\n")) is None
-    # the pattern shows one name taken out of several, not a statement removed
+    # without its last name the statement goes with its line, as the unused-import fixers do
+    # (`from m import` is no statement): a pattern learned on `a, b, c` serves `import a`
+    text = "import os\nfrom m import (\n    a,\n)\n\nx = 1\n"
+    fix = library.propose(finding("ruff:X", Span.of(3, 4, 3, 5)), ModuleContext("m.py", text))
+    assert isinstance(fix, Fix) and apply_fixes(text, [fix]) == "import os\n\nx = 1\n"
+    # ... unless a comment would go with it, or it is all its block has (that needs a `pass`)
+    commented = text.replace("(\n", "(  # the one\n")
+    result = library.propose(finding("ruff:X", Span.of(3, 4, 3, 5)), ModuleContext("m.py", commented))
+    assert isinstance(result, Declined) and "`# the one`" in result.reason
     assert library.propose(finding("ruff:X", Span.of(1, 14, 1, 15)),
                            ModuleContext("m.py", "from m import a\n")) is None
+    text = "try:\n    from m import a\nexcept ImportError:\n    a = None\n"
+    assert library.propose(finding("ruff:X", Span.of(2, 18, 2, 19)),
+                           ModuleContext("m.py", text)) is None
 
 
 def test_an_empty_fix_deletes_the_statement_with_its_line() -> None:

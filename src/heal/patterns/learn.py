@@ -1,4 +1,4 @@
-"""Learning patterns: generalise verified fixes, mine git history, and take outcomes.
+r"""Learning patterns: generalise verified fixes, mine git history, and take outcomes.
 
 Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
   1. the changed region is what lies between the common prefix and suffix of the two texts;
@@ -13,7 +13,17 @@ Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
      unchanged arguments or elements. When that leaves no concrete code but operators
      (`type(a) == type(b)` -> `$A == $B`), calls and attributes are kept and their parts
      abstracted instead (`type($A) == type($B)`): one level of context;
-  4. the result must reproduce the edit exactly through the matcher, or nothing is learned.
+  4. the result must reproduce the edit exactly through the matcher, or nothing is learned;
+  5. it must not apply to its own fix: where it would (`$A: $B = None` -> `$A: Optional[$B] =
+     None` matches what it wrote), the metavariable that would bind the fix's own wrapping
+     gets a `not` constraint of that shape (`B` not `^Optional\[.*\]$`), or nothing is learned.
+
+A root that is a bare name, or whose code is still there whole inside what replaced it (`str`
+-> `Optional[str]`: a wrap), widens to its parent: for an annotation or a default, that is the
+parameter, learned with ast-grep's `{context, selector}` (see matcher.py), so an
+implicit-Optional fix serves every signature rather than one shape of `def`. A `def` edit
+that leaves the parameters as they were (`-> None` added) abstracts them as `$$$`, as it does
+the unchanged statements of the body.
 
 Three kinds of edit get a pattern of their own, because what they change is not code the
 abstraction above can keep concrete:

@@ -6,7 +6,12 @@ arguments, list elements, parameters, the statements of a body), `$_X` and `$$$`
 nodes that are not captured. Before parsing, every metavariable becomes a plain identifier
 (`__heal_one_X`, `__heal_many_ARGS`), so the template is ordinary Python that libcst parses into
 an expression, one small statement (`assert ...`, `x = ...`) or one compound statement
-(`class ...:`, `if ...:`).
+(`class ...:`, `if ...:`). A parameter is no Python on its own, so a pattern that is one
+parameter is written as ast-grep writes it: `rule: {pattern: {context: 'def f($A: $B = None):
+...', selector: typed_default_parameter}}` (SELECTORS: the parameter kinds heal knows); heal
+keeps the selected parameter as the template (`compile_template(text, selector)`), and its fix
+is one parameter too. `$$$B` alone in a `def`'s parentheses binds the whole list (`*` and `/`
+included, as ast-grep's flat parameter list) with its layout and comments.
 
 Matching is structural and exact, except for formatting: whitespace, comments, redundant
 parentheses, trailing commas and the quoting of string literals are ignored (`'a'` matches
@@ -25,13 +30,18 @@ Where the finding is: a metavariable the fix drops (`from $M import $$$A, $B, $$
 it must bind the node the finding points at (the unused name, not the first name of the
 statement). A pattern rooted at an import statement whose fix drops one name removes that name
 from the matched statement the way the unused-import fixer does, keeping the statement's own
-layout (parentheses, one name a line, comments) instead of re-rendering the fix template; one
-that would leave no name does not apply.
+layout (parentheses, one name a line, comments) instead of re-rendering the fix template; a
+statement left with no name goes with its line, as the fixer deletes it (under the rules of
+an empty fix, below).
 
 An empty fix deletes the matched statement with its line, as ast-grep's `fix: ''` does (`pass`
 -> ``, `from $A import $B` -> ``): only a simple statement alone on its line, holding the
 finding's span, in a block that keeps other statements; a comment at the end of the line stays
 in its place, as ruff keeps it.
+
+A fix may not write a name that neither the pattern nor the file has (`$A: Optional[$B] = None`
+in a file with no `Optional` import or definition would be a NameError): the pattern declines
+with that reason, so the fixer that owns the rule gets the finding.
 
 The fix is the `fix` template with each metavariable replaced by the source text it bound
 (formatting and comments inside a binding are kept; multi-line bindings are re-indented when
@@ -44,7 +54,9 @@ Entry points: `compile_template(text)` -> `Template`; `match(template, node)` ->
 None; `candidates(context, span)` -> the nodes a finding's span points at (exact node, nodes
 inside the span, then the covering nodes up to the enclosing statement); `rewrite(pattern,
 compiled, context, node, span)` -> `Rewrite | str | None` (the new text and its edit, a reason
-the matched pattern cannot fix it, or None when it does not match).
+the matched pattern cannot fix it, or None when it does not match). A finding inside a
+function's body also offers the function itself, last (mypy's annotation-unchecked note points
+at a statement; its fix annotates the `def`).
 """
 
 from __future__ import annotations
@@ -1039,7 +1051,9 @@ def _removed_name(pattern: Template, fix: Template, names: set[str] | frozenset[
 
 def _remove_name(context: ModuleContext, node: cst.CSTNode, value: Binding
                  ) -> Rewrite | str | None:
-    """The matched import statement without the name `value` (None when it is its last)."""
+    """The matched import statement without the name `value`; without its last name, the
+    statement goes with its line, as the unused-import fixers do (`from m import` is no
+    statement; see `_deleted` for when a line can go)."""
     from heal.healers.base import dropped_comments
     from heal.healers.imports.unused_imports import without
 
@@ -1050,7 +1064,7 @@ def _remove_name(context: ModuleContext, node: cst.CSTNode, value: Binding
         return None
     rest = without(node, alias)
     if isinstance(rest, cst.RemovalSentinel):
-        return None  # the whole statement would go: not what the pattern shows
+        return _delete_line(context, node, None, {})
     text = context.replace(node, rest)
     source = _Source(context)
     where = context.positions[node]
@@ -1077,7 +1091,6 @@ def _deleted(pattern: Pattern, template: Template, context: ModuleContext, node:
     other statements (one left empty would need a `pass`: not what the pattern shows). A
     comment at the end of its line stays, in its place (a directive such as `# type: ignore`
     would then apply to other code: declined)."""
-    from heal.healers.base import dropped_comments
 
     small = node if template.kind == "small" else context.parent(node)  # `foo` is `Expr(foo)`
     if template.kind == "statement" or not isinstance(small, cst.BaseSmallStatement) or (
@@ -1091,6 +1104,16 @@ def _deleted(pattern: Pattern, template: Template, context: ModuleContext, node:
     for name, constraint in pattern.constraints.items():
         if name in bindings and not constraint.allows(source.bound(bindings[name]).text):
             return None
+    return _delete_line(context, small, span,
+                        {n: source.bound(v).text for n, v in bindings.items()})
+
+
+def _delete_line(context: ModuleContext, small: cst.BaseSmallStatement, span: Span | None,
+                 bound: Mapping[str, str]) -> Rewrite | str | None:
+    """A simple statement deleted with its line (see `_deleted`)."""
+    from heal.healers.base import dropped_comments
+
+    source = _Source(context)
     line = context.parent(small)
     block = context.parent(line) if line is not None else None
     if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or \
@@ -1116,7 +1139,7 @@ def _deleted(pattern: Pattern, template: Template, context: ModuleContext, node:
     if lost:
         return f"the comment `{lost[0]}` would go with the statement"
     edit = TextEdit(Span(Position(where.start.line, 0), Position(where.end.line + 1, 0)), kept)
-    return Rewrite(edit, context.text, {n: source.bound(v).text for n, v in bindings.items()})
+    return Rewrite(edit, context.text, bound)
 
 
 def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
