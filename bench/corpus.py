@@ -129,6 +129,18 @@ def _meta(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text()).get("metadata") or {}  # type: ignore[no-any-return]
 
 
+# Rules whose fixes no one-node template (an ast-grep rule's `pattern` and `fix`) expresses:
+# each pattern A learns for them is one instance's exact text, which nothing else matches.
+UNTEMPLATED = {
+    "ruff:I001": "re-sorts a whole import block",
+    "ruff:RUF023": "sorts `__slots__` / `__all__`",
+    "ruff:UP032": "rewrites the inside of a string literal (`.format` -> f-string)",
+    "ruff:UP025": "rewrites a string literal's prefix",
+    "ruff:RUF100": "edits a comment (`# noqa`)",
+    "heal:PERF104": "edits two places (a module constant and its use)",
+}
+
+
 def reuse(a: str, b: str) -> int:
     rows = {name: (Path(src), python, test_cmd) for name, src, python, test_cmd in corpus([a, b])}
     with tempfile.TemporaryDirectory(prefix="heal-reuse-") as tmp:
@@ -165,12 +177,12 @@ def reuse(a: str, b: str) -> int:
         triggers = Counter(rule for path in learned for rule in _meta(path).get("triggers", []))
         print("  A's learned patterns for those rules: " + ", ".join(
             f"{rule} {triggers[rule]}" for rule in sorted({f["rule"] for f in overlap})))
-        # I001 re-sorts a whole import block: no one-statement template expresses a sort, so
-        # each I001 pattern A learns is that block's exact text, which no other block matches
-        rest = [f for f in overlap if f["rule"] != "ruff:I001"]
-        served_rest = [f for f in learned_served if f["rule"] != "ruff:I001"]
-        print(f"  leaving out I001 (import sorting): {len(served_rest)} of {len(rest)} "
-              f"({len(served_rest) / max(len(rest), 1):.0%})")
+        for label, left_out in (("I001 (import sorting)", {"ruff:I001"}),
+                                ("the rules no template expresses", set(UNTEMPLATED))):
+            rest = [f for f in overlap if f["rule"] not in left_out]
+            served_rest = [f for f in learned_served if f["rule"] not in left_out]
+            print(f"  leaving out {label}: {len(served_rest)} of {len(rest)} "
+                  f"({len(served_rest) / max(len(rest), 1):.0%})")
     return 0
 
 

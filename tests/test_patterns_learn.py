@@ -575,3 +575,9 @@ def test_a_return_annotation_is_learned_with_any_parameters_and_serves_a_finding
     _, finding = unchecked("c.py", returns.replace("return n or default", "print(n)"), 2)
     fix = served(library, finding, returns)  # the fixer that owns the rule says no: it returns
     assert fix is None or fix.source != f"pattern:{learned.id}@1"
+
+
+def test_a_lambda_parameter_is_not_learned_as_a_def_parameter() -> None:
+    """ast-grep's context is a `def`: a lambda's parameter is learned with its lambda."""
+    edit = generalise("f = lambda x=1: x\n", "f = lambda x=2: x\n", ("ruff:X",))
+    assert not isinstance(edit, str) and (edit.pattern, edit.selector) == ("lambda $A=1: $A", "")

@@ -323,10 +323,13 @@ def _roots(before: _Parsed, after: _Parsed) -> tuple[cst.CSTNode, cst.CSTNode] |
         if _category(node) is not None:
             by_range[after.offsets(node)].append(node)
     path = _path_to(before, start, end_before)
-    for node in reversed(path):
+    for index in range(len(path) - 1, -1, -1):
+        node = path[index]
         kind = _category(node)
         if kind is None or isinstance(node, cst.Module):
             continue
+        if kind == "parameter" and not isinstance(path[index - 2], cst.FunctionDef):
+            continue  # a lambda's: no `def` context selects it
         lo, hi = before.offsets(node)
         if hi + delta < end_after or lo > start:
             continue
@@ -805,7 +808,9 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         return "the edit is too large to be a pattern"
     if len(fix_text) > MAX_PATTERN_CHARS or fix_text.count("\n") >= MAX_PATTERN_LINES:
         return "the edit is too large to be a pattern"
-    selector = selector_of(root_before) or "" if isinstance(root_before, cst.Param) else ""
+    selector = ""
+    if isinstance(root_before, cst.Param):
+        selector = selector_of(root_before) or ""
     try:
         template = compile_template(pattern_text, selector)
         compile_template(fix_text, fix_selector(selector))
