@@ -136,3 +136,42 @@ def test_learn_from_git(heal: Heal, make_repo: Callable[..., Path]) -> None:
     shown = heal("patterns", "show", files[0].stem, cwd=repo)
     assert "mined from commits" in shown.stdout
     assert heal("learn", cwd=repo).returncode == 2
+
+
+PARAMETER_PATTERN = """\
+id: implicit-optional
+language: Python
+rule:
+  pattern:
+    context: 'def f($A: $B = None): ...'
+    selector: typed_default_parameter
+constraints:
+  B: {not: {regex: '^Optional\\[.*\\]$'}}
+fix: '$A: Optional[$B] = None'
+metadata:
+  schema: 1
+  version: 1
+  category: type
+  triggers: [mypy:assignment]
+  safety: safe
+  examples:
+    - before: "def f(x: str = None): ...\\n"
+      after: "def f(x: Optional[str] = None): ...\\n"
+"""
+
+
+def test_a_parameter_pattern_is_shown_as_the_parameter_its_context_selects(
+        heal: Heal, make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"a.py": "x = 1\n"})
+    folder = repo / ".heal" / "patterns"
+    folder.mkdir(parents=True)
+    (folder / "implicit-optional.yaml").write_text(PARAMETER_PATTERN)
+    done = heal("patterns", "show", "implicit-optional", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert "pattern: (a parameter of a def: typed_default_parameter)\n    $A: $B = None" in done.stdout
+    listed = json.loads(heal("patterns", "list", "--format", "json", cwd=repo).stdout)
+    [mine] = [p for p in listed["patterns"] if p["id"] == "implicit-optional"]
+    assert (mine["pattern"], mine["selector"]) == ("$A: $B = None", "typed_default_parameter")
+    assert heal("patterns", "export-docs", cwd=repo).returncode == 0
+    page = (repo / "docs" / "patterns" / "implicit-optional.md").read_text()
+    assert "## Pattern (a parameter of a def: typed_default_parameter)" in page

@@ -79,14 +79,20 @@ def _print(text: str = "", markup: bool = False) -> None:
     main_cli.stdout_console().print(text, markup=markup, highlight=False, soft_wrap=True)
 
 
+def _selected(label: str, pattern: Pattern) -> str:
+    """A heading that says when the pattern is one parameter of a `def` (a selector)."""
+    return f"{label} (a parameter of a def: {pattern.selector})" if pattern.selector else label
+
+
 def _summary(pattern: Pattern) -> dict[str, object]:
     return {
         "id": pattern.id, "version": pattern.version, "status": pattern.status,
         "origin": pattern.origin, "provenance": pattern.provenance.to_dict(),
         "triggers": list(pattern.triggers), "category": pattern.category.value,
         "safety": pattern.safety.value, "confidence": round(pattern.confidence, 3),
-        "stats": pattern.stats.to_dict(), "pattern": pattern.pattern, "fix": pattern.fix,
-        "message": pattern.message, "path": str(pattern.path) if pattern.path else None,
+        "stats": pattern.stats.to_dict(), "pattern": pattern.pattern,
+        "selector": pattern.selector or None, "fix": pattern.fix, "message": pattern.message,
+        "path": str(pattern.path) if pattern.path else None,
     }
 
 
@@ -142,7 +148,8 @@ def describe(pattern: Pattern) -> str:
         f"stats:       applied {s.applied}, verified {s.verified}, rejected {s.rejected}, "
         f"approved {s.approved}, declined by review {s.declined_by_review}, "
         f"failures in a row {s.rejected_in_a_row}",
-        "", "pattern:", _indent(pattern.pattern), "fix:", _indent(pattern.fix),
+        "", _selected("pattern:", pattern), _indent(pattern.pattern), "fix:",
+        _indent(pattern.fix),
     ]
     if pattern.constraints:
         lines.append("constraints:")
@@ -270,7 +277,8 @@ def doc_page(pattern: Pattern) -> str:
     ]
     if pattern.description:
         out.append(f"{pattern.description}\n")
-    out += ["## Pattern\n", "```python", pattern.pattern.rstrip("\n"), "```\n",
+    out += [f"## {_selected('Pattern', pattern).rstrip(':')}\n", "```python",
+            pattern.pattern.rstrip("\n"), "```\n",
             "## Fix\n", "```python", pattern.fix.rstrip("\n"), "```\n"]
     if pattern.constraints:
         out.append("## Constraints\n")
