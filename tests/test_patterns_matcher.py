@@ -331,3 +331,26 @@ def test_ast_grep_runs_learned_parameter_patterns(tmp_path: Path, before: str, a
                        capture_output=True, text=True, check=True)
         assert source.read_text(encoding="utf-8") == after
     assert apply_to_text(learned, before) == after
+
+
+def test_a_kept_body_keeps_its_header_comment_and_blank_lines() -> None:
+    """`class $C(object):\\n    $$$BODY` -> `class $C:\\n    $$$BODY` (the built-in UP004
+    pattern) changes the header only: rendering the template's body anew dropped the comment
+    after the `:` and the blank lines before the first statement (as the corpus's held-out
+    ruff fixes showed: heal's output differed from ruff's)."""
+    [useless] = [p for p in BUILTINS if p.id == "ruff-up004-useless-object"]
+    code = ("if ready:\n    class A(\n        object,\n    ):  # keep me\n\n        x = 1\n"
+            "class B(object):\n    \n    y = 2\n")
+    assert apply_to_text(useless, code) == ("if ready:\n    class A:  # keep me\n\n        x = 1\n"
+                                            "class B:\n    \n    y = 2\n")
+
+
+def test_a_fix_that_would_drop_a_comment_is_declined_with_the_reason() -> None:
+    rename = pattern("foo($X)", "bar($X)")
+    code = "from m import bar, foo\nr = foo(  # why\n    x)\n"
+    context = ModuleContext("x.py", code)
+    call = context.module.body[1].body[0].value  # type: ignore[attr-defined]
+    assert rewrite(rename, compile_template("foo($X)"), context, call) == \
+        "the comment `# why` would go"
+    kept = "from m import bar, foo\nr = foo(x)  # why\n"
+    assert apply_to_text(rename, kept) == kept.replace("foo(x)", "bar(x)")

@@ -48,7 +48,11 @@ The fix is the `fix` template with each metavariable replaced by the source text
 they move to another column, unless they contain a multi-line string, which is then declined).
 The result must re-parse with libcst, must put every binding back as one subtree (if operator
 precedence would regroup a binding, it is parenthesised, or the fix is declined), and the whole
-file must still parse. The edit replaces exactly the matched node's range.
+file must still parse. The edit replaces exactly the matched node's range. Where the pattern and
+the fix have the same `$$$` as the whole body of the same kind of compound statement
+(`class $C(object):\n    $$$BODY` -> `class $C:\n    $$$BODY`), only the header is rewritten:
+the comment after the `:` and blank lines before the first statement stay. A fix that would
+drop a comment from the lines it touches is declined, with the comment in the reason.
 
 Entry points: `compile_template(text)` -> `Template`; `match(template, node)` -> bindings or
 None; `candidates(context, span)` -> the nodes a finding's span points at (exact node, nodes
@@ -1210,12 +1214,79 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
                 text = f"({text})"  # the fix groups looser than what it replaces
             original = context.text[source.offset(where.start.line, where.start.column):
                                     source.offset(where.end.line, where.end.column)]
+            if _keeps_body(template, fix_template):
+                text = _with_body_of(context, original, node, parsed, text)
             if original == text:
                 return None
+            lost = _lost_comment(context, source, where, text)
+            if lost is not None:
+                return f"the comment `{lost}` would go"
             edit = TextEdit(Span(Position(where.start.line, where.start.column),
                                  Position(where.end.line, where.end.column)), text)
             return Rewrite(edit, context.text, {n: v.text for n, v in values.items()})
     return "operator precedence would regroup a metavariable's code in the fix"
+
+
+def _lost_comment(context: ModuleContext, source: _Source, where: CodeRange, text: str
+                  ) -> str | None:
+    """A comment the lines of the matched node have and would not have with `text` in its
+    place (whole lines, so that they tokenize whatever the node's indentation)."""
+    from heal.healers.base import dropped_comments
+
+    start = source.offset(where.start.line, where.start.column)
+    end = source.offset(where.end.line, where.end.column)
+    first = source.starts[where.start.line - 1]
+    last = context.text.find("\n", end)
+    last = len(context.text) if last < 0 else last
+    before = context.text[first:last]
+    lost = dropped_comments(before, before[:start - first] + text + before[end - first:])
+    return lost[0] if lost else None
+
+
+_SUITES_AFTER_BODY = ("orelse", "handlers", "finalbody")
+
+
+def _kept_body(root: cst.CSTNode) -> str | None:
+    """The `$$$` placeholder that is the whole body of a compound statement whose body is its
+    last part (`class $C(object):\n    $$$BODY`), else None."""
+    if not isinstance(root, cst.BaseCompoundStatement) or any(
+            getattr(root, name, None) not in (None, (), []) for name in _SUITES_AFTER_BODY):
+        return None
+    body = root.body
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return None
+    name = placeholder(body.body[0])
+    return name if name is not None and name.startswith(MANY) else None
+
+
+def _keeps_body(pattern: Template, fix: Template) -> bool:
+    """True when the pattern and the fix are the same kind of compound statement with the same
+    `$$$` as their whole body: only the header changes."""
+    kept = _kept_body(pattern.root)
+    return kept is not None and type(pattern.root) is type(fix.root) and \
+        kept == _kept_body(fix.root)
+
+
+def _header(code: str, node: cst.CSTNode) -> str | None:
+    """The text of a compound statement's code before its body (up to and with the `:`)."""
+    body = cst.Module([]).code_for_node(node.body)  # type: ignore[attr-defined]
+    return code[:len(code) - len(body)] if code.endswith(body) else None
+
+
+def _with_body_of(context: ModuleContext, original: str, node: cst.CSTNode,
+                  parsed: cst.CSTNode, text: str) -> str:
+    """The fix's header on the matched statement's own body, as the source has it: the comment
+    after the `:` and the blank lines before the first statement stay where they are (the
+    template's body would lay it out anew). `text` itself when the parts do not line up."""
+    source = _Source(context)
+    start = _own_range(context, node).start
+    after_colon = context.positions[node.body.header].start  # type: ignore[attr-defined]
+    cut = source.offset(after_colon.line, after_colon.column) - source.offset(start.line,
+                                                                              start.column)
+    new = _header(cst.Module([]).code_for_node(parsed), parsed)
+    if new is None or "\n" in new or not text.startswith(new) or not 0 < cut <= len(original):
+        return text
+    return new + original[cut:]
 
 
 def matches_text(template: Template, code: str) -> list[dict[str, Binding]]:
