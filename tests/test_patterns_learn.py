@@ -581,3 +581,18 @@ def test_a_lambda_parameter_is_not_learned_as_a_def_parameter() -> None:
     """ast-grep's context is a `def`: a lambda's parameter is learned with its lambda."""
     edit = generalise("f = lambda x=1: x\n", "f = lambda x=2: x\n", ("ruff:X",))
     assert not isinstance(edit, str) and (edit.pattern, edit.selector) == ("lambda $A=1: $A", "")
+
+
+def test_a_comment_of_the_instance_is_never_part_of_a_learned_pattern() -> None:
+    """parso taught `except ($B, IOError):  # TODO Maybe log this?` -> `except $B:  # TODO
+    Maybe log this?`: the fix would have written parso's comment into other projects. A
+    template has no comments; an edit that could only be reproduced by writing the comment
+    from the template (not from a binding) is not learned."""
+    before = "try:\n    run()\nexcept (ValueError, IOError):{}\n    pass\n"
+    plain = generalise(before.format(""), before.format("").replace("(ValueError, IOError)",
+                                                                    "ValueError"), ("ruff:UP024",))
+    assert not isinstance(plain, str) and "#" not in plain.pattern + plain.fix
+    commented = before.format("  # TODO log")
+    edit = generalise(commented, commented.replace("(ValueError, IOError)", "ValueError"),
+                      ("ruff:UP024",))
+    assert isinstance(edit, str), edit

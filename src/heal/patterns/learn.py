@@ -13,7 +13,8 @@ Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
      unchanged arguments or elements. When that leaves no concrete code but operators
      (`type(a) == type(b)` -> `$A == $B`), calls and attributes are kept and their parts
      abstracted instead (`type($A) == type($B)`): one level of context;
-  4. the result must reproduce the edit exactly through the matcher, or nothing is learned;
+  4. the result, without the instance's comments (a fix would write them into other code),
+     must reproduce the edit exactly through the matcher, or nothing is learned;
   5. it must not apply to its own fix: where it would (`$A: $B = None` -> `$A: Optional[$B] =
      None` matches what it wrote), the metavariable that would bind the fix's own wrapping
      gets a `not` constraint of that shape (`B` not `^Optional\[.*\]$`), or nothing is learned.
@@ -594,6 +595,22 @@ class _MergeRuns(cst.CSTTransformer):
         return updated_node.with_changes(body=body)
 
 
+class _NoComments(cst.CSTTransformer):
+    """A template without the comments of the code it was made from."""
+
+    def leave_TrailingWhitespace(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.TrailingWhitespace, updated_node: cst.TrailingWhitespace
+    ) -> cst.TrailingWhitespace:
+        if updated_node.comment is None:
+            return updated_node
+        return updated_node.with_changes(comment=None, whitespace=cst.SimpleWhitespace(""))
+
+    def leave_EmptyLine(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
+    ) -> cst.EmptyLine | cst.RemovalSentinel:
+        return cst.RemovalSentinel.REMOVE if updated_node.comment is not None else updated_node
+
+
 def _drop_renamed(code: str, renamed: Mapping[str, str]) -> str:
     for name in renamed:
         code = re.sub(r"^[ \t]*" + re.escape(MANY + name) + r"[ \t]*\n", "", code, flags=re.M)
@@ -796,6 +813,8 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         abstraction.after, abstraction.statement_names,
         {name: counts[1] for name, counts in parens.items()})), merge)
     pattern_node, fix_node = _any_parameters(root_before, root_after, pattern_node, fix_node)
+    # a comment of this instance is no part of the pattern: the fix would write it elsewhere
+    pattern_node, fix_node = _visit(pattern_node, _NoComments()), _visit(fix_node, _NoComments())
     pattern_code = _drop_renamed(_statement_code(pattern_node), merge.renamed)
     fix_code = _drop_renamed(_statement_code(fix_node), merge.renamed)
     if isinstance(pattern_node, cst.BaseExpression) and pattern_node.lpar:
