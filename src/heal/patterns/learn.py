@@ -85,12 +85,14 @@ from heal.patterns.matcher import (
     PREFIX,
     Rewrite,
     TemplateError,
+    bound_name,
     compile_template,
     dropped,
     extent_of,
     first_rewrite,
     fix_selector,
     from_code,
+    own_range,
     parameter_code,
     placeholder,
     selector_of,
@@ -196,12 +198,9 @@ class _Parsed:
 
     def span(self, node: cst.CSTNode) -> Span:
         """The node's range; a `Param`'s runs from its name over its annotation and default."""
-        where = self.positions[node]
-        end = where.end
-        if isinstance(node, cst.Param):
-            ends = [self.positions[n].end for n in (node.annotation, node.default) if n is not None]
-            end = max(ends, key=lambda e: (e.line, e.column), default=end)
-        return Span(Position(where.start.line, where.start.column), Position(end.line, end.column))
+        where = own_range(self.positions, node)
+        return Span(Position(where.start.line, where.start.column),
+                    Position(where.end.line, where.end.column))
 
 
 def _category(node: cst.CSTNode) -> str | None:
@@ -370,17 +369,9 @@ def _imported_names(module: cst.Module) -> set[str]:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        names.add(alias.asname.name.value)
-                    else:
-                        names.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                for alias in small.names:
-                    target = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(target, cst.Name):
-                        names.add(target.value)
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and \
+                    not isinstance(small.names, cst.ImportStar):
+                names.update(bound_name(alias) for alias in small.names)
     return names
 
 

@@ -519,16 +519,19 @@ def extent_of(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode
     return lo, hi
 
 
-def _own_range(context: ModuleContext, node: cst.CSTNode) -> CodeRange:
+def own_range(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode) -> CodeRange:
     """The range a rewrite of `node` replaces: its position, or for a `Param` its name through
-    its annotation and default (not the comma after it)."""
-    where = context.positions[node]
+    its annotation and default (not the comma after it; libcst places a `Param` at its name)."""
+    where = positions[node]
     if not isinstance(node, cst.Param):
         return where
-    parts = [context.positions[part] for part in (node.annotation, node.default)
-             if part is not None]
+    parts = [positions[part] for part in (node.annotation, node.default) if part is not None]
     end = max((part.end for part in parts), key=_key, default=where.end)
     return CodeRange(where.start, end)
+
+
+def _own_range(context: ModuleContext, node: cst.CSTNode) -> CodeRange:
+    return own_range(context.positions, node)
 
 
 def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.CSTNode]:
@@ -965,11 +968,7 @@ def _defined(context: ModuleContext) -> frozenset[str] | None:
             star = True
         elif isinstance(node, (cst.Import, cst.ImportFrom)) and \
                 not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names.add(alias.asname.name.value)
-                else:
-                    names.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+            names.update(bound_name(alias) for alias in node.names)
     for node in _module_level(context.module):
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             names.add(node.name.value)
@@ -979,6 +978,13 @@ def _defined(context: ModuleContext) -> frozenset[str] | None:
     result = None if star else frozenset(names)
     _DEFINED[key] = (context.module, result)
     return result
+
+
+def bound_name(alias: cst.ImportAlias) -> str:
+    """The name an import binds: `import a.b` binds `a`, `from m import x as y` binds `y`."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return cst.Module([]).code_for_node(alias.name).split(".")[0]
 
 
 def _module_level(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
