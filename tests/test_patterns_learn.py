@@ -125,8 +125,8 @@ def test_a_learned_pattern_is_reused_in_another_project(tmp_path: Path) -> None:
     text_a = "def ok(code):\n    return code is 200\n"
     fix, _ = is_literal_fix("a.py", text_a, 2)
     library_a = PatternLibrary(tmp_path / "A", Config(), builtin=False)
-    report = library_a.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
-                             {fix.id: text_a})
+    report = library_a.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1,
+                                                 base=text_a)])
     assert len(report.created) == 1, report.skipped
     learned = library_a.get(report.created[0])
     assert (learned.pattern, learned.fix) == ("$A is 200", "$A == 200")
@@ -135,8 +135,8 @@ def test_a_learned_pattern_is_reused_in_another_project(tmp_path: Path) -> None:
     assert learned.path is not None and learned.path.parent == tmp_path / "A" / ".heal" / "patterns"
 
     # the same fix again is evidence for the pattern, not a second file
-    again = library_a.learn("run-a2", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
-                            {fix.id: text_a})
+    again = library_a.learn("run-a2", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1,
+                                                 base=text_a)])
     assert again.reinforced == [learned.id] and not again.created
     assert library_a.get(learned.id).stats.verified == 2
 
@@ -152,7 +152,7 @@ def test_a_learned_pattern_is_reused_in_another_project(tmp_path: Path) -> None:
     assert isinstance(reused, Fix)
     assert reused.source == f"pattern:{learned.id}@1"
     assert apply_fixes(text_b, [reused]) == text_b.replace("is 200", "== 200")
-    outcome = library_b.learn("run-b", [FixRecord(reused, Verdict.VERIFIED, "ok", "", 1)], {})
+    outcome = library_b.learn("run-b", [FixRecord(reused, Verdict.VERIFIED, "ok", "", 1)])
     assert outcome.outcomes == [(learned.id, "applied"), (learned.id, "verified")]
     assert library_b.get(learned.id).stats.applied == 2  # 1 when learned in A, 1 in B
 
@@ -201,9 +201,9 @@ def test_rejected_pattern_fixes_lower_confidence_through_learn(tmp_path: Path) -
                       fingerprint="fp")
     fix = library.propose(finding, ModuleContext("m.py", text))
     assert isinstance(fix, Fix)
-    library.learn("r1", [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1)], {})
+    library.learn("r1", [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1)])
     high = library.get("ruff-e711-eq-none").confidence
-    library.learn("r2", [FixRecord(fix, Verdict.REJECTED, "breaks tests", "", 1)], {})
+    library.learn("r2", [FixRecord(fix, Verdict.REJECTED, "breaks tests", "", 1)])
     assert library.get("ruff-e711-eq-none").confidence < high
 
 
@@ -268,8 +268,8 @@ def test_an_unused_import_pattern_learned_in_one_project_serves_another(tmp_path
     fix, _ = unused_import("a.py", text_a, 3, "Iterable")
     assert isinstance(fix, Fix)
     library_a = PatternLibrary(tmp_path / "A", Config(), builtin=False)
-    report = library_a.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1)],
-                             {fix.id: text_a})
+    report = library_a.learn("run-a", [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1,
+                                                 base=text_a)])
     assert len(report.created) == 1, report.skipped
     learned = library_a.get(report.created[0])
     assert (learned.pattern, learned.fix) == ("from $A import $$$B, $C, $$$D",
@@ -334,7 +334,7 @@ def replaced(rule: str, path: str, text: str, line: int, old: str, new: str
 
 def learned_from(library: PatternLibrary, run: str, fix: Fix, base: str) -> LearnReport:
     """What learning one verified fix made on `base` did."""
-    return library.learn(run, [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1, base=base)], {})
+    return library.learn(run, [FixRecord(fix, Verdict.VERIFIED, "ok", "", 1, base=base)])
 
 
 def served(library: PatternLibrary, finding: Finding, text: str) -> Fix | None:
@@ -461,16 +461,19 @@ def test_fixes_that_differ_in_what_they_write_stay_separate_patterns(tmp_path: P
 
 
 def test_each_record_is_learned_on_the_text_it_was_made_for(tmp_path: Path) -> None:
-    """One finding can be recorded in two rounds, on two versions of its file: its fix id is
-    the same, so a map by fix id gave the first record the later text, and ruff's edit of
+    """One finding can be recorded in two rounds, on two versions of its file, with one fix id:
+    a map by fix id once gave the first record the later text, and ruff's edit of
     `Optional[str]` at its old columns wrote garbage (`str | NoneNone`) into a learned
-    pattern. The record's own base is what learning uses."""
+    pattern. Each record carries the text it was made on, and the record of the later round
+    (whose columns do not fit that fix) teaches nothing."""
     text = "from typing import Optional\n\n\ndef f(path: Optional[str] = None) -> None:\n    pass\n"
     fix, _ = up045("a.py", text, 4)
     later = text.replace("def f(", "def f(version: str | None = None, ")  # another round's text
     library = PatternLibrary(tmp_path, Config(), builtin=False)
-    record = FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1, base=text)
-    report = library.learn("run-1", [record], {fix.id: later})
+    records = [FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 1, base=text),
+               FixRecord(fix, Verdict.VERIFIED, "tests pass", "", 2, base=later)]
+    report = library.learn("run-1", records)
+    assert len(report.created) == 1, report
     learned = library.get(report.created[0])
     assert (learned.pattern, learned.fix) == ("Optional[$A]", "$A | None"), learned
     assert "None" + "None" not in learned.examples[0].after

@@ -48,7 +48,7 @@ that kind), argument lists of different lengths become `$$$`; the merge is kept 
 metavariable of the fix is bound by the pattern and it reproduces every instance exactly.
 
 API the pipeline calls (through `PatternLibrary`, see library.py):
-  - `learn_records(library, run_id, records, bases) -> LearnReport`: pattern-made fixes count
+  - `learn_records(library, run_id, records) -> LearnReport`: pattern-made fixes count
     their outcome (VERIFIED / NEEDS_REVIEW -> applied + verified; REJECTED -> applied +
     rejected; UNVERIFIED -> applied); verified fixer-made fixes are generalised: an active
     pattern that reproduces the fix exactly gets `verified` (evidence), else an equivalent
@@ -1129,18 +1129,12 @@ def record_outcome(library: PatternLibrary, pattern_id: str, outcome: str) -> Pa
     return library.record(pattern_id, outcome)
 
 
-def _base_for(record: RecordLike, bases: Mapping[str, str]) -> str | None:
-    """The record's own base: one finding can be fixed (and recorded) in two rounds on two
-    versions of its file, and a map by fix id gave both records the later one (a UP045 fix
-    of `path: Optional[str]` applied to a text where `version: str = None` had grown by
-    ` | None` taught `str | NoneNone`)."""
-    if record.base is not None:
-        return record.base
-    return bases.get(record.fix.id, bases.get(record.fix.path))
-
-
-def learn_records(library: PatternLibrary, run_id: str, records: Iterable[RecordLike],
-                  bases: Mapping[str, str]) -> LearnReport:
+def learn_records(library: PatternLibrary, run_id: str, records: Iterable[RecordLike]
+                  ) -> LearnReport:
+    """Each record carries the text its fix was made on (`base`): one finding can be fixed,
+    and recorded, in two rounds on two versions of its file, and a map by fix id once gave
+    both records the later one (a UP045 fix of `path: Optional[str]` applied where `version:
+    str = None` had grown by ` | None` taught `str | NoneNone`)."""
     from heal.patterns.library import LearnReport, pattern_id_of
 
     report = LearnReport()
@@ -1163,11 +1157,10 @@ def learn_records(library: PatternLibrary, run_id: str, records: Iterable[Record
         if record.fix.also:  # a rename across files: a pattern matches one file's code
             report.skipped.append((record.fix.id, "the fix edits several files"))
             continue
-        base = _base_for(record, bases)
-        if base is None:
+        if record.base is None:
             report.skipped.append((record.fix.id, "no base text given"))
             continue
-        learn_fix(library, run_id, record.fix, base, report)
+        learn_fix(library, run_id, record.fix, record.base, report)
     return report
 
 

@@ -3,7 +3,7 @@
     library = PatternLibrary(root, config)          # root: the target repo (None: built-ins only)
     fix = library.propose(finding, context)         # Fix | Declined | None (a plan.PatternSource)
     library.record(pattern_id, "verified")          # outcomes: see model.OUTCOMES
-    report = library.learn(run_id, records, bases)  # after a run: stats + new learned files
+    report = library.learn(run_id, records)  # after a run: stats + new learned files
 
 `propose` tries the active patterns whose `triggers` include `finding.rule` (from the index, by
 trigger and root node type, so only a handful are even read), at the nodes the finding's span
@@ -26,7 +26,7 @@ equivalent pattern (see `learn`), until the pattern is trusted enough to go firs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -59,7 +59,7 @@ class RecordLike(Protocol):
 
     @property
     def base(self) -> str | None:
-        """The text the fix's edits apply to, when the record carries it."""
+        """The text the fix's edits apply to (None: nothing to learn it on)."""
 
 
 @dataclass
@@ -283,15 +283,13 @@ class PatternLibrary:
         return self.set_status(pattern_id, "active", why)
 
     # -- learning ----------------------------------------------------------------------------
-    def learn(self, run_id: str, records: Iterable[RecordLike],
-              bases: Mapping[str, str] | None = None) -> LearnReport:
+    def learn(self, run_id: str, records: Iterable[RecordLike]) -> LearnReport:
         """After a run: outcomes of pattern-made fixes, and new or reinforced patterns from
         verified fixer-made ones, each learned on its record's `base` (the file as it was in
-        the round that proposed the fix); for a record without one, `bases` maps its fix's id
-        (or, failing that, its path) to that text."""
+        the round that proposed the fix)."""
         from heal.patterns.learn import learn_records
 
-        return learn_records(self, run_id, records, bases or {})
+        return learn_records(self, run_id, records)
 
     def reviewed(self, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:
