@@ -88,9 +88,7 @@ from heal.patterns.matcher import (
     bound_name,
     compile_template,
     dropped,
-    extent_of,
     first_rewrite,
-    fix_selector,
     from_code,
     own_range,
     parameter_code,
@@ -170,7 +168,7 @@ def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint],
                  selector: str = "") -> object:
     try:
         left = shape(compile_template(pattern, selector).root)
-        right = shape(compile_template(fix, fix_selector(selector)).root) \
+        right = shape(compile_template(fix, selector).root) \
             if fix.strip() else ()  # a deletion
     except TemplateError:
         return (pattern, fix, selector)
@@ -301,10 +299,9 @@ def _path_to(parsed: _Parsed, start: int, end: int) -> list[cst.CSTNode]:
         path.append(node)
         inner = None
         for child in node.children:
-            where = extent_of(parsed.positions, child)  # a Param's reaches over its annotation
-            if where is None:
+            if child not in parsed.positions:
                 continue
-            lo, hi = (parsed.starts[line - 1] + column for line, column in where)
+            lo, hi = parsed.offsets(child)  # a Param's reaches over its annotation and default
             if lo <= start and end <= hi:
                 inner = child
                 break
@@ -823,7 +820,7 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         selector = selector_of(root_before) or ""
     try:
         template = compile_template(pattern_text, selector)
-        compile_template(fix_text, fix_selector(selector))
+        compile_template(fix_text, selector)
     except TemplateError as error:
         return f"the generalised template does not parse: {error}"
     if template.root_type == "*":
@@ -881,7 +878,7 @@ def _settle(edit: Edit) -> Edit | str:
         return edit
     try:
         pattern = compile_template(edit.pattern, edit.selector)
-        fix = compile_template(edit.fix, fix_selector(edit.selector))
+        fix = compile_template(edit.fix, edit.selector)
     except TemplateError as error:
         return f"the generalised template does not parse: {error}"
     if dropped(pattern, fix):
@@ -1085,8 +1082,7 @@ def anti_unify(a: Edit, b: Edit) -> Edit | None:
             return None
         before_a, before_b = compile_template(a.pattern, a.selector), compile_template(
             b.pattern, b.selector)
-        after_a, after_b = compile_template(a.fix, fix_selector(a.selector)), compile_template(
-            b.fix, fix_selector(b.selector))
+        after_a, after_b = compile_template(a.fix, a.selector), compile_template(b.fix, b.selector)
     except TemplateError:
         return None
     if before_a.kind != before_b.kind or after_a.kind != after_b.kind:

@@ -147,12 +147,6 @@ SELECTORS = {
     "default_parameter": (False, True),
 }
 CONTEXT = "def f({}): ..."  # the context heal writes around a parameter pattern
-ANY_PARAMETER = "parameter"  # a fix of a parameter pattern: one parameter of any kind
-
-
-def fix_selector(selector: str) -> str:
-    """How the fix of a pattern with this selector compiles (any parameter, or as it is)."""
-    return ANY_PARAMETER if selector else ""
 
 
 def selector_of(param: cst.Param) -> str | None:
@@ -203,16 +197,16 @@ def parameter_in_context(context: str, selector: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def compile_template(text: str, selector: str = "") -> Template:
     """Parse a template; TemplateError when it is not one expression or one statement (or,
-    with an ast-grep `selector` of a parameter kind, one parameter of that kind)."""
+    with an ast-grep `selector`, one parameter: the pattern's is of the selector's kind, as
+    its context selected it, and its fix may be of another)."""
     stripped = text.strip("\n")
     if not stripped.strip():
         raise TemplateError("the template is empty")
     code = to_code(_dedent(stripped))
     if selector:
         param = _only_parameter(code)
-        if param is None or selector_of(param) is None or (
-                selector != ANY_PARAMETER and selector_of(param) != selector):
-            raise TemplateError(f"not one parameter of the kind {selector}")
+        if param is None or selector_of(param) is None:
+            raise TemplateError("not one parameter (with an annotation or a default)")
         return Template(text, code, param, "parameter")
     try:
         return Template(text, code, cst.parse_expression(code), "expression")
@@ -503,25 +497,9 @@ def _kids(context: ModuleContext, node: cst.CSTNode, start: tuple[int, int]
     return node.children
 
 
-def extent_of(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode
-              ) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """A node's ((line, column), (line, column)); libcst places a `Param` at its name only, so
-    for one the range reaches over its annotation and default too."""
-    where = positions.get(node)
-    if where is None:
-        return None
-    lo, hi = _key(where.start), _key(where.end)
-    if isinstance(node, cst.Param):
-        for child in node.children:
-            inner = extent_of(positions, child)
-            if inner is not None:
-                lo, hi = min(lo, inner[0]), max(hi, inner[1])
-    return lo, hi
-
-
 def own_range(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode) -> CodeRange:
-    """The range a rewrite of `node` replaces: its position, or for a `Param` its name through
-    its annotation and default (not the comma after it; libcst places a `Param` at its name)."""
+    """A node's range: its position, or for a `Param` (which libcst places at its name only)
+    its name through its annotation and default, not the comma after it."""
     where = positions[node]
     if not isinstance(node, cst.Param):
         return where
@@ -530,8 +508,13 @@ def own_range(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode) -> 
     return CodeRange(where.start, end)
 
 
-def _own_range(context: ModuleContext, node: cst.CSTNode) -> CodeRange:
-    return own_range(context.positions, node)
+def extent_of(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode
+              ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """`own_range` as ((line, column), (line, column)); None for a node without a position."""
+    if node not in positions:
+        return None
+    where = own_range(positions, node)
+    return _key(where.start), _key(where.end)
 
 
 def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.CSTNode]:
@@ -657,7 +640,7 @@ class _Source:
     def range_of(self, node: cst.CSTNode, strip: int = 0) -> tuple[int, int, int]:
         """(start offset, end offset, start column) of a node, parentheses included (all but
         the `strip` outermost pairs)."""
-        where = _own_range(self.context, node)  # a Param's reaches over its default
+        where = own_range(self.context.positions, node)  # a Param's reaches over its default
         start = self.offset(where.start.line, where.start.column)
         end = self.offset(where.end.line, where.end.column)
         column = where.start.column
@@ -854,8 +837,7 @@ def _fewer_parens(pattern_text: str, fix_text: str, selector: str = ""
     """((metavariable, pairs of parentheses to remove), ...) when the fix is the pattern with
     fewer parentheses around metavariables that occur once in it, and nothing else changed."""
     try:
-        pattern = compile_template(pattern_text, selector)
-        fix = compile_template(fix_text, fix_selector(selector))
+        pattern, fix = compile_template(pattern_text, selector), compile_template(fix_text, selector)
     except TemplateError:
         return ()
     before, after = paren_counts(pattern), paren_counts(fix)
@@ -908,8 +890,7 @@ class _FixPlan:
 @functools.lru_cache(maxsize=1024)
 def _fix_plan(pattern_text: str, fix_text: str, selector: str = "") -> _FixPlan:
     try:
-        pattern = compile_template(pattern_text, selector)
-        fix = compile_template(fix_text, fix_selector(selector))
+        pattern, fix = compile_template(pattern_text, selector), compile_template(fix_text, selector)
     except TemplateError:
         return _FixPlan()
     gone = dropped(pattern, fix)
@@ -1169,7 +1150,7 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     if bindings is None:
         return None
     try:
-        fix_template = compile_template(pattern.fix, fix_selector(pattern.selector))
+        fix_template = compile_template(pattern.fix, pattern.selector)
     except TemplateError as error:
         return f"the fix template is not valid: {error}"
     source = _Source(context)
@@ -1183,7 +1164,7 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
         return f"the fix uses {missing}, which this file does not import or define"
     if plan.removed is not None and plan.removed in bindings:
         return _remove_name(context, node, bindings[plan.removed])
-    where = _own_range(context, node)
+    where = own_range(context.positions, node)
     indent = where.start.column
     line_start = source.starts[where.start.line - 1]
     start_line = context.text[line_start:line_start + indent]
@@ -1221,7 +1202,7 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
             original = context.text[source.offset(where.start.line, where.start.column):
                                     source.offset(where.end.line, where.end.column)]
             if _keeps_body(template, fix_template):
-                text = _with_body_of(context, original, node, parsed, text)
+                text = _with_body_of(source, where, node, parsed, text)
             if original == text:
                 return None
             lost = _lost_comment(context, source, where, text)
@@ -1279,20 +1260,19 @@ def _header(code: str, node: cst.CSTNode) -> str | None:
     return code[:len(code) - len(body)] if code.endswith(body) else None
 
 
-def _with_body_of(context: ModuleContext, original: str, node: cst.CSTNode,
-                  parsed: cst.CSTNode, text: str) -> str:
+def _with_body_of(source: _Source, where: CodeRange, node: cst.CSTNode, parsed: cst.CSTNode,
+                  text: str) -> str:
     """The fix's header on the matched statement's own body, as the source has it: the comment
     after the `:` and the blank lines before the first statement stay where they are (the
     template's body would lay it out anew). `text` itself when the parts do not line up."""
-    source = _Source(context)
-    start = _own_range(context, node).start
-    after_colon = context.positions[node.body.header].start  # type: ignore[attr-defined]
-    cut = source.offset(after_colon.line, after_colon.column) - source.offset(start.line,
-                                                                              start.column)
+    after_colon = source.context.positions[node.body.header].start  # type: ignore[attr-defined]
+    cut = source.offset(after_colon.line, after_colon.column)
+    end = source.offset(where.end.line, where.end.column)
     new = _header(cst.Module([]).code_for_node(parsed), parsed)
-    if new is None or "\n" in new or not text.startswith(new) or not 0 < cut <= len(original):
+    if new is None or "\n" in new or not text.startswith(new) or \
+            not source.offset(where.start.line, where.start.column) < cut <= end:
         return text
-    return new + original[cut:]
+    return new + source.context.text[cut:end]
 
 
 def matches_text(template: Template, code: str) -> list[dict[str, Binding]]:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from heal.errors import ConfigError, UsageError
-from heal.patterns.matcher import Template, TemplateError, compile_template, fix_selector
+from heal.patterns.matcher import Template, TemplateError, compile_template
 from heal.patterns.model import ID_RE, Pattern, Stats, dump, load_file, parse
 
 INDEX_FORMAT = 4
@@ -94,7 +94,7 @@ def compiled(pattern: Pattern) -> Template:
         raise ConfigError(f"{label}: rule.pattern {error}") from None
     try:
         if pattern.fix.strip():  # an empty fix deletes the matched statement (as in ast-grep)
-            compile_template(pattern.fix, fix_selector(pattern.selector))
+            compile_template(pattern.fix, pattern.selector)
     except TemplateError as error:
         raise ConfigError(f"{label}: fix {error}") from None
     unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()]
