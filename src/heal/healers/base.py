@@ -9,6 +9,7 @@ reason it will not touch this finding, or None when the finding is not its busin
 
 from __future__ import annotations
 
+import builtins
 import functools
 import io
 import tokenize
@@ -27,6 +28,42 @@ from heal.edits import diff_edits
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
 
+def module_names(module: cst.Module) -> set[str]:
+    """Names the module level binds: imports, classes, functions and assignment targets, in
+    module-level `if`/`try`/`with`/`for` blocks too (`if TYPE_CHECKING:` imports), not inside
+    functions or classes. A `*` import binds nothing here: its names are unknown."""
+    names: set[str] = set()
+
+    def visit(node: cst.CSTNode) -> None:
+        for child in node.children:
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                names.add(child.name.value)
+                continue
+            if isinstance(child, cst.Lambda):
+                continue
+            if isinstance(child, (cst.Import, cst.ImportFrom)) and \
+                    not isinstance(child.names, cst.ImportStar):
+                names.update((alias.evaluated_alias or alias.evaluated_name).split(".")[0]
+                             for alias in child.names)
+            elif isinstance(child, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For)):
+                names.update(n.value for n in _target_names(child.target))
+            visit(child)
+
+    visit(module)
+    return names
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names an assignment target binds (`a`, `a, (b, c)`; not `a.b` or `a[0]`)."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
 @dataclass
 class ModuleContext:
     """One file as a fixer sees it: its text, parsed lazily once, and the run's config."""
@@ -42,6 +79,7 @@ class ModuleContext:
     _module: cst.Module | None = field(default=None, repr=False)
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
+    _names: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def module(self) -> cst.Module:
@@ -66,6 +104,14 @@ class ModuleContext:
             self._resolve()
         assert self._parents is not None
         return self._parents.get(node)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Names code at module level can read: the builtins and what `module_names` finds
+        (what a fix may write without an import of its own)."""
+        if self._names is None:
+            self._names = frozenset(module_names(self.module) | set(dir(builtins)))
+        return self._names
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parent(node)

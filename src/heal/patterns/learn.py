@@ -85,7 +85,6 @@ from heal.patterns.matcher import (
     PREFIX,
     Rewrite,
     TemplateError,
-    bound_name,
     compile_template,
     dropped,
     first_rewrite,
@@ -368,7 +367,8 @@ def _imported_names(module: cst.Module) -> set[str]:
         for small in statement.body:
             if isinstance(small, (cst.Import, cst.ImportFrom)) and \
                     not isinstance(small.names, cst.ImportStar):
-                names.update(bound_name(alias) for alias in small.names)
+                names.update((alias.evaluated_alias or alias.evaluated_name).split(".")[0]
+                             for alias in small.names)
     return names
 
 

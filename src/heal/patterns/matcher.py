@@ -66,7 +66,6 @@ at a statement; its fix annotates the `def`).
 from __future__ import annotations
 
 import bisect
-import builtins
 import dataclasses
 import functools
 import itertools
@@ -929,61 +928,9 @@ def _read_names(root: cst.CSTNode) -> set[str]:
     return found
 
 
-# id(context) -> (its module, kept so that the id cannot be reused while cached; the names)
-_DEFINED: dict[int, tuple[cst.Module, frozenset[str] | None]] = {}
-
-
-def _defined(context: ModuleContext) -> frozenset[str] | None:
-    """Names a module can read anywhere: builtins, everything it imports (at any depth) and
-    what its top level defines or assigns; None after a `*` import (anything may be there)."""
-    key = id(context)
-    cached = _DEFINED.get(key)
-    if cached is not None and cached[0] is context.module:
-        return cached[1]
-    if len(_DEFINED) > 64:
-        _DEFINED.clear()
-    names = set(dir(builtins)) | {"__name__", "__file__", "__doc__"}
-    star = False
-    for node in _walk(context.module):
-        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
-            star = True
-        elif isinstance(node, (cst.Import, cst.ImportFrom)) and \
-                not isinstance(node.names, cst.ImportStar):
-            names.update(bound_name(alias) for alias in node.names)
-    for node in _module_level(context.module):
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            names.add(node.name.value)
-        elif isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For)) and \
-                isinstance(node.target, cst.Name):
-            names.add(node.target.value)
-    result = None if star else frozenset(names)
-    _DEFINED[key] = (context.module, result)
-    return result
-
-
-def bound_name(alias: cst.ImportAlias) -> str:
-    """The name an import binds: `import a.b` binds `a`, `from m import x as y` binds `y`."""
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return cst.Module([]).code_for_node(alias.name).split(".")[0]
-
-
-def _module_level(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The nodes of a module outside function and class bodies (`if`/`try` blocks included)."""
-    for child in node.children:
-        yield child
-        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            yield from _module_level(child)
-
-
 def _undefined(context: ModuleContext, plan: _FixPlan) -> str | None:
     """The first name the fix would introduce that the file neither imports nor defines."""
-    if not plan.introduces:
-        return None
-    known = _defined(context)
-    if known is None:
-        return None
-    return next((name for name in plan.introduces if name not in known), None)
+    return next((name for name in plan.introduces if name not in context.names), None)
 
 
 def dropped(pattern: Template, fix: Template) -> set[str]:

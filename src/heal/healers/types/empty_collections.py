@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import re
 
 import libcst as cst
@@ -122,26 +121,6 @@ def inferred(kind: str, uses: _Uses) -> str | None:
     if len(uses.values) != 1 or _UNKNOWN in uses.values:
         return None
     return f"dict[{element}, {next(iter(uses.values))}]"
-
-
-def module_names(module: cst.Module) -> set[str]:
-    """Names bound at module level by imports, classes, functions and assignments."""
-    names: set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
-            names.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
-                        small.names, cst.ImportStar):
-                    for alias in small.names:
-                        names.add((alias.evaluated_alias or alias.evaluated_name).split(".")[0])
-                elif isinstance(small, cst.Assign):
-                    for target in small.targets:
-                        names.update(names_in(target.target))
-                elif isinstance(small, cst.AnnAssign):
-                    names.update(names_in(small.target))
-    return names
 
 
 class EmptyCollectionAnnotation(Fixer):
@@ -303,8 +282,7 @@ class EmptyCollectionAnnotation(Fixer):
             annotation = cst.parse_expression(text)
         except cst.ParserSyntaxError:
             return self.decline(finding, reason)
-        known = module_names(context.module) | set(dir(builtins))
-        missing = sorted(set(names_in(annotation)) - known)
+        missing = sorted(set(names_in(annotation)) - context.names)
         if missing:
             return self.decline(finding, f"mypy suggests `{text}`, but {', '.join(missing)} "
                                          "is not imported here")
