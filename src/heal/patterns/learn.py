@@ -643,11 +643,10 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
         edit = _rewritten(old, new, imports, triggers, origin, path, where)
     if isinstance(edit, str):
         return edit
-    produced = apply_at(edit.pattern, edit.fix, edit.constraints, before,
-                        edit.instances[0].span, edit.selector)
-    if produced != after:
+    done = _reproduced(edit)
+    if done is None:
         return "the generalised pattern does not reproduce the edit"
-    return _settle(edit)
+    return _settle(edit, done)
 
 
 def _rewritten(old: _Parsed, new: _Parsed, imports: set[str], triggers: Sequence[str],
@@ -867,13 +866,14 @@ def _parameter_example(instance: Instance) -> Example:
     return Example(signature(instance.before), signature(instance.after))
 
 
-def _settle(edit: Edit) -> Edit | str:
+def _settle(edit: Edit, done: Sequence[Rewrite]) -> Edit | str:
     r"""A pattern must not apply to its own fix (running heal or ast-grep twice would wrap
     twice: `$A: $B = None` -> `$A: Optional[$B] = None` matches what it wrote). Where the fix
     matches the pattern again, each metavariable that would bind what the fix wrote around
     it gets a `not: regex` constraint of that shape (`B: not ^Optional\[.*\]$`); the
     reason when that does not make it a fixpoint. Patterns whose fix drops a metavariable
-    the finding's span picks (imports, deletions) are left alone: the span decides."""
+    the finding's span picks (imports, deletions) are left alone: the span decides. `done`
+    holds each instance's rewrite, from `_reproduced`."""
     if not edit.fix.strip():
         return edit
     try:
@@ -884,11 +884,10 @@ def _settle(edit: Edit) -> Edit | str:
     if dropped(pattern, fix):
         return edit
     constraints = dict(edit.constraints)
-    for instance in edit.instances:
-        first = _rewrite_at(edit, constraints, instance.before, instance.span)
+    for instance, first in zip(edit.instances, done, strict=True):
         fixed = _fixed_span(instance)
         again = _rewrite_at(edit, constraints, instance.after, fixed)
-        if first is None or again is None:
+        if again is None:
             continue
         for name, text in again.bindings.items():
             old = first.bindings.get(name)
@@ -949,9 +948,15 @@ def apply_at(pattern_text: str, fix_text: str, constraints: Mapping[str, Constra
     return None if done is None else done.text
 
 
-def reproduces(edit: Edit) -> bool:
-    return all(apply_at(edit.pattern, edit.fix, edit.constraints, i.before, i.span,
-                        edit.selector) == i.after for i in edit.instances)
+def _reproduced(edit: Edit) -> list[Rewrite] | None:
+    """Each instance's rewrite, when the edit reproduces every instance exactly; else None."""
+    done = []
+    for instance in edit.instances:
+        rewrite = _rewrite_at(edit, edit.constraints, instance.before, instance.span)
+        if rewrite is None or rewrite.text != instance.after:
+            return None
+        done.append(rewrite)
+    return done
 
 
 # --------------------------------------------------------------------------------------------
@@ -1109,9 +1114,10 @@ def anti_unify(a: Edit, b: Edit) -> Edit | None:
     if merged_template.root_type == "*" or (not _has_concrete(merged_template.root)
                                             and not renamed):
         return None  # only operators and no constraint left: `$A == $B` is no fix pattern
-    if not reproduces(merged):
+    done = _reproduced(merged)
+    if done is None:
         return None
-    settled = _settle(merged)
+    settled = _settle(merged, done)
     return settled if isinstance(settled, Edit) else None
 
 
