@@ -277,7 +277,7 @@ def doc_page(pattern: Pattern) -> str:
     ]
     if pattern.description:
         out.append(f"{pattern.description}\n")
-    out += [f"## {_selected('Pattern', pattern).rstrip(':')}\n", "```python",
+    out += [f"## {_selected('Pattern', pattern)}\n", "```python",
             pattern.pattern.rstrip("\n"), "```\n",
             "## Fix\n", "```python", pattern.fix.rstrip("\n"), "```\n"]
     if pattern.constraints:
