@@ -51,12 +51,17 @@ from heal.plan import Planner
      "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
     ("import os, sys\n\nprint(sys)\n", "import sys\n\nprint(sys)\n",
      "import $$$A, $B, $$$C", "import $$$A, $$$C"),
+    # a relative module is one node, as tree-sitter parses it: `$A` binds `..` and `.m` too
     ("from .. import a, b\n\nprint(b)\n", "from .. import b\n\nprint(b)\n",
-     "from .. import $$$A, $B, $$$C", "from .. import $$$A, $$$C"),
+     "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
+    ("from ._m import a, b\n\nprint(b)\n", "from ._m import b\n\nprint(b)\n",
+     "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
     # one statement deleted from a block that keeps others: an empty fix
     ("import os\nimport sys\n\nprint(sys.argv)\n", "import sys\n\nprint(sys.argv)\n",
      "import $A", ""),
     ("def f():\n    from m import a\n    return 1\n", "def f():\n    return 1\n",
+     "from $A import $B", ""),
+    ("from . import a\nfrom .m import b\n\nb()\n", "from .m import b\n\nb()\n",
      "from $A import $B", ""),
     ('class A:\n    """doc"""\n    pass\n', 'class A:\n    """doc"""\n', "pass", ""),
 ])
@@ -289,7 +294,11 @@ def test_an_unused_import_pattern_learned_in_one_project_serves_another(tmp_path
             ("def f():\n    import os.path, sys\n    from os import sep, curdir, pardir\n"
              "    return sys, sep, pardir\n", "curdir",
              "def f():\n    import os.path, sys\n    from os import sep, pardir\n"
-             "    return sys, sep, pardir\n")):
+             "    return sys, sep, pardir\n"),
+            # relative imports: learned on `typing`, it serves `..` and `._state` (as ast-grep)
+            ("from .._state import (\n    CLIENT,  # who we are\n    SERVER,\n)\n\nCLIENT\n",
+             "SERVER", "from .._state import (\n    CLIENT,  # who we are\n)\n\nCLIENT\n"),
+            ("from . import load, dump\n\ndump\n", "load", "from . import dump\n\ndump\n")):
         line = next(n for n, row in enumerate(text.splitlines(), 1) if name in row)
         fixer_fix, finding = unused_import("b.py", text, line, name)
         assert isinstance(fixer_fix, Fix)

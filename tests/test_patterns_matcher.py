@@ -333,6 +333,35 @@ def test_ast_grep_runs_learned_parameter_patterns(tmp_path: Path, before: str, a
     assert apply_to_text(learned, before) == after
 
 
+@pytest.mark.parametrize("before", [
+    "from ._state import SERVER, CLIENT\n\nprint(CLIENT)\n",
+    "from .. import SERVER, CLIENT\n\nprint(CLIENT)\n",
+    "from ..pkg.m import (\n    SERVER,\n    CLIENT,\n)\n\nprint(CLIENT)\n",
+    "from pkg import SERVER, CLIENT\n\nprint(CLIENT)\n",
+])
+def test_import_patterns_match_relative_modules_as_ast_grep_does(tmp_path: Path, before: str
+                                                                 ) -> None:
+    """`from $A import ...` matches a relative import in ast-grep (tree-sitter's
+    `relative_import` is one node), so heal's matcher binds `$A` to the dots and module too."""
+    import json
+
+    rule = tmp_path / "t.yaml"
+    rule.write_text("id: t\nlanguage: Python\nrule:\n  pattern: from $A import $$$B, $C, $$$D\n"
+                    "fix: from $A import $$$B, $$$D\n", encoding="utf-8")
+    source = tmp_path / "example.py"
+    source.write_text(before, encoding="utf-8")
+    scan = subprocess.run([ast_grep(), "scan", "--rule", str(rule), "--json=compact",
+                           str(source)], capture_output=True, text=True, check=True)
+    module = before.split()[1]
+    assert [m["metaVariables"]["single"]["A"]["text"] for m in json.loads(scan.stdout)] == [module]
+    removal = pattern("from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D")
+    after = apply_to_text(removal, before, limit=1)
+    assert after.startswith(f"from {module} import") and "SERVER" not in after
+    assert after.count("CLIENT") == 2
+    assert codes("from .$A import $B", "from .m import x\nfrom ..m import y\nfrom m import z\n"
+                 ) == [{"A": "m", "B": "x"}]  # dots written in the pattern must be there
+
+
 def test_a_kept_body_keeps_its_header_comment_and_blank_lines() -> None:
     """`class $C(object):\\n    $$$BODY` -> `class $C:\\n    $$$BODY` (the built-in UP004
     pattern) changes the header only: rendering the template's body anew dropped the comment

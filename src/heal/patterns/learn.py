@@ -697,10 +697,7 @@ def _statement_deletion(old: _Parsed, after: str, triggers: Sequence[str], origi
         pattern, target = "import $A", small.names[0]
     elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) and \
             len(small.names) == 1 and small.names[0].asname is None:
-        dots = "." * len(small.relative)
-        module = "$A" if small.module is not None else ""
-        pattern = f"from {dots}{module} import {'$B' if module else '$A'}"
-        target = small.names[0]
+        pattern, target = "from $A import $B", small.names[0]  # `$A`: `.m` and `.` too
     else:
         pattern = _code(small).strip()
     span = old.span(target)
@@ -750,12 +747,8 @@ def _import_removal(before: _Parsed, root_before: cst.CSTNode, root_after: cst.C
         return None
     if isinstance(root_before, cst.Import):
         pattern, fix = "import $$$A, $B, $$$C", "import $$$A, $$$C"
-    elif root_before.module is None:  # `from . import a, b`
-        dots = "." * len(root_before.relative)
-        pattern, fix = f"from {dots} import $$$A, $B, $$$C", f"from {dots} import $$$A, $$$C"
-    else:
-        dots = "." * len(root_before.relative)
-        pattern, fix = f"from {dots}$A import $$$B, $C, $$$D", f"from {dots}$A import $$$B, $$$D"
+    else:  # `$A` binds a relative module with its dots (`.m`, `..`), as in ast-grep
+        pattern, fix = "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"
     removed = before.span(old[index])
     if line is not None and line != removed.start.line:
         return None  # the pattern would remove the name the finding points at: not this one

@@ -11,7 +11,9 @@ parameter is written as ast-grep writes it: `rule: {pattern: {context: 'def f($A
 ...', selector: typed_default_parameter}}` (SELECTORS: the parameter kinds heal knows); heal
 keeps the selected parameter as the template (`compile_template(text, selector)`), and its fix
 is one parameter too. `$$$B` alone in a `def`'s parentheses binds the whole list (`*` and `/`
-included, as ast-grep's flat parameter list) with its layout and comments.
+included, as ast-grep's flat parameter list) with its layout and comments. In `from $A import
+...`, `$A` also binds a relative module with its dots (`.m`, `..pkg.m`, `.`), which
+tree-sitter parses as one node; a pattern that spells dots (`from .$A import ...`) wants them.
 
 Matching is structural and exact, except for formatting: whitespace, comments, redundant
 parentheses, trailing commas and the quoting of string literals are ignored (`'a'` matches
@@ -396,6 +398,8 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
         whole = _only_many(p)
         if whole is not None:  # `def $A($$$B)`: the whole list, `*` and `/` included
             return _bind(b, whole, t, focus)
+    if isinstance(p, cst.ImportFrom) and isinstance(t, cst.ImportFrom) and t.relative:
+        return _relative_import(p, t, b, focus)
     literal = _literal_key(p)
     if literal is not None and not isinstance(p, cst.FormattedString):
         return b if literal == _literal_key(t) else None
@@ -411,6 +415,21 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
             t.comma, cst.Comma):  # type: ignore[attr-defined]
         return None
     return current
+
+
+def _relative_import(p: cst.ImportFrom, t: cst.ImportFrom, b: Bindings,
+                     focus: Focus | None) -> Bindings | None:
+    """`from $A import ...` against `from .m import ...`: `$A` binds the module with its
+    dots (`.m`, `..`), the one node tree-sitter makes of it (`relative_import`), as ast-grep
+    matches it; a pattern that spells its dots matches them as written."""
+    name = placeholder(p.module) if p.module is not None and not p.relative else None
+    if name is not None and name.startswith(ONE):
+        module = (*t.relative, t.module) if t.module is not None else tuple(t.relative)
+        bound = _bind(b, name, module, focus)
+    else:
+        bound = _value(p.relative, t.relative, b, strict_comma=False, focus=focus)
+        bound = _value(p.module, t.module, bound, strict_comma=False, focus=focus)
+    return _value(p.names, t.names, bound, strict_comma=False, focus=focus)
 
 
 def _only_many(parameters: cst.Parameters) -> str | None:
