@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 
 def test_rule_prints_native_doc(heal, tmp_path):
@@ -61,7 +65,15 @@ def test_help_and_version(heal, tmp_path):
 
 
 def test_demo_scans_the_bundled_project(heal, tmp_path):
-    result = heal("demo", cwd=tmp_path)
+    result = heal("demo", "--keep", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for category in ("type", "import", "style", "security", "performance", "logic"):
         assert f"{category} " in result.stdout.split("by category:")[1].splitlines()[0]
+    # --keep names the healed project itself: a git repository with the landed fixes in it
+    kept = Path(re.search(r"the demo copy is kept at (\S+)", result.stdout).group(1))
+    try:
+        changed = subprocess.run(["git", "status", "--porcelain"], cwd=kept, text=True,
+                                 capture_output=True, check=True).stdout
+        assert " M inventory/store.py" in changed.splitlines()
+    finally:
+        shutil.rmtree(kept.parent)

@@ -40,6 +40,7 @@ def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | 
     from heal.report.text import print_diff, render_heal, render_scan
 
     workdir = Path(tempfile.mkdtemp(prefix="heal-demo-"))
+    project = workdir
     try:
         project = copy_demo(workdir)
         console.print(f"[bold]heal demo[/]: a copy of the bundled demo project is at {project}\n")
@@ -55,6 +56,7 @@ def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | 
         return 0
     finally:
         if keep:
-            console.print(f"\nthe demo copy is kept at {workdir}")
+            console.print(f"\nthe demo copy is kept at {project} (a git repository: try "
+                          f"`cd {project} && heal review`)")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
