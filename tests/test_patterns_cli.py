@@ -64,6 +64,13 @@ def test_retire_enable_disable_write_the_repo_copy(heal: Heal,
     assert "status: active" in local.read_text()
     assert heal("patterns", "disable", "ruff-e714-not-is", cwd=repo).returncode == 0
     assert "status: disabled" in local.read_text() and "version: 4" in local.read_text()
+    # the project's copy of a built-in pattern is still shown as built-in, kept in the project
+    row = next(line for line in heal("patterns", "list", "--all", cwd=repo, env=WIDE)
+               .stdout.splitlines() if "ruff-e714-not-is" in line)
+    assert "builtin" in row and "learned" not in row
+    shown = heal("patterns", "show", "ruff-e714-not-is", cwd=repo).stdout
+    assert f"file:        this project's copy ({local})" in shown
+    assert "provenance:  built-in" in shown
     outside = heal("patterns", "retire", "ruff-e714-not-is", "--reason", "x",
                    cwd=repo.parent)
     assert outside.returncode == 2 and "not inside a git repository" in outside.stderr

@@ -103,7 +103,8 @@ def list_command(
                                                            "patterns.")] = False,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
-    """List patterns: id, version, status, where from, triggers, safety, confidence."""
+    """List patterns: id, version, status, where from (builtin, learned, mined), triggers,
+    safety, confidence."""
     def body() -> int:
         if output_format not in ("text", "json"):
             raise UsageError(f"--format {output_format}: use text or json")
@@ -119,10 +120,10 @@ def list_command(
         table = Table(show_edge=False)
         table.add_column("id", no_wrap=True, min_width=max((len(p.id) for p in patterns),
                                                            default=2))
-        for column in ("ver", "status", "origin", "triggers", "safety", "confidence", "used"):
+        for column in ("ver", "status", "from", "triggers", "safety", "confidence", "used"):
             table.add_column(column, overflow="fold")
         for p in patterns:
-            table.add_row(p.id, str(p.version), p.status, p.origin, ", ".join(p.triggers),
+            table.add_row(p.id, str(p.version), p.status, p.provenance.kind, ", ".join(p.triggers),
                           p.safety.value, f"{p.confidence:.2f}", str(p.stats.applied))
         console = main_cli.stdout_console()
         console.print(table)
@@ -132,13 +133,20 @@ def list_command(
     _run(body)
 
 
+def _kept_in(pattern: Pattern) -> str:
+    """Where the file lives: a built-in pattern whose stats moved is a copy in the project."""
+    if pattern.origin == "builtin":
+        return "heal's built-in library"
+    return "this project's copy" if pattern.provenance.kind == "builtin" else "this project"
+
+
 def describe(pattern: Pattern) -> str:
     """A plain-text page for `heal patterns show`."""
     s = pattern.stats
     lines = [
         f"{pattern.id}  version {pattern.version}, {pattern.status}",
         f"  {pattern.message}" if pattern.message else "",
-        f"origin:      {pattern.origin} ({pattern.path or 'in memory'})",
+        f"file:        {_kept_in(pattern)} ({pattern.path or 'in memory'})",
         f"provenance:  {pattern.provenance.describe()}",
         f"triggers:    {', '.join(pattern.triggers)}",
         f"category:    {pattern.category.value}",
