@@ -19,10 +19,22 @@ from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits
 from heal.healers.types.implicit_optional import ImplicitOptional
 from heal.healers.types.return_none import ReturnNone
-from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit, ToolFix, Verdict
+from heal.model import (
+    Category,
+    Declined,
+    Finding,
+    Fix,
+    Priority,
+    Safety,
+    Span,
+    TextEdit,
+    ToolFix,
+    Verdict,
+)
 from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
 from heal.patterns.library import LearnReport, PatternLibrary
 from heal.patterns.matcher import apply_to_text
+from heal.patterns.model import Provenance
 from heal.pipeline import FixRecord
 from heal.plan import Planner
 
@@ -79,6 +91,32 @@ def test_a_removed_import_name_generalises_only_where_the_finding_points() -> No
     # a finding on `a` whose fix removed `b`: "remove the name the finding names" is not it
     other = generalise(before, after, ("ruff:F811",), line=2)
     assert not isinstance(other, str) and "$" not in other.pattern
+
+
+def test_what_stands_beside_a_deleted_element_stays_concrete() -> None:
+    """ruff's UP024 fix `except (OSError, IOError)` -> `except OSError` is right because
+    IOError *is* OSError; learned as `except ($B, IOError)` -> `except $B` it would turn
+    `except (ValueError, IOError)` into `except ValueError` and stop catching OSError."""
+    before = "try:\n    f()\nexcept (OSError, IOError):\n    pass\n"
+    edit = generalise(before, before.replace("(OSError, IOError)", "OSError"), ("ruff:UP024",))
+    assert not isinstance(edit, str)
+    assert (edit.pattern, edit.fix) == ("try:\n    $$$A\nexcept (OSError, IOError):\n    $$$B",
+                                        "try:\n    $$$A\nexcept OSError:\n    $$$B")
+    learned = edit.as_pattern("up024", Category.STYLE, Safety.SAFE, Provenance("learned"), "m")
+    other = "try:\n    g()\nexcept (ValueError, IOError):\n    raise\n"
+    assert apply_to_text(learned, other) == other
+    assert apply_to_text(learned, before.replace("f()", "g()")) == \
+        "try:\n    g()\nexcept OSError:\n    pass\n"
+    # a collection that keeps its length is no deletion
+    renamed = generalise("e = (IOError, ValueError)\n", "e = (OSError, ValueError)\n",
+                         ("ruff:UP024",))
+    assert not isinstance(renamed, str) and (renamed.pattern, renamed.fix) == ("IOError, $A",
+                                                                               "OSError, $A")
+    # nor are a call's arguments or a class's bases peers: `object` goes whatever the base
+    base = generalise("class A(Base, object):\n    x = 1\n", "class A(Base):\n    x = 1\n",
+                      ("ruff:UP004",))
+    assert not isinstance(base, str) and (base.pattern, base.fix) == (
+        "class $A($B, object):\n    $$$C", "class $A($B):\n    $$$C")
 
 
 def test_generalise_refuses_what_it_cannot_reproduce() -> None:

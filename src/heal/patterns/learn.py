@@ -12,7 +12,10 @@ Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
      keyword names; unchanged statements of a body become `$$$A`, as do runs of two or more
      unchanged arguments or elements. When that leaves no concrete code but operators
      (`type(a) == type(b)` -> `$A == $B`), calls and attributes are kept and their parts
-     abstracted instead (`type($A) == type($B)`): one level of context;
+     abstracted instead (`type($A) == type($B)`): one level of context. What stands in a
+     tuple, list or set beside an element the fix deletes stays concrete (`except (OSError,
+     IOError)` -> `except OSError` is right because IOError is OSError: `except ($B, IOError)`
+     would drop IOError from beside any exception);
   4. the result, without the instance's comments (a fix would write them into other code),
      must reproduce the edit exactly through the matcher, or nothing is learned;
   5. it must not apply to its own fix: where it would (`$A: $B = None` -> `$A: Optional[$B] =
@@ -784,6 +787,10 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         # a part whose only copies in `after` sit inside other abstracted parts (`object` in
         # `class A(object)` when the body also says `object`) stays concrete
         abstraction.before = {k: v for k, v in abstraction.before.items() if v in used}
+    beside = _beside_deleted(root_before, root_after, abstraction.before, abstraction.after)
+    if beside:
+        abstraction.before = {k: v for k, v in abstraction.before.items() if v not in beside}
+        abstraction.after = {k: v for k, v in abstraction.after.items() if v not in beside}
     parens = abstraction.kept_parens()
     merge = _MergeRuns()
     pattern_node = _visit(_visit(root_before, _Replace(
@@ -820,6 +827,41 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
     example = _parameter_example(instance) if selector else \
         _example(instance, root_before, root_after)
     return Edit(pattern_text, fix_text, {}, tuple(triggers), (instance,), example, selector)
+
+
+def _collections(root: cst.CSTNode) -> Iterator[Sequence[cst.BaseElement]]:
+    """The elements of each tuple, list and set in a tree."""
+    for node in _walk(root):
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            yield node.elements
+
+
+def _beside_deleted(root_before: cst.CSTNode, root_after: cst.CSTNode,
+                    before: Mapping[int, str], after: Mapping[int, str]) -> set[str]:
+    """Metavariables that would stand in a tuple, list or set the fix shortens, beside concrete
+    code it deletes: one instance cannot tell whether the deletion is right whatever they bind or only
+    because of what they are (`except (OSError, IOError)` -> `except OSError`: `IOError` goes
+    because it *is* `OSError`; `except ($B, IOError)` -> `except $B` would drop `IOError` from
+    beside any exception). They stay concrete; where a second instance differs there,
+    `anti_unify` generalises what it can. A collection that keeps its length (`(IOError, $A)` -> `(OSError,
+    $A)`) is no deletion; a call's arguments are not peers in this way (`open($A, "r")` ->
+    `open($A)`: the mode goes whatever the file)."""
+    length_after: dict[int, int] = {}
+    for sequence in _collections(root_after):
+        for item in sequence:
+            length_after[id(item.value)] = len(sequence)
+    after_shapes = _all_shapes(root_after)
+    found: set[str] = set()
+    for sequence in _collections(root_before):
+        held = [before.get(id(v.value)) for v in sequence]
+        if not any(name is None and shape(v.value) not in after_shapes
+                   for v, name in zip(sequence, held, strict=True)):
+            continue
+        for name in {n for n in held if n is not None}:
+            if any(length_after.get(node_id, 1) < len(sequence)
+                   for node_id, kept in after.items() if kept == name):
+                found.add(name)
+    return found
 
 
 def _any_parameters(root_before: cst.CSTNode, root_after: cst.CSTNode, pattern: cst.CSTNode,
