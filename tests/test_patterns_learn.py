@@ -279,6 +279,26 @@ def test_mine_git_turns_repeated_fixes_into_a_pattern(make_repo: Callable[..., P
     assert limited.commits == 1 and not limited.patterns
 
 
+def test_mining_leaves_out_layout_rules(make_repo: Callable[..., Path]) -> None:
+    """A commit that removes an unused name also makes a too-long line short: the edit is a
+    fix of F401, not a way to fix E501 (heal's own history taught `from $A import $$$B, $C,
+    $$$D` as an E501 candidate)."""
+    repo = make_repo({
+        "pyproject.toml": '[tool.ruff]\nline-length = 30\n\n[tool.ruff.lint]\n'
+                          'select = ["E501", "F401"]\n',
+        "one.py": "from os.path import join, exists\n\nprint(join)\n",
+        "two.py": "from subprocess import run, PIPE\n\nprint(run)\n",
+    })
+    for name, unused in (("one.py", ", exists"), ("two.py", ", PIPE")):
+        path = repo / name
+        path.write_text(path.read_text().replace(unused, ""))
+        git(repo, "commit", "-qam", f"drop an unused import in {name}")
+    result = mine_git(repo)
+    assert sorted(f.rule for f in result.fixes) == ["ruff:F401", "ruff:F401"]
+    assert [(e.triggers, e.pattern) for e in result.patterns] == [
+        (("ruff:F401",), "from $A import $$$B, $C, $$$D")]
+
+
 def test_generalise_cuts_out_the_statement_that_holds_the_change() -> None:
     from heal.patterns.learn import narrow
 

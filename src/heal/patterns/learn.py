@@ -1358,28 +1358,32 @@ DEFAULT_MINE_RULES = ("E7", "E9", "F", "W6", "UP", "B", "SIM", "C4", "PIE", "PER
 
 
 def _ruff_config(root: Path, rules: Sequence[str] | None) -> str:
-    """pyproject.toml for the temp copies: the selected ruff codes, or the project's own."""
-    codes: list[str] = []
+    """pyproject.toml for the temp copies: the selected ruff codes, or the project's own, and
+    the project's line length."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        data = {}
+    ruff = data.get("tool", {}).get("ruff", {})
+    lint = ruff.get("lint", ruff)
     if rules:
         codes = [r.split(":", 1)[1] for r in rules if r.startswith("ruff:")]
     else:
-        import sys
-
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover
-            import tomli as tomllib
-        path = root / "pyproject.toml"
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-            data = {}
-        ruff = data.get("tool", {}).get("ruff", {})
-        lint = ruff.get("lint", ruff)
         codes = [*lint.get("select", []), *lint.get("extend-select", [])]
         codes = [c for c in codes if isinstance(c, str)] or list(DEFAULT_MINE_RULES)
     quoted = ", ".join(f'"{c}"' for c in codes or ["E711"])
-    return f'[tool.ruff]\ntarget-version = "py310"\n\n[tool.ruff.lint]\nselect = [{quoted}]\n'
+    length = ruff.get("line-length")
+    line_length = f"line-length = {length}\n" if isinstance(length, int) and not isinstance(
+        length, bool) and 1 <= length <= 320 else ""
+    return (f'[tool.ruff]\ntarget-version = "py310"\n{line_length}\n[tool.ruff.lint]\n'
+            f'select = [{quoted}]\n')
 
 
 def _hunks(before: str, after: str) -> list[tuple[int, int, int, int]]:
@@ -1494,7 +1498,7 @@ def _mine_file(result: MineResult, sha: str, path: str, before: str, after: str,
         for finding in new_findings:
             if j1 < finding.span.start.line <= j2 and finding.rule in gone:
                 gone[finding.rule] -= 1
-        rules = sorted(rule for rule, count in gone.items() if count > 0)
+        rules = sorted(rule for rule, count in gone.items() if count > 0 and not _layout(rule))
         if not rules:
             continue
         partial = _apply_hunk(before, after, hunk)
@@ -1507,6 +1511,15 @@ def _mine_file(result: MineResult, sha: str, path: str, before: str, after: str,
             else:
                 result.fixes.append(MinedFix(sha, path, rule, before, partial,
                                              replace(edit, triggers=(rule,)), span=spans[rule]))
+
+
+# whitespace, indentation and line length: an edit that makes one go away is a reformatting
+# (or a rewrite that happened to shorten a line), never the fix a pattern of that rule could be
+LAYOUT_RULES = re.compile(r"^ruff:(E1\d\d|E2\d\d|E3\d\d|E501|W1\d\d|W2\d\d|W3\d\d|W5\d\d)$")
+
+
+def _layout(rule: str) -> bool:
+    return LAYOUT_RULES.match(rule) is not None
 
 
 def group(result: MineResult, min_commits: int = 2, max_per_rule: int = 60) -> None:
