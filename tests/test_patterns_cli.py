@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -128,16 +129,20 @@ def test_the_docs_of_the_builtin_library_are_up_to_date() -> None:
 @pytest.mark.slow
 def test_learn_from_git(heal: Heal, make_repo: Callable[..., Path]) -> None:
     repo = make_repo({"one.py": "def f(a):\n    return a == None\n",
-                      "two.py": "def g(b):\n    return b[0] == None\n"})
+                      "two.py": "def g(b):\n    return b[0] == None\n",
+                      "three.py": "def h(c):\n    return c == None\n"})
     for name, old, new in (("one.py", "a == None", "a is None"),
-                           ("two.py", "b[0] == None", "b[0] is None")):
+                           ("two.py", "b[0] == None", "b[0] is None"),
+                           # the finding goes, but the edit is no fix a pattern can repeat
+                           ("three.py", "def h(c):\n    return c == None\n", "h = None\n")):
         path = repo / name
         path.write_text(path.read_text().replace(old, new))
         git(repo, "commit", "-qam", f"fix {name}")
     done = heal("learn", "--from-git", "--select", "ruff:E711", cwd=repo)
     assert done.returncode == 0, done.stderr
-    assert "walked 2 commits" in done.stdout
+    assert "walked 3 commits" in done.stdout and "3 findings fixed" in done.stdout
     assert "'$A == None' -> '$A is None'" in done.stdout
+    assert re.search(r"no pattern: [0-9a-f]{10} three\.py:2 ruff:E711: \S", done.stdout)
     files = list((repo / ".heal" / "patterns").glob("*.yaml"))
     assert len(files) == 1 and "kind: mined" in files[0].read_text()
     shown = heal("patterns", "show", files[0].stem, cwd=repo)

@@ -421,9 +421,13 @@ def learn_command(
                       if s.strip()) or None
         result = mine_git(library.root, since=since, max_commits=max_commits,
                           rules=rules, min_commits=min_commits)
+        fixes = len(result.fixes)
         _print(f"walked {result.commits} commits, {result.files} changed Python files; "
-               f"{len(result.fixes)} findings fixed in small edits")
+               f"{fixes} finding{'' if fixes == 1 else 's'} fixed in small edits")
         saved = [] if dry_run else save_mined(library, result)
+        for fix in (f for f in result.fixes if f.edit is None):
+            _print(f"  no pattern: {fix.commit[:10]} {fix.path}"
+                   f"{f':{fix.span.start.line}' if fix.span else ''} {fix.rule}: {fix.reason}")
         for edit in result.patterns:
             _print(f"  pattern ({len(edit.origins)} commits) {', '.join(edit.triggers)}: "
                    f"{edit.pattern!r} -> {edit.fix!r}")
