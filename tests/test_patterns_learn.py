@@ -56,6 +56,10 @@ from heal.plan import Planner
     # only parentheses removed: nothing else is the point (callee and literals abstracted too)
     ('print(("a %s" % b))\n', 'print("a %s" % b)\n', "$A(($B))", "$A($B)"),
     ("x = type((0))\n", "x = type(0)\n", "$A(($B))", "$A($B)"),
+    # a keyword the fix writes as a string key: the string is whatever the keyword is
+    ('x = dict(loop=f(a))\n', 'x = {"loop": f(a)}\n', "dict($A=$B)", '{"$A": $B}'),
+    ("x = dict(a=y, b=z)\n", "x = {'a': y, 'b': z}\n", "dict($A=$B, $C=$D)",
+     "{'$A': $B, '$C': $D}"),
     # one name removed from an import: which module and names is the finding's business
     ("from m import a, b\n\nprint(b)\n", "from m import b\n\nprint(b)\n",
      "from $A import $$$B, $C, $$$D", "from $A import $$$B, $$$D"),
@@ -423,6 +427,23 @@ def test_a_removed_pass_learned_in_one_body_serves_another(tmp_path: Path) -> No
     assert [f.source for f in plan.fixes] == [f"pattern:{learned.id}@1"] and not plan.bugs
     assert apply_fixes(text_b, plan.fixes) == apply_fixes(text_b, [fix_b]) == \
         'class Empty(Exception):\n    """Nothing more."""\n\n\nx = 1\n'
+
+
+def test_a_dict_call_learned_with_its_keyword_serves_other_keywords(tmp_path: Path) -> None:
+    """ruff's C408 fix writes the keyword as a string key: learned as `dict($A=$B)` ->
+    `{"$A": $B}`, it serves a dict of another keyword (with `dict(loop=$A)` it served none)."""
+    text_a = "opts = dict(loop=make())\n"
+    fix, _ = replaced("ruff:C408", "a.py", text_a, 1, "dict(loop=make())", '{"loop": make()}')
+    library = PatternLibrary(tmp_path, Config(), builtin=False)
+    learned = library.get(learned_from(library, "run-a", fix, text_a).created[0])
+    assert (learned.pattern, learned.fix) == ("dict($A=$B)", '{"$A": $B}')
+    text_b = "def f(tag):\n    return render(dict(name=tag.lower()))\n"
+    fix_b, finding = replaced("ruff:C408", "b.py", text_b, 2, "dict(name=tag.lower())",
+                              '{"name": tag.lower()}')
+    plan = Planner(Config(), library.propose).plan([finding], {"b.py": text_b})
+    assert [f.source for f in plan.fixes] == [f"pattern:{learned.id}@1"] and not plan.bugs
+    assert apply_fixes(text_b, plan.fixes) == apply_fixes(text_b, [fix_b]) == \
+        'def f(tag):\n    return render({"name": tag.lower()})\n'
 
 
 def test_a_parentheses_pattern_learned_on_print_serves_another_call(tmp_path: Path) -> None:

@@ -308,11 +308,13 @@ def test_bodies_keep_the_files_own_indentation() -> None:
      "from typing import Optional\n\n\ndef f(self, mode: Optional[str] = None, *, n=1) -> None:\n    pass\n"),
     ("def f(a: int, /, *rest: str, b: bool = False):\n    print(a)\n",
      "def f(a: int, /, *rest: str, b: bool = False) -> None:\n    print(a)\n"),
-], ids=["parameter-selector", "any-parameters"])
-def test_ast_grep_runs_learned_parameter_patterns(tmp_path: Path, before: str, after: str) -> None:
-    """What heal learns about a parameter (ast-grep's `context` + `selector`) or around any
-    parameters (`def $A($$$B):`) is a file the real ast-grep reads, matches and applies as heal
-    does, and a second ast-grep run changes nothing (the learned `not` constraint)."""
+    ('args = dict(loop=f(x), mode=m)\n', 'args = {"loop": f(x), "mode": m}\n'),
+], ids=["parameter-selector", "any-parameters", "keywords-as-strings"])
+def test_ast_grep_runs_learned_patterns(tmp_path: Path, before: str, after: str) -> None:
+    """What heal learns about a parameter (ast-grep's `context` + `selector`), around any
+    parameters (`def $A($$$B):`) or with a keyword the fix writes into a string (`dict($A=$B)`
+    -> `{"$A": $B}`) is a file the real ast-grep reads, matches and applies as heal does, and a
+    second ast-grep run changes nothing (the learned `not` constraint)."""
     from heal.model import Category, Safety
     from heal.patterns.learn import generalise
     from heal.patterns.model import Provenance, dump

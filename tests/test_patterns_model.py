@@ -124,6 +124,15 @@ def test_a_pattern_that_is_not_python_is_refused(tmp_path: Path) -> None:
         PatternStore(tmp_path / "p").entries()
 
 
+def test_a_metavariable_inside_a_string_of_the_pattern_is_refused(tmp_path: Path) -> None:
+    """ast-grep would bind `$X` to the string's text; heal matches literals whole, so it says
+    so rather than never matching (a fix may write one into a string: `{"$K": $A}`)."""
+    write(tmp_path / "p", "demo-eq-none.yaml", GOOD.replace("$X == None", "f('$X') == None"))
+    with pytest.raises(ConfigError, match=r"demo-eq-none\.yaml: rule\.pattern has \$X inside a "
+                                          r"string literal"):
+        PatternStore(tmp_path / "p").entries()
+
+
 @pytest.mark.parametrize("payload", [
     "!!python/object/apply:os.system ['touch {marker}']",
     "!!python/object/new:subprocess.Popen [['touch', '{marker}']]",

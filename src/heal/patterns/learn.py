@@ -9,7 +9,9 @@ Generalising one edit (`generalise(before, after, triggers)`), Getafix-style:
      unchanged in `after` becomes a metavariable (`$A`, `$B`, ... in order of appearance), except
      literals and `None`/`True`/`False` (one instance cannot tell whether they matter), callee
      names (`yaml.load` stays `yaml.load` when `yaml` is an imported module), attribute and
-     keyword names; unchanged statements of a body become `$$$A`, as do runs of two or more
+     keyword names, except a keyword the fix writes as a string (`dict(loop=$A)` -> `{"loop":
+     $A}` is `dict($A=$B)` -> `{"$A": $B}`: ast-grep fills a metavariable into a fix's
+     string too); unchanged statements of a body become `$$$A`, as do runs of two or more
      unchanged arguments or elements. When that leaves no concrete code but operators
      (`type(a) == type(b)` -> `$A == $B`), calls and attributes are kept and their parts
      abstracted instead (`type($A) == type($B)`): one level of context. What stands in a
@@ -433,6 +435,8 @@ class _Abstraction:
         self.after: dict[int, str] = {}
         self.statement_names: set[str] = set()
         self.parens: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+        self.words: dict[str, str] = {}  # a keyword the fix writes as a string -> name
+        self.strings: dict[int, str] = {}  # id(string in `after`) -> name written inside it
 
     def kept_parens(self) -> dict[str, tuple[int, int]]:
         """name -> (parentheses in the pattern, in the fix) where a free edit removes some."""
@@ -468,11 +472,17 @@ class _Abstraction:
             base = base.value
         return not (isinstance(base, cst.Name) and base.value in self.imports)
 
-    def scan_before(self, root: cst.CSTNode, after_shapes: Mapping[object, list[cst.CSTNode]]
-                    ) -> None:
+    def scan_before(self, root: cst.CSTNode, after_shapes: Mapping[object, list[cst.CSTNode]],
+                    words: set[str]) -> None:
         def walk(node: cst.CSTNode, callee: bool, depth: int) -> None:
             for field_name, _, child in _children(node):
                 in_callee = callee or (isinstance(node, cst.Call) and field_name == "func")
+                if isinstance(node, cst.Arg) and field_name == "keyword" and \
+                        isinstance(child, cst.Name) and child.value in words:
+                    # `dict(loop=$A)` -> `{"loop": $A}`: the keyword is what the string says
+                    name = self.words.setdefault(child.value, self.name_for(("word", child.value)))
+                    self.before[id(child)] = name
+                    continue
                 if self.abstractable(child, node, field_name, in_callee, depth + 1):
                     key = shape(child)
                     if key in after_shapes:
@@ -488,6 +498,9 @@ class _Abstraction:
     def scan_after(self, root: cst.CSTNode) -> None:
         def walk(node: cst.CSTNode) -> None:
             for _, _, child in _children(node):
+                if isinstance(child, cst.SimpleString) and _word(child) in self.words:
+                    self.strings[id(child)] = self.words[_word(child) or ""]
+                    continue
                 if isinstance(child, (cst.BaseExpression, cst.BaseStatement)):
                     key = shape(child)
                     if key in self.names and self.names[key] in set(self.before.values()):
@@ -496,6 +509,20 @@ class _Abstraction:
                         continue
                 walk(child)
         walk(root)
+
+
+def _word(node: cst.SimpleString) -> str | None:
+    """The identifier a plain string literal holds (`"loop"`), else None."""
+    text = node.value[len(node.prefix):]
+    quote = node.quote
+    inner = text[len(quote):len(text) - len(quote)]
+    return inner if not node.prefix and inner.isidentifier() else None
+
+
+def _words(root: cst.CSTNode) -> set[str]:
+    """Identifiers written as string literals in a tree."""
+    return {word for node in _walk(root) if isinstance(node, cst.SimpleString)
+            for word in [_word(node)] if word is not None}
 
 
 def _own_parens(node: cst.CSTNode) -> int:
@@ -525,14 +552,20 @@ class _Replace(cst.CSTTransformer):
     """Put placeholders where the abstraction says (by node identity)."""
 
     def __init__(self, names: Mapping[int, str], statements: set[str],
-                 parens: Mapping[str, int] | None = None) -> None:
+                 parens: Mapping[str, int] | None = None,
+                 strings: Mapping[int, str] | None = None) -> None:
         super().__init__()
         self.names = names
         self.statements = statements
         self.parens = parens or {}  # name -> pairs of parentheses the placeholder keeps
+        self.strings = strings or {}  # id(string literal) -> name written inside its quotes
 
     def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        inside = self.strings.get(id(original_node))
+        if inside is not None and isinstance(updated_node, cst.SimpleString):
+            quote = updated_node.quote
+            return cast(cst.CSTNodeT, updated_node.with_changes(value=f"{quote}{ONE}{inside}{quote}"))
         name = self.names.get(id(original_node))
         if name is None:
             return updated_node
@@ -780,9 +813,11 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
               keep: tuple[type[cst.CSTNode], ...], triggers: Sequence[str],
               instance: Instance, free: bool = False) -> Edit | str:
     abstraction = _Abstraction(imports, keep, free)
-    abstraction.scan_before(root_before, _all_shapes(root_after))
+    abstraction.scan_before(root_before, _all_shapes(root_after),
+                            _words(root_after) - _words(root_before))
     abstraction.scan_after(root_after)
-    used = set(abstraction.after.values()) | abstraction.statement_names
+    used = set(abstraction.after.values()) | abstraction.statement_names | set(
+        abstraction.strings.values())
     if set(abstraction.before.values()) - used:
         # a part whose only copies in `after` sit inside other abstracted parts (`object` in
         # `class A(object)` when the body also says `object`) stays concrete
@@ -798,7 +833,7 @@ def _abstract(root_before: cst.CSTNode, root_after: cst.CSTNode, imports: set[st
         {name: counts[0] for name, counts in parens.items()})), merge)
     fix_node = _visit(_visit(root_after, _Replace(
         abstraction.after, abstraction.statement_names,
-        {name: counts[1] for name, counts in parens.items()})), merge)
+        {name: counts[1] for name, counts in parens.items()}, abstraction.strings)), merge)
     pattern_node, fix_node = _any_parameters(root_before, root_after, pattern_node, fix_node)
     # a comment of this instance is no part of the pattern: the fix would write it elsewhere
     pattern_node, fix_node = _visit(pattern_node, _NoComments()), _visit(fix_node, _NoComments())

@@ -24,6 +24,10 @@ are the one exception: as in ast-grep, `print(($A))` matches only an argument wr
 least) one pair of parentheses, and `$A` binds what is inside them (so the fix `print($A)` drops
 them; without the parentheses in the pattern, `$A` binds the argument with its own).
 
+A fix may write a metavariable into a string literal (`dict($K=$A)` -> `{"$K": $A}`), as
+ast-grep fills it in; a pattern may not (ast-grep would bind the string's text, heal matches a
+literal whole): loading such a file is an error that says so.
+
 A fix that differs from its pattern only by fewer parentheses around metavariables removes just
 those parentheses from the source, so the rest of the matched code keeps its layout.
 
@@ -400,6 +404,8 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
             return _bind(b, whole, t, focus)
     if isinstance(p, cst.ImportFrom) and isinstance(t, cst.ImportFrom) and t.relative:
         return _relative_import(p, t, b, focus)
+    if isinstance(p, cst.SimpleString) and PREFIX in p.value:  # a fix's `"$K"`, filled in
+        return b if isinstance(t, cst.SimpleString) and _filled(p.value, t.value) else None
     literal = _literal_key(p)
     if literal is not None and not isinstance(p, cst.FormattedString):
         return b if literal == _literal_key(t) else None
@@ -415,6 +421,21 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
             t.comma, cst.Comma):  # type: ignore[attr-defined]
         return None
     return current
+
+
+def _filled(template: str, text: str) -> bool:
+    """True when a string literal's source is the template's (a fix's `"$K"`) with some text
+    in place of each metavariable."""
+    parts = re.split(re.escape(PREFIX) + r"(?:one|many)_[A-Za-z0-9_]+", template)
+    return re.fullmatch(".+?".join(re.escape(part) for part in parts), text, re.S) is not None
+
+
+def in_strings(template: Template) -> list[str]:
+    """Metavariables written inside string literals of a template (`{"$K": $A}`)."""
+    return [from_code(found) for node in _walk(template.root)
+            if isinstance(node, cst.SimpleString)
+            for found in re.findall(re.escape(PREFIX) + r"(?:one|many)_[A-Za-z0-9_]+",
+                                    node.value)]
 
 
 def _relative_import(p: cst.ImportFrom, t: cst.ImportFrom, b: Bindings,

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from heal.errors import ConfigError, UsageError
-from heal.patterns.matcher import Template, TemplateError, compile_template
+from heal.patterns.matcher import Template, TemplateError, compile_template, in_strings
 from heal.patterns.model import ID_RE, Pattern, Stats, dump, load_file, parse
 
 INDEX_FORMAT = 4
@@ -92,6 +92,11 @@ def compiled(pattern: Pattern) -> Template:
         template = compile_template(pattern.pattern, pattern.selector)
     except TemplateError as error:
         raise ConfigError(f"{label}: rule.pattern {error}") from None
+    inside = in_strings(template)
+    if inside:
+        raise ConfigError(f"{label}: rule.pattern has {inside[0]} inside a string literal; heal "
+                          "matches a string literal whole (a fix may write a metavariable "
+                          "into a string: `fix: '{{\"$K\": $A}}'`)")
     try:
         if pattern.fix.strip():  # an empty fix deletes the matched statement (as in ast-grep)
             compile_template(pattern.fix, pattern.selector)
