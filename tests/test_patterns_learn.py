@@ -127,6 +127,9 @@ def test_generalise_refuses_what_it_cannot_reproduce() -> None:
     assert generalise("a = 1\n", "a = 1\n", ("ruff:X",)) == \
         "no expression or statement holds the change on both sides"
     assert generalise("a = (\n", "a = 1\n", ("ruff:X",)) == "the code does not parse"
+    # `"$HOME"` in a pattern is a metavariable to ast-grep, and a load error to heal
+    assert generalise('x = f("$HOME", None)\n', "x = f(None)\n", ("ruff:X",)) == \
+        "a string literal of the pattern holds $HOME, which reads as a metavariable"
 
 
 def test_anti_unify_two_instances_abstracts_what_varies() -> None:

@@ -94,6 +94,7 @@ from heal.patterns.matcher import (
     dropped,
     first_rewrite,
     from_code,
+    in_strings,
     own_range,
     parameter_code,
     placeholder,
@@ -679,6 +680,12 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
         edit = _rewritten(old, new, imports, triggers, origin, path, where)
     if isinstance(edit, str):
         return edit
+    try:
+        inside = in_strings(compile_template(edit.pattern, edit.selector))
+    except TemplateError as error:
+        return f"the generalised template does not parse: {error}"
+    if inside:  # ast-grep would read it as a metavariable; heal refuses such files
+        return f"a string literal of the pattern holds {inside[0]}, which reads as a metavariable"
     done = _reproduced(edit)
     if done is None:
         return "the generalised pattern does not reproduce the edit"
