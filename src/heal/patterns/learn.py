@@ -481,8 +481,8 @@ class _Abstraction:
                 if isinstance(node, cst.Arg) and field_name == "keyword" and \
                         isinstance(child, cst.Name) and child.value in words:
                     # `dict(loop=$A)` -> `{"loop": $A}`: the keyword is what the string says
-                    name = self.words.setdefault(child.value, self.name_for(("word", child.value)))
-                    self.before[id(child)] = name
+                    name = self.name_for(("word", child.value))
+                    self.words[child.value] = self.before[id(child)] = name
                     continue
                 if self.abstractable(child, node, field_name, in_callee, depth + 1):
                     key = shape(child)
@@ -499,8 +499,9 @@ class _Abstraction:
     def scan_after(self, root: cst.CSTNode) -> None:
         def walk(node: cst.CSTNode) -> None:
             for _, _, child in _children(node):
-                if isinstance(child, cst.SimpleString) and _word(child) in self.words:
-                    self.strings[id(child)] = self.words[_word(child) or ""]
+                word = _word(child) if isinstance(child, cst.SimpleString) else None
+                if word is not None and word in self.words:
+                    self.strings[id(child)] = self.words[word]
                     continue
                 if isinstance(child, (cst.BaseExpression, cst.BaseStatement)):
                     key = shape(child)
@@ -566,7 +567,8 @@ class _Replace(cst.CSTTransformer):
         inside = self.strings.get(id(original_node))
         if inside is not None and isinstance(updated_node, cst.SimpleString):
             quote = updated_node.quote
-            return cast(cst.CSTNodeT, updated_node.with_changes(value=f"{quote}{ONE}{inside}{quote}"))
+            written = updated_node.with_changes(value=f"{quote}{ONE}{inside}{quote}")
+            return cast(cst.CSTNodeT, written)
         name = self.names.get(id(original_node))
         if name is None:
             return updated_node
@@ -880,14 +882,14 @@ def _collections(root: cst.CSTNode) -> Iterator[Sequence[cst.BaseElement]]:
 
 def _beside_deleted(root_before: cst.CSTNode, root_after: cst.CSTNode,
                     before: Mapping[int, str], after: Mapping[int, str]) -> set[str]:
-    """Metavariables that would stand in a tuple, list or set the fix shortens, beside concrete
-    code it deletes: one instance cannot tell whether the deletion is right whatever they bind or only
-    because of what they are (`except (OSError, IOError)` -> `except OSError`: `IOError` goes
-    because it *is* `OSError`; `except ($B, IOError)` -> `except $B` would drop `IOError` from
-    beside any exception). They stay concrete; where a second instance differs there,
-    `anti_unify` generalises what it can. A collection that keeps its length (`(IOError, $A)` -> `(OSError,
-    $A)`) is no deletion; a call's arguments are not peers in this way (`open($A, "r")` ->
-    `open($A)`: the mode goes whatever the file)."""
+    """Metavariables that would stand in a tuple, list or set the fix shortens, beside
+    concrete code it deletes: one instance cannot tell whether the deletion is right whatever
+    they bind, or only because of what they are (`except (OSError, IOError)` -> `except
+    OSError`: `IOError` goes because it *is* `OSError`; `except ($B, IOError)` -> `except $B`
+    would drop `IOError` from beside any exception). They stay concrete; where a second
+    instance differs there, `anti_unify` generalises what it can. A collection that keeps its
+    length (`(IOError, $A)` -> `(OSError, $A)`) is no deletion; a call's arguments are not
+    peers in this way (`open($A, "r")` -> `open($A)`: the mode goes whatever the file)."""
     length_after: dict[int, int] = {}
     for sequence in _collections(root_after):
         for item in sequence:
