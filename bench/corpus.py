@@ -136,7 +136,6 @@ UNTEMPLATED = {
     "ruff:RUF023": "sorts `__slots__` / `__all__`",
     "ruff:UP032": "rewrites the inside of a string literal (`.format` -> f-string)",
     "ruff:UP025": "rewrites a string literal's prefix",
-    "ruff:RUF100": "edits a comment (`# noqa`)",
     "heal:PERF104": "edits two places (a module constant and its use)",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -447,6 +448,63 @@ def test_a_dict_call_learned_with_its_keyword_serves_other_keywords(tmp_path: Pa
     assert [f.source for f in plan.fixes] == [f"pattern:{learned.id}@1"] and not plan.bugs
     assert apply_fixes(text_b, plan.fixes) == apply_fixes(text_b, [fix_b]) == \
         'def f(tag):\n    return render({"name": tag.lower()})\n'
+
+
+def unused_noqa(path: str, text: str, line: int) -> tuple[Fix, Finding]:
+    """ruff's RUF100 fix: the `# noqa` at the end of `line` goes with the blanks before it."""
+    row = text.splitlines()[line - 1]
+    column = row.index("#")
+    return ruff_fix("ruff:RUF100", path, text, Span.of(line, column, line, len(row)),
+                    TextEdit(Span.of(line, len(row[:column].rstrip()), line, len(row)), ""))
+
+
+def test_unused_noqa_comments_learned_in_one_project_serve_another(tmp_path: Path) -> None:
+    """ruff's RUF100 fix deletes an unused `# noqa`: heal learns it as ast-grep's `{kind:
+    comment, regex}` rule; two whose codes differ become `^# noqa: [A-Za-z0-9_]+$`, which
+    serves a third code in another project (the real ast-grep matches it too); a blanket
+    `# noqa` is another shape and stays a pattern of its own."""
+    library = PatternLibrary(tmp_path / "A", Config(), builtin=False)
+    for text in ("def f():\n    global X  # noqa: PLW0603\n    X = 1\n",
+                 "def g():\n    import jwt  # noqa: PLC0415\n    return jwt\n"):
+        fix, _ = unused_noqa("a.py", text, 2)
+        learned_from(library, "run-a", fix, text)
+    [general] = [p for p in library.all() if p.active]
+    assert (general.pattern, general.fix, general.selector) == ("^# noqa: [A-Za-z0-9_]+$", "",
+                                                                "comment")
+    assert general.version == 2 and "rule:\n  kind: comment\n  regex: '^# noqa: [A-Za-z0-9_]+$'" \
+        in (general.path.read_text() if general.path else "")
+    text = "import os\nx = 1  # noqa\n"
+    fix, _ = unused_noqa("a.py", text, 2)
+    blanket = library.get(learned_from(library, "run-a", fix, text).created[0])
+    assert blanket.pattern == "^# noqa$"
+
+    (tmp_path / "B" / ".heal" / "patterns").mkdir(parents=True)
+    assert general.path is not None
+    shutil.copy(general.path, tmp_path / "B" / ".heal" / "patterns")
+    library_b = PatternLibrary(tmp_path / "B", Config(), builtin=False)
+    text_b = "def h(d, k):\n    return d[k] if k in d else None  # noqa: SIM401\n"
+    fixer_fix, finding = unused_noqa("b.py", text_b, 2)
+    served, _, crash = Planner(Config(), library_b.propose).propose(
+        finding, ModuleContext("b.py", text_b))
+    assert served is not None and crash is None and served.source == f"pattern:{general.id}@2"
+    assert apply_fixes(text_b, [served]) == apply_fixes(text_b, [fixer_fix]) == \
+        "def h(d, k):\n    return d[k] if k in d else None\n"
+    # two codes in one comment: another shape (ruff would keep the one still used)
+    two = "import os  # noqa: F401, E402\n"
+    _, finding = unused_noqa("c.py", two, 1)
+    assert library_b.propose(finding, ModuleContext("c.py", two)) is None
+
+    import json
+    import subprocess
+
+    source = tmp_path / "b.py"
+    source.write_text(text_b, encoding="utf-8")
+    binary = shutil.which("ast-grep", path=str(Path(sys.executable).parent))
+    if binary is None:
+        pytest.skip("the ast-grep binary is missing: pip install ast-grep-cli (the `test` extra)")
+    scan = subprocess.run([binary, "scan", "--rule", str(general.path), "--json=compact",
+                           str(source)], capture_output=True, text=True, check=True)
+    assert [m["text"] for m in json.loads(scan.stdout)] == ["# noqa: SIM401"]
 
 
 def test_a_parentheses_pattern_learned_on_print_serves_another_call(tmp_path: Path) -> None:

@@ -364,6 +364,16 @@ def test_import_patterns_match_relative_modules_as_ast_grep_does(tmp_path: Path,
                  ) == [{"A": "m", "B": "x"}]  # dots written in the pattern must be there
 
 
+def test_a_comment_rule_deletes_or_rewrites_the_comments_its_regex_matches() -> None:
+    """ast-grep's `rule: {kind: comment, regex}`: an empty fix deletes the comment with the
+    blanks before it, or its line when it stands alone; another fix is the new comment."""
+    noqa = pattern("^# noqa: E402$", "", selector="comment")
+    code = "import os  # noqa: E402\n# noqa: E402\nx = 1  # noqa: E501\n    # noqa: E402\n"
+    assert apply_to_text(noqa, code) == "import os\nx = 1  # noqa: E501\n"
+    todo = pattern(r"^# todo\b", "# TODO", selector="comment")
+    assert apply_to_text(todo, "x = 1  # todo later\n", limit=1) == "x = 1  # TODO\n"
+
+
 def test_a_kept_body_keeps_its_header_comment_and_blank_lines() -> None:
     """`class $C(object):\\n    $$$BODY` -> `class $C:\\n    $$$BODY` (the built-in UP004
     pattern) changes the header only: rendering the template's body anew dropped the comment

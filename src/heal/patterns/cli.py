@@ -80,7 +80,10 @@ def _print(text: str = "", markup: bool = False) -> None:
 
 
 def _selected(label: str, pattern: Pattern) -> str:
-    """A heading that says when the pattern is one parameter of a `def` (a selector)."""
+    """A heading that says when the pattern is one parameter of a `def` (a selector) or a
+    regex over comments."""
+    if pattern.selector == "comment":
+        return f"{label} (a comment whose text this regex matches)"
     return f"{label} (a parameter of a def: {pattern.selector})" if pattern.selector else label
 
 
@@ -157,7 +160,8 @@ def describe(pattern: Pattern) -> str:
         f"approved {s.approved}, declined by review {s.declined_by_review}, "
         f"failures in a row {s.rejected_in_a_row}",
         "", _selected("pattern:", pattern), _indent(pattern.pattern), "fix:",
-        _indent(pattern.fix),
+        _indent(pattern.fix) if pattern.fix.strip() else
+        "    (empty: what matched goes, with its line when it stands alone)",
     ]
     if pattern.constraints:
         lines.append("constraints:")

@@ -31,8 +31,12 @@ implicit-Optional fix serves every signature rather than one shape of `def`. A `
 that leaves the parameters as they were (`-> None` added) abstracts them as `$$$`, as it does
 the unchanged statements of the body.
 
-Three kinds of edit get a pattern of their own, because what they change is not code the
+Four kinds of edit get a pattern of their own, because what they change is not code the
 abstraction above can keep concrete:
+  - one comment deleted or turned into another (ruff's RUF100 fix of an unused `# noqa`): an
+    ast-grep `{kind: comment, regex: '^<the comment>$'}` rule whose fix is empty or the new
+    comment; two such edits whose comments differ only in words (`# noqa: F821`, `# noqa:
+    PLC0415`) anti-unify into one regex with `[A-Za-z0-9_]+` there;
   - one simple statement deleted, line and all, from a block that keeps others (a `pass`, an
     unused import of one name): the pattern is the statement (`pass`; `import $A`,
     `from $A import $B`; any other statement as it is) and the fix is empty, which the matcher
@@ -85,6 +89,7 @@ from heal.config import Config, load_config
 from heal.edits import apply_fixes, line_starts
 from heal.model import Category, Fix, Position, Safety, Span, Verdict
 from heal.patterns.matcher import (
+    COMMENT,
     MANY,
     ONE,
     PREFIX,
@@ -171,6 +176,8 @@ class Edit:
 
 def template_key(pattern: str, fix: str, constraints: Mapping[str, Constraint],
                  selector: str = "") -> object:
+    if selector == COMMENT:  # a regex and a comment: their text is what they are
+        return (pattern, fix, selector)
     try:
         left = shape(compile_template(pattern, selector).root)
         right = shape(compile_template(fix, selector).root) \
@@ -677,7 +684,8 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     except (cst.ParserSyntaxError, RecursionError):
         return "the code does not parse"
     where = None if line is None else line - cut.lines
-    edit: Edit | str | None = _statement_deletion(old, after, triggers, origin, path, where)
+    edit: Edit | str | None = _comment_edit(old, after, triggers, origin, path, where) or \
+        _statement_deletion(old, after, triggers, origin, path, where)
     if edit is None:
         edit = _rewritten(old, new, imports, triggers, origin, path, where)
     if isinstance(edit, str):
@@ -715,6 +723,103 @@ def _rewritten(old: _Parsed, new: _Parsed, imports: set[str], triggers: Sequence
                 compile_template(edit.pattern, edit.selector).root):
             break
     return edit
+
+
+_REGEX_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
+WORD = "[A-Za-z0-9_]+"  # what a comment regex has where its instances' words differed
+
+
+def _regex_literal(text: str) -> str:
+    """`text` as a regex with only the meta characters escaped, so that the file reads as
+    the comment does (`^# noqa: E402$`; `re.escape` would write `^\\#\\ noqa:\\ E402$`)."""
+    return _REGEX_META.sub(r"\\\1", text)
+
+
+def _comment_edit(old: _Parsed, after: str, triggers: Sequence[str], origin: str, path: str,
+                  line: int | None) -> Edit | None:
+    """An edit that only deletes one comment (ruff's RUF100 fix of an unused `# noqa`) or
+    turns it into another: ast-grep's `{kind: comment, regex: '^<the comment>$'}` with the
+    empty fix or the new comment. None when the edit is something else or the finding (on
+    `line`) is on another line."""
+    old_lines = old.text.splitlines(keepends=True)
+    new_lines = after.splitlines(keepends=True)
+    changes = [op for op in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+               .get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][2] - changes[0][1] != 1 or \
+            changes[0][4] - changes[0][3] > 1:
+        return None
+    _, first, _, new_first, new_last = changes[0]
+    number = first + 1
+    if line is not None and line != number:
+        return None
+    comment = next((n for n in old.positions if isinstance(n, cst.Comment)
+                    and old.span(n).start.line == number), None)
+    if comment is None:
+        return None
+    column = old.span(comment).start.column
+    text, before_line = comment.value, old_lines[first]
+    head, tail = before_line[:column], before_line[column + len(text):]
+    new_line = new_lines[new_first] if new_last > new_first else None
+    if (new_line is None and not head.strip()) or new_line == head.rstrip(" \t") + tail:
+        fix = ""
+    elif new_line is not None and new_line.startswith(head) and new_line.endswith(tail) and \
+            new_line[len(head):len(new_line) - len(tail)].startswith("#") and \
+            "\n" not in new_line[len(head):len(new_line) - len(tail)]:
+        fix = new_line[len(head):len(new_line) - len(tail)]
+    else:
+        return None
+    span = Span(Position(number, column), Position(number, column + len(text)))
+    instance = Instance(old.text, after, span, origin, path)
+    example = Example(before_line.lstrip(" \t") if head.strip() else text + "\n",
+                      (new_line or "").lstrip(" \t") if head.strip() else
+                      (fix + "\n" if fix else ""))
+    return Edit(f"^{_regex_literal(text)}$", fix, {}, tuple(triggers), (instance,), example,
+                COMMENT)
+
+
+def _comment_tokens(regex: str) -> list[tuple[str, str]] | None:
+    """A comment regex heal wrote, as (kind, text) tokens: ("word", letters and digits),
+    ("any", WORD) and ("char", one other character); None for any other regex."""
+    if not (regex.startswith("^") and regex.endswith("$")):
+        return None
+    tokens: list[tuple[str, str]] = []
+    for found in re.finditer(re.escape(WORD) + r"|\\.|.", regex[1:-1], re.S):
+        piece = found.group(0)
+        if piece == WORD:
+            tokens.append(("any", WORD))
+        elif piece.startswith("\\"):
+            tokens.append(("char", piece[1:]))
+        elif piece.isalnum() or piece == "_":
+            if tokens and tokens[-1][0] == "word":
+                tokens[-1] = ("word", tokens[-1][1] + piece)
+            else:
+                tokens.append(("word", piece))
+        else:
+            tokens.append(("char", piece))
+    return tokens
+
+
+def _anti_unify_comments(a: Edit, b: Edit) -> Edit | None:
+    """Two comment edits with the same fix, whose comments differ only in words (`# noqa:
+    F821`, `# noqa: PLC0415`), become one regex with WORD there (`^# noqa: [A-Za-z0-9_]+$`);
+    comments of another shape (`# noqa` and `# noqa: F821`) stay apart."""
+    if a.selector != b.selector or a.fix != b.fix:
+        return None
+    left, right = _comment_tokens(a.pattern), _comment_tokens(b.pattern)
+    if left is None or right is None or len(left) != len(right):
+        return None
+    merged: list[str] = []
+    for x, y in zip(left, right, strict=True):
+        if x == y:
+            merged.append(WORD if x[0] == "any" else _regex_literal(x[1]))
+        elif x[0] in ("word", "any") and y[0] in ("word", "any"):
+            merged.append(WORD)
+        else:
+            return None
+    edit = Edit(f"^{''.join(merged)}$", a.fix, {}, tuple(dict.fromkeys((*a.triggers,
+                                                                          *b.triggers))),
+                (*a.instances, *b.instances), a.example, COMMENT)
+    return edit if _reproduced(edit) is not None else None
 
 
 def _statement_deletion(old: _Parsed, after: str, triggers: Sequence[str], origin: str,
@@ -953,7 +1058,7 @@ def _settle(edit: Edit, done: Sequence[Rewrite]) -> Edit | str:
     reason when that does not make it a fixpoint. Patterns whose fix drops a metavariable
     the finding's span picks (imports, deletions) are left alone: the span decides. `done`
     holds each instance's rewrite, from `_reproduced`."""
-    if not edit.fix.strip():
+    if not edit.fix.strip() or edit.selector == COMMENT:  # an anchored regex of the old text
         return edit
     try:
         pattern = compile_template(edit.pattern, edit.selector)
@@ -1161,6 +1266,8 @@ def _literal_kind(node: cst.CSTNode) -> str | None:
 
 def anti_unify(a: Edit, b: Edit) -> Edit | None:
     """The least general pattern that covers both edits and reproduces all their instances."""
+    if COMMENT in (a.selector, b.selector):
+        return _anti_unify_comments(a, b)
     try:
         if a.selector != b.selector:
             return None

@@ -28,6 +28,12 @@ A fix may write a metavariable into a string literal (`dict($K=$A)` -> `{"$K": $
 ast-grep fills it in; a pattern may not (ast-grep would bind the string's text, heal matches a
 literal whole): loading such a file is an error that says so.
 
+A `rule: {kind: comment, regex: R}` pattern (selector COMMENT; its `pattern` is the regex)
+matches a comment the finding's span touches whose text R matches (searched, as ast-grep does).
+Its empty fix deletes the comment with the blanks before it, or its whole line when it stands
+alone, as ruff deletes an unused `# noqa` (ast-grep deletes the comment's text only and leaves
+the blanks); any other fix is the new comment.
+
 A fix that differs from its pattern only by fewer parentheses around metavariables removes just
 those parentheses from the source, so the rest of the matched code keeps its layout.
 
@@ -120,6 +126,8 @@ class Template:
         """The libcst type the matched node must have; '*' for a bare metavariable."""
         if self.kind == "parameter":
             return "Param"
+        if self.kind == COMMENT:
+            return "Comment"
         if placeholder(self.root) is not None and isinstance(self.root, cst.Name):
             return "*"
         if self.kind == "statement" and isinstance(self.root, cst.SimpleStatementLine):
@@ -152,6 +160,7 @@ SELECTORS = {
     "default_parameter": (False, True),
 }
 CONTEXT = "def f({}): ..."  # the context heal writes around a parameter pattern
+COMMENT = "comment"  # the selector of a `rule: {kind: comment, regex: ...}` pattern
 
 
 def selector_of(param: cst.Param) -> str | None:
@@ -204,6 +213,12 @@ def compile_template(text: str, selector: str = "") -> Template:
     """Parse a template; TemplateError when it is not one expression or one statement (or,
     with an ast-grep `selector`, one parameter: the pattern's is of the selector's kind, as
     its context selected it, and its fix may be of another)."""
+    if selector == COMMENT:  # ast-grep's `kind: comment` + `regex`: the text is the regex
+        try:
+            re.compile(text)
+        except re.error as error:
+            raise TemplateError(f"is not a valid regular expression ({error})") from None
+        return Template(text, text, cst.Comment("#"), COMMENT)
     stripped = text.strip("\n")
     if not stripped.strip():
         raise TemplateError("the template is empty")
@@ -616,11 +631,63 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
              == (start, end)]
     ordered: list[cst.CSTNode] = []
     seen: set[int] = set()
-    for candidate in [*exact, *inside, *chain]:
+    for candidate in [*exact, *inside, *chain, *comments_at(context, span)]:
         if id(candidate) not in seen:
             seen.add(id(candidate))
             ordered.append(candidate)
     return ordered
+
+
+_COMMENTS: dict[int, tuple[cst.Module, dict[int, list[cst.Comment]]]] = {}
+
+
+def comments_at(context: ModuleContext, span: Span) -> list[cst.Comment]:
+    """The comments on the span's first line that the span touches (a `# noqa` a finding
+    points at): statements' positions leave their trailing comments out."""
+    held = _COMMENTS.get(id(context))
+    if held is None or held[0] is not context.module:
+        lines: dict[int, list[cst.Comment]] = {}
+        for node, where in context.positions.items():
+            if isinstance(node, cst.Comment):
+                lines.setdefault(where.start.line, []).append(node)
+        if len(_COMMENTS) > 64:
+            _COMMENTS.clear()
+        held = (context.module, lines)
+        _COMMENTS[id(context)] = held
+    start, end = (span.start.line, span.start.column), (span.end.line, span.end.column)
+    found = []
+    for comment in held[1].get(span.start.line, []):
+        extent = extent_of(context.positions, comment)
+        if extent is not None and extent[0] <= end and start <= extent[1]:
+            found.append(comment)
+    return found
+
+
+def _comment_rewrite(pattern: Pattern, context: ModuleContext, node: cst.CSTNode
+                     ) -> Rewrite | None:
+    """A `kind: comment` rule at a comment: the regex searched in its text (ast-grep's
+    `regex`); an empty fix deletes it with the blanks before it (its line, when it stands
+    alone), as ruff deletes an unused `# noqa`; any other fix is the new comment."""
+    if not isinstance(node, cst.Comment) or re.search(pattern.pattern, node.value) is None:
+        return None
+    where = context.positions[node]
+    line, column = where.start.line, where.start.column
+    end = Position(where.end.line, where.end.column)
+    new = pattern.fix.strip()
+    if not new:
+        source = _Source(context)
+        line_start = source.starts[line - 1]
+        before = context.text[line_start:line_start + column]
+        if before.strip():  # after code: the comment and the blanks before it go
+            column = len(before.rstrip(" \t"))
+        elif line < len(source.starts):  # a line of its own goes, line break and all
+            column, end = 0, Position(line + 1, 0)
+        else:
+            column = 0
+    elif new == node.value:
+        return None
+    edit = TextEdit(Span(Position(line, column), end), new)
+    return Rewrite(edit, context.text, {})
 
 
 # --------------------------------------------------------------------------------------------
@@ -1128,6 +1195,8 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     not write a name the file neither imports nor defines (`Optional` where the file has no
     such import), unless the context is not the `whole` file (learning reproduces an edit on
     the statement cut out of its file)."""
+    if template.kind == COMMENT:
+        return _comment_rewrite(pattern, context, node)
     if not pattern.fix.strip():
         return _deleted(pattern, template, context, node, span)
     plan = _fix_plan(template.source, pattern.fix, pattern.selector)

@@ -33,6 +33,10 @@ metadata:
     - {before: "if x == None: ...\\n", after: "if x is None: ...\\n"}
 ```
 
+A rule may also be ast-grep's `{kind: comment, regex: '^# noqa: E402$'}`: a comment whose
+text the regex matches (heal keeps the regex as `pattern` and `comment` as `selector`); its
+`fix` is empty (the comment goes, with the blanks before it) or the new comment.
+
 Loading uses `yaml.safe_load` only, so a file can never build Python objects: a tag such as
 `!!python/object/apply:os.system` is refused with a `ConfigError`. Every problem is a
 `ConfigError` that names the file and the field, e.g. `patterns/x.yaml: metadata.safety must be
@@ -223,7 +227,8 @@ class Pattern:
     stats: Stats = field(default_factory=Stats)
     history: tuple[HistoryEntry, ...] = ()
     examples: tuple[Example, ...] = ()
-    selector: str = ""  # rule.pattern.selector: the parameter kind (see matcher.SELECTORS)
+    selector: str = ""  # rule.pattern.selector: the parameter kind (see matcher.SELECTORS),
+    # or `comment` for a `rule: {kind: comment, regex: ...}` (then `pattern` is the regex)
     path: Path | None = field(default=None, compare=False)  # where it was loaded from
     origin: str = field(default="learned", compare=False)  # builtin | learned (which folder)
 
@@ -242,6 +247,8 @@ class Pattern:
 
     def metavariables(self) -> list[str]:
         """Metavariable names in rule.pattern, in order, without `$`/`$$$` (anonymous left out)."""
+        if self.selector == "comment":
+            return []  # a regex: `$` ends it
         names: list[str] = []
         for match in METAVAR_RE.finditer(self.pattern):
             name = match.group(1) or match.group(2)
@@ -263,7 +270,9 @@ class Pattern:
         document["severity"] = self.severity
         if self.note:
             document["note"] = self.note
-        if self.selector:  # ast-grep's pattern object: the parameter inside a def
+        if self.selector == "comment":  # ast-grep's `kind` + `regex` rule
+            document["rule"] = {"kind": "comment", "regex": self.pattern}
+        elif self.selector:  # ast-grep's pattern object: the parameter inside a def
             from heal.patterns.matcher import CONTEXT
 
             document["rule"] = {"pattern": {"context": CONTEXT.format(self.pattern),
@@ -531,11 +540,15 @@ def parse(document: Any, label: str, *, path: Path | None = None, origin: str = 
     if language not in ("Python", "python"):
         raise where.error("language", f"must be Python, not {language!r}")
     rule = _mapping(where, "rule", document.get("rule"))
-    for key in rule:
-        if key != "pattern":
-            raise where.error(f"rule.{key}", "is not supported by heal; use rule.pattern only")
-    pattern_text, selector = _rule_pattern(where, rule.get("pattern"))
+    pattern_text, selector = _rule(where, rule)
     fix = _string(where, "fix", document.get("fix"), allow_empty=True)
+    if selector == "comment":
+        if document.get("constraints"):
+            raise where.error("constraints", "are for metavariables; a `kind: comment` rule has "
+                                             "none")
+        if fix.strip() and (not fix.strip().startswith("#") or "\n" in fix.strip()):
+            raise where.error("fix", "of a `kind: comment` rule must be empty (delete the "
+                                     "comment) or one comment line starting with #")
     constraints = _constraints(where, document.get("constraints") or {}, pattern_text)
     message = _string(where, "message", document.get("message", ""), allow_empty=True)
     severity = _choice(where, "severity", document.get("severity", "warning"), SEVERITIES)
@@ -580,6 +593,24 @@ def parse(document: Any, label: str, *, path: Path | None = None, origin: str = 
         note=note, constraints=constraints, version=int(version), status=status,
         description=description, provenance=provenance, stats=stats, history=history,
         examples=examples, selector=selector, path=path, origin=origin)
+
+
+def _rule(where: _Where, rule: dict[str, Any]) -> tuple[str, str]:
+    """(template or regex, selector) of `rule`: `{pattern: ...}`, or ast-grep's `{kind:
+    comment, regex: ...}` (a comment whose text the regex matches; selector `comment`)."""
+    if "kind" in rule or "regex" in rule:
+        _unknown(where, "rule.", rule, ("kind", "regex"))
+        if rule.get("kind") != "comment":
+            raise where.error("rule.kind", f"must be comment (the one node kind heal matches "
+                                           f"by regex), not {rule.get('kind')!r}")
+        if "regex" not in rule:
+            raise where.error("rule", "with `kind: comment` must have a `regex`")
+        return _regex(where, "rule.regex", rule["regex"]), "comment"
+    for key in rule:
+        if key != "pattern":
+            raise where.error(f"rule.{key}", "is not supported by heal; use rule.pattern, or "
+                                             "rule.kind: comment with rule.regex")
+    return _rule_pattern(where, rule.get("pattern"))
 
 
 def _rule_pattern(where: _Where, value: Any) -> tuple[str, str]:

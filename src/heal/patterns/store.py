@@ -98,11 +98,14 @@ def compiled(pattern: Pattern) -> Template:
                           "matches a string literal whole (a fix may write a metavariable "
                           "into a string: `fix: '{{\"$K\": $A}}'`)")
     try:
-        if pattern.fix.strip():  # an empty fix deletes the matched statement (as in ast-grep)
+        # an empty fix deletes the matched statement (as in ast-grep); a comment rule's fix
+        # is a comment
+        if pattern.fix.strip() and template.kind != "comment":
             compile_template(pattern.fix, pattern.selector)
     except TemplateError as error:
         raise ConfigError(f"{label}: fix {error}") from None
-    unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()]
+    unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()
+               and template.kind != "comment"]
     if unbound:
         raise ConfigError(f"{label}: fix uses ${unbound[0]}, which rule.pattern does not bind")
     return template
