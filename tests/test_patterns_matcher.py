@@ -374,6 +374,17 @@ def test_a_comment_rule_deletes_or_rewrites_the_comments_its_regex_matches() -> 
     assert apply_to_text(todo, "x = 1  # todo later\n", limit=1) == "x = 1  # TODO\n"
 
 
+def test_a_fix_laid_out_on_several_lines_stays_on_one_for_code_on_one() -> None:
+    """A learned fix has its instance's layout (`dict(\n    loop=x,\n)` taught `{\n    "$A":
+    $B,\n}`); code on one line gets it on one line, as ruff's fix leaves it."""
+    literal = pattern("dict(\n    $A=$B,\n)", '{\n    "$A": $B,\n}')
+    assert apply_to_text(literal, 'x = dict(string="a")\n') == 'x = {"string": "a"}\n'
+    assert apply_to_text(literal, "y = dict(\n    name=f(a),\n)\n") == \
+        'y = {\n    "name": f(a),\n}\n'
+    one = pattern("tuple([$A])", "(\n    $A,\n)")
+    assert apply_to_text(one, "t = tuple([x])\n") == "t = (x,)\n"
+
+
 def test_a_kept_body_keeps_its_header_comment_and_blank_lines() -> None:
     """`class $C(object):\\n    $$$BODY` -> `class $C:\\n    $$$BODY` (the built-in UP004
     pattern) changes the header only: rendering the template's body anew dropped the comment

@@ -34,6 +34,9 @@ Its empty fix deletes the comment with the blanks before it, or its whole line w
 alone, as ruff deletes an unused `# noqa` (ast-grep deletes the comment's text only and leaves
 the blanks); any other fix is the new comment.
 
+A fix template laid out on several lines (a learned fix keeps its instance's layout: `{\n
+"$A": $B,\n}`) is written on one line for a match on one line (`flat`), as ruff leaves it.
+
 A fix that differs from its pattern only by fewer parentheses around metavariables removes just
 those parentheses from the source, so the rest of the matched code keeps its layout.
 
@@ -1232,6 +1235,10 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     grouped = {n: v for n, v in bindings.items()
                if not isinstance(v, tuple) and _needs_parens(v, strip.get(n, 0))}
     plain = _unparenthesised(source, node, bindings, plan.fewer) if plan.fewer else None
+    fix_text = pattern.fix
+    if fix_template.kind in ("expression", "small") and "\n" in pattern.fix.strip() and \
+            where.start.line == where.end.line:
+        fix_text = flat(pattern.fix)  # code on one line stays on one line
     for attempt in (0, 1):
         shown = dict(values)
         if attempt:
@@ -1242,7 +1249,7 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
         try:
             # a fix that only drops parentheses drops just them (see the module docstring)
             text = plain if plain is not None and not attempt else render(
-                pattern.fix, shown, indent, where.start.column, head)
+                fix_text, shown, indent, where.start.column, head)
         except CannotRenderError as error:
             return str(error)
         parsed = _parse_as(fix_template.kind, text, indent)
@@ -1268,6 +1275,60 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
                                  Position(where.end.line, where.end.column)), text)
             return Rewrite(edit, context.text, {n: v.text for n, v in values.items()})
     return "operator precedence would regroup a metavariable's code in the fix"
+
+
+class _Flat(cst.CSTTransformer):
+    """A template laid out on one line: line breaks inside brackets go, a comma keeps one
+    space after it, a trailing comma before a closing bracket goes (not a one-tuple's)."""
+
+    def leave_ParenthesizedWhitespace(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.ParenthesizedWhitespace,
+            updated_node: cst.ParenthesizedWhitespace) -> cst.BaseParenthesizableWhitespace:
+        return cst.SimpleWhitespace("")
+
+    def leave_Comma(  # noqa: N802 - libcst's visitor naming
+            self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
+        if isinstance(original_node.whitespace_after, cst.ParenthesizedWhitespace):
+            return updated_node.with_changes(whitespace_after=cst.SimpleWhitespace(" "))
+        return updated_node
+
+    def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+                 ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        updated = super().on_leave(original_node, updated_node)
+        if not isinstance(updated, cst.CSTNode):
+            return updated
+        for field_name in ("elements", "args", "params"):
+            items = getattr(updated, field_name, None)
+            if not isinstance(items, (list, tuple)) or not items or (
+                    isinstance(updated, cst.Tuple) and len(items) == 1):
+                continue
+            last = items[-1]
+            if isinstance(getattr(last, "comma", None), cst.Comma):
+                changed = [*items[:-1], last.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+                return updated.with_changes(**{field_name: changed})
+        return updated
+
+
+@functools.lru_cache(maxsize=256)
+def flat(template: str) -> str:
+    """A multi-line expression template on one line (`{\n    "$A": $B,\n}` -> `{"$A": $B}`),
+    for a match on one line: the layout a learned fix has is its instance's, not the code's.
+    The template itself when it holds a comment or does not parse."""
+    if "#" in template:
+        return template
+    code = to_code(_dedent(template.strip("\n")))
+    try:
+        tree: cst.CSTNode = cst.parse_expression(code)
+    except (cst.ParserSyntaxError, RecursionError):
+        try:
+            tree = cst.parse_statement(code)
+        except (cst.ParserSyntaxError, RecursionError):
+            return template
+    visited = tree.visit(_Flat())
+    if not isinstance(visited, cst.CSTNode):
+        return template
+    flattened = cst.Module([]).code_for_node(visited).strip()
+    return template if "\n" in flattened else from_code(flattened)
 
 
 def _lost_comment(context: ModuleContext, source: _Source, where: CodeRange, text: str
