@@ -307,6 +307,25 @@ def test_mining_leaves_out_layout_rules(make_repo: Callable[..., Path]) -> None:
         (("ruff:F401",), "from $A import $$$B, $C, $$$D")]
 
 
+@pytest.mark.parametrize(("target", "mined"), [("py38", 0), ("py310", 2)])
+def test_mining_reads_the_project_target(make_repo: Callable[..., Path], target: str,
+                                         mined: int) -> None:
+    """`List[int]` -> `list[int]` is a UP006 fix only where the project runs on 3.9+: on a 3.8
+    project it is no fix to learn (mining ran ruff at py310 whatever the project said)."""
+    repo = make_repo({
+        "pyproject.toml": f'[tool.ruff]\ntarget-version = "{target}"\n\n[tool.ruff.lint]\n'
+                          'select = ["UP006"]\n',
+        "one.py": "from typing import List\n\n\ndef f(x: List[int]) -> None:\n    pass\n",
+        "two.py": "from typing import List\n\n\ndef g(y: List[str]) -> None:\n    pass\n",
+    })
+    for name in ("one.py", "two.py"):
+        path = repo / name
+        path.write_text(path.read_text().replace("x: List", "x: list").replace("y: List",
+                                                                                "y: list"))
+        git(repo, "commit", "-qam", f"builtin generics in {name}")
+    assert len(mine_git(repo).fixes) == mined
+
+
 def test_generalise_cuts_out_the_statement_that_holds_the_change() -> None:
     from heal.patterns.learn import narrow
 

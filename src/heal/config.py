@@ -215,14 +215,20 @@ def project_python(root: Path, config: Config) -> str:
     return sys.executable
 
 
+def pyproject(root: Path) -> dict[str, Any]:
+    """`root/pyproject.toml` as data, for reading other tools' settings; empty when there is
+    none or it does not parse (`load_config` reports a broken file)."""
+    path = root / "pyproject.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return {}
+
+
 def project_target(root: Path) -> tuple[int, int]:
     """The oldest Python the project supports, from ruff's target-version, mypy's
     python_version or `requires-python`; (3, 10) when none says."""
-    path = root / "pyproject.toml"
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        document = {}
+    document = pyproject(root)
     tool = document.get("tool", {})
     ruff = str(tool.get("ruff", {}).get("target-version", ""))
     if ruff.startswith("py") and ruff[2:].isdigit():

@@ -85,7 +85,7 @@ from typing import TYPE_CHECKING, Any, cast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from heal.config import Config, load_config
+from heal.config import Config, load_config, project_target, pyproject
 from heal.edits import apply_fixes, line_starts
 from heal.model import Category, Fix, Position, Safety, Span, Verdict
 from heal.patterns.matcher import (
@@ -1510,19 +1510,8 @@ DEFAULT_MINE_RULES = ("E7", "E9", "F", "W6", "UP", "B", "SIM", "C4", "PIE", "PER
 
 def _ruff_config(root: Path, rules: Sequence[str] | None) -> str:
     """pyproject.toml for the temp copies: the selected ruff codes, or the project's own, and
-    the project's line length."""
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    path = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-        data = {}
-    ruff = data.get("tool", {}).get("ruff", {})
+    the project's line length and target Python."""
+    ruff = pyproject(root).get("tool", {}).get("ruff", {})
     lint = ruff.get("lint", ruff)
     if rules:
         codes = [r.split(":", 1)[1] for r in rules if r.startswith("ruff:")]
@@ -1533,8 +1522,9 @@ def _ruff_config(root: Path, rules: Sequence[str] | None) -> str:
     length = ruff.get("line-length")
     line_length = f"line-length = {length}\n" if isinstance(length, int) and not isinstance(
         length, bool) and 1 <= length <= 320 else ""
-    return (f'[tool.ruff]\ntarget-version = "py310"\n{line_length}\n[tool.ruff.lint]\n'
-            f'select = [{quoted}]\n')
+    major, minor = project_target(root)
+    return (f'[tool.ruff]\ntarget-version = "py{major}{minor}"\n{line_length}\n'
+            f'[tool.ruff.lint]\nselect = [{quoted}]\n')
 
 
 def _hunks(before: str, after: str) -> list[tuple[int, int, int, int]]:
