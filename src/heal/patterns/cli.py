@@ -25,6 +25,7 @@ import typer
 
 from heal.errors import EXIT_OK, HealError, NotARepoError, UsageError
 from heal.patterns.model import (
+    COMMENT,
     SCHEMA_VERSION,
     Pattern,
     detect_schema,
@@ -82,7 +83,7 @@ def _print(text: str = "", markup: bool = False) -> None:
 def _selected(label: str, pattern: Pattern) -> str:
     """A heading that says when the pattern is one parameter of a `def` (a selector) or a
     regex over comments."""
-    if pattern.selector == "comment":
+    if pattern.selector == COMMENT:
         return f"{label} (a comment whose text this regex matches)"
     return f"{label} (a parameter of a def: {pattern.selector})" if pattern.selector else label
 
@@ -289,9 +290,10 @@ def doc_page(pattern: Pattern) -> str:
     ]
     if pattern.description:
         out.append(f"{pattern.description}\n")
-    out += [f"## {_selected('Pattern', pattern)}\n", "```python",
+    code = "```text" if pattern.selector == COMMENT else "```python"  # a regex, a comment
+    out += [f"## {_selected('Pattern', pattern)}\n", code,
             pattern.pattern.rstrip("\n"), "```\n",
-            "## Fix\n", "```python", pattern.fix.rstrip("\n"), "```\n"]
+            "## Fix\n", code, pattern.fix.rstrip("\n"), "```\n"]
     if pattern.constraints:
         out.append("## Constraints\n")
         for name, constraint in pattern.constraints.items():

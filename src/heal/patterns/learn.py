@@ -89,7 +89,6 @@ from heal.config import Config, load_config, project_target, pyproject
 from heal.edits import apply_fixes, line_starts
 from heal.model import Category, Fix, Position, Safety, Span, Verdict
 from heal.patterns.matcher import (
-    COMMENT,
     MANY,
     ONE,
     PREFIX,
@@ -107,7 +106,16 @@ from heal.patterns.matcher import (
     shape,
 )
 from heal.patterns.matcher import candidates as candidate_nodes
-from heal.patterns.model import Constraint, Example, HistoryEntry, Pattern, Provenance, Stats, today
+from heal.patterns.model import (
+    COMMENT,
+    Constraint,
+    Example,
+    HistoryEntry,
+    Pattern,
+    Provenance,
+    Stats,
+    today,
+)
 
 if TYPE_CHECKING:
     from heal.patterns.library import LearnReport, PatternLibrary, RecordLike

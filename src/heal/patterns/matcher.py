@@ -94,7 +94,7 @@ from libcst.metadata import CodeRange
 
 from heal.edits import apply_edits
 from heal.model import Position, Span, TextEdit
-from heal.patterns.model import METAVAR_RE, Pattern
+from heal.patterns.model import COMMENT, METAVAR_RE, Pattern
 
 if TYPE_CHECKING:
     from heal.healers.base import ModuleContext
@@ -163,7 +163,6 @@ SELECTORS = {
     "default_parameter": (False, True),
 }
 CONTEXT = "def f({}): ..."  # the context heal writes around a parameter pattern
-COMMENT = "comment"  # the selector of a `rule: {kind: comment, regex: ...}` pattern
 
 
 def selector_of(param: cst.Param) -> str | None:

@@ -71,6 +71,7 @@ from heal.errors import ConfigError
 from heal.model import Category, Safety
 
 SCHEMA_VERSION = 1
+COMMENT = "comment"  # the selector of a `rule: {kind: comment, regex: ...}` pattern
 STATUSES = ("active", "retired", "disabled")
 PROVENANCE_KINDS = ("builtin", "learned", "mined")
 SEVERITIES = ("hint", "info", "warning", "error", "off")
@@ -247,7 +248,7 @@ class Pattern:
 
     def metavariables(self) -> list[str]:
         """Metavariable names in rule.pattern, in order, without `$`/`$$$` (anonymous left out)."""
-        if self.selector == "comment":
+        if self.selector == COMMENT:
             return []  # a regex: `$` ends it
         names: list[str] = []
         for match in METAVAR_RE.finditer(self.pattern):
@@ -270,8 +271,8 @@ class Pattern:
         document["severity"] = self.severity
         if self.note:
             document["note"] = self.note
-        if self.selector == "comment":  # ast-grep's `kind` + `regex` rule
-            document["rule"] = {"kind": "comment", "regex": self.pattern}
+        if self.selector == COMMENT:  # ast-grep's `kind` + `regex` rule
+            document["rule"] = {"kind": COMMENT, "regex": self.pattern}
         elif self.selector:  # ast-grep's pattern object: the parameter inside a def
             from heal.patterns.matcher import CONTEXT
 
@@ -542,7 +543,7 @@ def parse(document: Any, label: str, *, path: Path | None = None, origin: str = 
     rule = _mapping(where, "rule", document.get("rule"))
     pattern_text, selector = _rule(where, rule)
     fix = _string(where, "fix", document.get("fix"), allow_empty=True)
-    if selector == "comment":
+    if selector == COMMENT:
         if document.get("constraints"):
             raise where.error("constraints", "are for metavariables; a `kind: comment` rule has "
                                              "none")
@@ -600,12 +601,12 @@ def _rule(where: _Where, rule: dict[str, Any]) -> tuple[str, str]:
     comment, regex: ...}` (a comment whose text the regex matches; selector `comment`)."""
     if "kind" in rule or "regex" in rule:
         _unknown(where, "rule.", rule, ("kind", "regex"))
-        if rule.get("kind") != "comment":
+        if rule.get("kind") != COMMENT:
             raise where.error("rule.kind", f"must be comment (the one node kind heal matches "
                                            f"by regex), not {rule.get('kind')!r}")
         if "regex" not in rule:
             raise where.error("rule", "with `kind: comment` must have a `regex`")
-        return _regex(where, "rule.regex", rule["regex"]), "comment"
+        return _regex(where, "rule.regex", rule["regex"]), COMMENT
     for key in rule:
         if key != "pattern":
             raise where.error(f"rule.{key}", "is not supported by heal; use rule.pattern, or "

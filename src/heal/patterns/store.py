@@ -36,7 +36,7 @@ from typing import Any
 
 from heal.errors import ConfigError, UsageError
 from heal.patterns.matcher import Template, TemplateError, compile_template, in_strings
-from heal.patterns.model import ID_RE, Pattern, Stats, dump, load_file, parse
+from heal.patterns.model import COMMENT, ID_RE, Pattern, Stats, dump, load_file, parse
 
 INDEX_FORMAT = 4
 SUFFIXES = (".yaml", ".yml")
@@ -92,20 +92,19 @@ def compiled(pattern: Pattern) -> Template:
         template = compile_template(pattern.pattern, pattern.selector)
     except TemplateError as error:
         raise ConfigError(f"{label}: rule.pattern {error}") from None
+    if template.kind == COMMENT:  # a regex, and a fix that is a comment (model checks it)
+        return template
     inside = in_strings(template)
     if inside:
         raise ConfigError(f"{label}: rule.pattern has {inside[0]} inside a string literal; heal "
                           "matches a string literal whole (a fix may write a metavariable "
                           "into a string: `fix: '{{\"$K\": $A}}'`)")
     try:
-        # an empty fix deletes the matched statement (as in ast-grep); a comment rule's fix
-        # is a comment
-        if pattern.fix.strip() and template.kind != "comment":
+        if pattern.fix.strip():  # an empty fix deletes the matched statement (as in ast-grep)
             compile_template(pattern.fix, pattern.selector)
     except TemplateError as error:
         raise ConfigError(f"{label}: fix {error}") from None
-    unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()
-               and template.kind != "comment"]
+    unbound = [name for name in _fix_names(pattern) if name not in pattern.metavariables()]
     if unbound:
         raise ConfigError(f"{label}: fix uses ${unbound[0]}, which rule.pattern does not bind")
     return template
