@@ -80,6 +80,7 @@ class ModuleContext:
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
     _names: frozenset[str] | None = field(default=None, repr=False)
+    _comments: Mapping[int, list[cst.Comment]] | None = field(default=None, repr=False)
 
     @property
     def module(self) -> cst.Module:
@@ -112,6 +113,16 @@ class ModuleContext:
         if self._names is None:
             self._names = frozenset(module_names(self.module) | set(dir(builtins)))
         return self._names
+
+    def comments_on(self, line: int) -> list[cst.Comment]:
+        """The comments that start on a line (statements' positions leave them out)."""
+        if self._comments is None:
+            lines: dict[int, list[cst.Comment]] = {}
+            for node, where in self.positions.items():
+                if isinstance(node, cst.Comment):
+                    lines.setdefault(where.start.line, []).append(node)
+            self._comments = lines
+        return self._comments.get(line, [])
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parent(node)

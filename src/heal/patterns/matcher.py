@@ -640,29 +640,13 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
     return ordered
 
 
-_COMMENTS: dict[int, tuple[cst.Module, dict[int, list[cst.Comment]]]] = {}
-
-
 def comments_at(context: ModuleContext, span: Span) -> list[cst.Comment]:
     """The comments on the span's first line that the span touches (a `# noqa` a finding
-    points at): statements' positions leave their trailing comments out."""
-    held = _COMMENTS.get(id(context))
-    if held is None or held[0] is not context.module:
-        lines: dict[int, list[cst.Comment]] = {}
-        for node, where in context.positions.items():
-            if isinstance(node, cst.Comment):
-                lines.setdefault(where.start.line, []).append(node)
-        if len(_COMMENTS) > 64:
-            _COMMENTS.clear()
-        held = (context.module, lines)
-        _COMMENTS[id(context)] = held
+    points at)."""
     start, end = (span.start.line, span.start.column), (span.end.line, span.end.column)
-    found = []
-    for comment in held[1].get(span.start.line, []):
-        extent = extent_of(context.positions, comment)
-        if extent is not None and extent[0] <= end and start <= extent[1]:
-            found.append(comment)
-    return found
+    return [comment for comment in context.comments_on(span.start.line)
+            if (extent := extent_of(context.positions, comment)) is not None
+            and extent[0] <= end and start <= extent[1]]
 
 
 def _comment_rewrite(pattern: Pattern, context: ModuleContext, node: cst.CSTNode
@@ -677,12 +661,11 @@ def _comment_rewrite(pattern: Pattern, context: ModuleContext, node: cst.CSTNode
     end = Position(where.end.line, where.end.column)
     new = pattern.fix.strip()
     if not new:
-        source = _Source(context)
-        line_start = source.starts[line - 1]
-        before = context.text[line_start:line_start + column]
+        starts = _offsets(context)
+        before = context.text[starts[line - 1]:starts[line - 1] + column]
         if before.strip():  # after code: the comment and the blanks before it go
             column = len(before.rstrip(" \t"))
-        elif line < len(source.starts):  # a line of its own goes, line break and all
+        elif line < len(starts):  # a line of its own goes, line break and all
             column, end = 0, Position(line + 1, 0)
         else:
             column = 0
