@@ -1220,7 +1220,7 @@ def rewrite(pattern: Pattern, template: Template, context: ModuleContext,
     fix_text = pattern.fix
     if fix_template.kind in ("expression", "small") and "\n" in pattern.fix.strip() and \
             where.start.line == where.end.line:
-        fix_text = flat(pattern.fix)  # code on one line stays on one line
+        fix_text = flat(fix_template)  # code on one line stays on one line
     for attempt in (0, 1):
         shown = dict(values)
         if attempt:
@@ -1292,25 +1292,15 @@ class _Flat(cst.CSTTransformer):
 
 
 @functools.lru_cache(maxsize=256)
-def flat(template: str) -> str:
-    """A multi-line expression template on one line (`{\n    "$A": $B,\n}` -> `{"$A": $B}`),
+def flat(template: Template) -> str:
+    """A compiled multi-line fix template on one line (`{\n    "$A": $B,\n}` -> `{"$A": $B}`),
     for a match on one line: the layout a learned fix has is its instance's, not the code's.
-    The template itself when it holds a comment or does not parse."""
-    if "#" in template:
-        return template
-    code = to_code(_dedent(template.strip("\n")))
-    try:
-        tree: cst.CSTNode = cst.parse_expression(code)
-    except (cst.ParserSyntaxError, RecursionError):
-        try:
-            tree = cst.parse_statement(code)
-        except (cst.ParserSyntaxError, RecursionError):
-            return template
-    visited = tree.visit(_Flat())
-    if not isinstance(visited, cst.CSTNode):
-        return template
-    flattened = cst.Module([]).code_for_node(visited).strip()
-    return template if "\n" in flattened else from_code(flattened)
+    Its own text when it holds a comment or cannot be laid out on one line."""
+    visited = template.root.visit(_Flat())
+    flattened = cst.Module([]).code_for_node(visited).strip() \
+        if isinstance(visited, cst.CSTNode) else "\n"
+    return template.source if "#" in template.source or "\n" in flattened else \
+        from_code(flattened)
 
 
 def _lost_comment(context: ModuleContext, source: _Source, where: CodeRange, text: str
