@@ -91,6 +91,7 @@ from heal.model import Category, Fix, Position, Safety, Span, Verdict
 from heal.patterns.matcher import (
     MANY,
     ONE,
+    PLACEHOLDER,
     PREFIX,
     Rewrite,
     TemplateError,
@@ -664,7 +665,7 @@ def _canonical(pattern_code: str, fix_code: str,
                constraints: Mapping[str, Constraint] | None = None
                ) -> tuple[str, str, dict[str, Constraint]]:
     """Rename metavariables A, B, C... in order of first appearance in the pattern."""
-    found = re.findall(r"__heal_(?:one|many)_([A-Za-z0-9_]+)", pattern_code)
+    found = [name for _, name in PLACEHOLDER.findall(pattern_code)]
     order: list[str] = []
     for name in found:
         if name not in order:
@@ -672,8 +673,7 @@ def _canonical(pattern_code: str, fix_code: str,
     mapping = {old: _letters(i) for i, old in enumerate(order)}
 
     def rename(code: str) -> str:
-        return re.sub(r"(__heal_(?:one|many)_)([A-Za-z0-9_]+)",
-                      lambda m: m.group(1) + mapping.get(m.group(2), m.group(2)), code)
+        return PLACEHOLDER.sub(lambda m: m.group(1) + mapping.get(m.group(2), m.group(2)), code)
 
     renamed = {mapping.get(k, k): v for k, v in (constraints or {}).items() if k in mapping}
     return from_code(rename(pattern_code)), from_code(rename(fix_code)), renamed

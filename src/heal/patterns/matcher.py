@@ -102,6 +102,7 @@ if TYPE_CHECKING:
 ONE = "__heal_one_"
 MANY = "__heal_many_"
 PREFIX = "__heal_"
+PLACEHOLDER = re.compile(r"(__heal_(?:one|many)_)([A-Za-z0-9_]+)")  # (prefix, name)
 
 Binding = Union[cst.CSTNode, tuple[cst.CSTNode, ...]]  # noqa: UP007 - a runtime alias on 3.10
 Bindings = Mapping[str, Binding]
@@ -443,16 +444,14 @@ def _node(p: cst.CSTNode, t: cst.CSTNode, b: Bindings, focus: Focus | None = Non
 def _filled(template: str, text: str) -> bool:
     """True when a string literal's source is the template's (a fix's `"$K"`) with some text
     in place of each metavariable."""
-    parts = re.split(re.escape(PREFIX) + r"(?:one|many)_[A-Za-z0-9_]+", template)
+    parts = PLACEHOLDER.split(template)[::3]  # the split also returns the two groups
     return re.fullmatch(".+?".join(re.escape(part) for part in parts), text, re.S) is not None
 
 
 def in_strings(template: Template) -> list[str]:
     """Metavariables written inside string literals of a template (`{"$K": $A}`)."""
-    return [from_code(found) for node in _walk(template.root)
-            if isinstance(node, cst.SimpleString)
-            for found in re.findall(re.escape(PREFIX) + r"(?:one|many)_[A-Za-z0-9_]+",
-                                    node.value)]
+    return [from_code(found.group(0)) for node in _walk(template.root)
+            if isinstance(node, cst.SimpleString) for found in PLACEHOLDER.finditer(node.value)]
 
 
 def _relative_import(p: cst.ImportFrom, t: cst.ImportFrom, b: Bindings,
