@@ -531,10 +531,7 @@ class _Abstraction:
 
 def _word(node: cst.SimpleString) -> str | None:
     """The identifier a plain string literal holds (`"loop"`), else None."""
-    text = node.value[len(node.prefix):]
-    quote = node.quote
-    inner = text[len(quote):len(text) - len(quote)]
-    return inner if not node.prefix and inner.isidentifier() else None
+    return node.raw_value if not node.prefix and node.raw_value.isidentifier() else None
 
 
 def _words(root: cst.CSTNode) -> set[str]:
@@ -692,8 +689,9 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     except (cst.ParserSyntaxError, RecursionError):
         return "the code does not parse"
     where = None if line is None else line - cut.lines
-    edit: Edit | str | None = _comment_edit(old, after, triggers, origin, path, where) or \
-        _statement_deletion(old, after, triggers, origin, path, where)
+    lines = _LineChange.of(old.text, after)
+    edit: Edit | str | None = _comment_edit(old, lines, triggers, origin, path, where) or \
+        _statement_deletion(old, lines, triggers, origin, path, where)
     if edit is None:
         edit = _rewritten(old, new, imports, triggers, origin, path, where)
     if isinstance(edit, str):
@@ -743,20 +741,34 @@ def _regex_literal(text: str) -> str:
     return _REGEX_META.sub(r"\\\1", text)
 
 
-def _comment_edit(old: _Parsed, after: str, triggers: Sequence[str], origin: str, path: str,
-                  line: int | None) -> Edit | None:
+@dataclass(frozen=True)
+class _LineChange:
+    """The lines of an edit's two texts and difflib's one opcode between them (None when more
+    than one part changed): where a deleted statement or comment is looked for."""
+
+    after: str
+    old: list[str]
+    new: list[str]
+    change: tuple[str, int, int, int, int] | None
+
+    @classmethod
+    def of(cls, before: str, after: str) -> _LineChange:
+        old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+        changes = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+                   .get_opcodes() if op[0] != "equal"]
+        return cls(after, old, new, changes[0] if len(changes) == 1 else None)
+
+
+def _comment_edit(old: _Parsed, lines: _LineChange, triggers: Sequence[str], origin: str,
+                  path: str, line: int | None) -> Edit | None:
     """An edit that only deletes one comment (ruff's RUF100 fix of an unused `# noqa`) or
     turns it into another: ast-grep's `{kind: comment, regex: '^<the comment>$'}` with the
     empty fix or the new comment. None when the edit is something else or the finding (on
     `line`) is on another line."""
-    old_lines = old.text.splitlines(keepends=True)
-    new_lines = after.splitlines(keepends=True)
-    changes = [op for op in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-               .get_opcodes() if op[0] != "equal"]
-    if len(changes) != 1 or changes[0][2] - changes[0][1] != 1 or \
-            changes[0][4] - changes[0][3] > 1:
+    old_lines, new_lines, change = lines.old, lines.new, lines.change
+    if change is None or change[2] - change[1] != 1 or change[4] - change[3] > 1:
         return None
-    _, first, _, new_first, new_last = changes[0]
+    _, first, _, new_first, new_last = change
     number = first + 1
     if line is not None and line != number:
         return None
@@ -777,7 +789,7 @@ def _comment_edit(old: _Parsed, after: str, triggers: Sequence[str], origin: str
     else:
         return None
     span = Span(Position(number, column), Position(number, column + len(text)))
-    instance = Instance(old.text, after, span, origin, path)
+    instance = Instance(old.text, lines.after, span, origin, path)
     example = Example(before_line.lstrip(" \t") if head.strip() else text + "\n",
                       (new_line or "").lstrip(" \t") if head.strip() else
                       (fix + "\n" if fix else ""))
@@ -830,19 +842,16 @@ def _anti_unify_comments(a: Edit, b: Edit) -> Edit | None:
     return edit if _reproduced(edit) is not None else None
 
 
-def _statement_deletion(old: _Parsed, after: str, triggers: Sequence[str], origin: str,
-                        path: str, line: int | None) -> Edit | None:
+def _statement_deletion(old: _Parsed, lines: _LineChange, triggers: Sequence[str],
+                        origin: str, path: str, line: int | None) -> Edit | None:
     """The pattern of an edit that deletes one simple statement, line and all, from a block
     that keeps others: `pass` -> `` (an empty fix), an import of one name `from $A import $B`
     -> `` (`import $A` -> ``; the finding points at the name); any other statement stays
     concrete. None when the edit is something else or the finding (on `line`) is elsewhere."""
-    old_lines = old.text.splitlines(keepends=True)
-    new_lines = after.splitlines(keepends=True)
-    changes = [op for op in difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-               .get_opcodes() if op[0] != "equal"]
-    if len(changes) != 1 or changes[0][0] != "delete":
+    old_lines, change = lines.old, lines.change
+    if change is None or change[0] != "delete":
         return None
-    first, last = changes[0][1] + 1, changes[0][2]  # 1-based lines deleted
+    first, last = change[1] + 1, change[2]  # 1-based lines deleted
     statement = next((n for n in old.positions if isinstance(n, cst.SimpleStatementLine)
                       and old.span(n).start.line == first and old.span(n).end.line == last
                       and old.span(n).start.column == len(old_lines[first - 1])
@@ -861,7 +870,7 @@ def _statement_deletion(old: _Parsed, after: str, triggers: Sequence[str], origi
     span = old.span(target)
     if line is not None and not first <= line <= last:
         return None
-    instance = Instance(old.text, after, span, origin, path)
+    instance = Instance(old.text, lines.after, span, origin, path)
     removed = _dedent_block("".join(old_lines[first - 1:last]))
     return Edit(pattern, "", {}, tuple(triggers), (instance,), Example(removed, ""))
 
