@@ -1,0 +1,200 @@
+"""A heal run end to end, against its physical limit: one scan and two runs of the suite.
+
+For each corpus project (../shared/bench/fetch-corpus.sh must have set it up), each step on a
+fresh copy and in one process:
+
+  1. `heal --scan` cold (no `.heal/`), timed;
+  2. one run of the project's test command, timed;
+  3. `heal` end to end with the project's test command (default options), then on another fresh
+     copy `heal --unsafe-fixes`: wall time, the phases heal reports, the suite runs it made (full
+     and selected, from `.heal/history.db`), and the verdict of every fix.
+
+It prints heal / (scan + 2 x suite) per mode, the phases and the run counts, and with `--save`
+writes the verdict sets to a JSON file; `--compare BEFORE.json AFTER.json` lists every fix whose
+verdict differs between two saved runs (a fix is its file, rule and finding fingerprints).
+
+`--hook` instead times the commit-loop profile: `heal --hook FILE` on a one-file change (an
+unused import added to the project's largest module) in a copy of the project.
+
+    .venv/bin/python bench/e2e.py [NAME ...] [--modes default,unsafe] [--save after.json]
+    .venv/bin/python bench/e2e.py --heal /other/checkout/.venv/bin/heal --save before.json
+    .venv/bin/python bench/e2e.py --compare before.json after.json
+    .venv/bin/python bench/e2e.py --hook [NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from common import BIN, corpus, env_for
+
+MODES = {"default": [], "unsafe": ["--unsafe-fixes"]}
+
+
+def timed(argv: list[str], cwd: Path, python: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env_for(python), capture_output=True, text=True)
+    return time.perf_counter() - start, done
+
+
+def fresh(src: Path, tmp: Path, label: str) -> Path:
+    work = tmp / label / src.name
+    shutil.copytree(src, work, symlinks=True)
+    return work
+
+
+def suite_runs(work: Path) -> Counter[str]:
+    """Test runs of the newest heal run by kind, and how many were full and selected."""
+    db = work / ".heal" / "history.db"
+    counts: Counter[str] = Counter()
+    if not db.exists():
+        return counts
+    with sqlite3.connect(db) as conn:
+        run = conn.execute("SELECT id FROM runs ORDER BY started DESC LIMIT 1").fetchone()
+        if run is None:
+            return counts
+        for kind, selected in conn.execute(
+                "SELECT kind, COALESCE(selected, 0) FROM test_runs WHERE run_id = ?", run):
+            counts[kind] += 1
+            counts["selected" if selected else "full"] += 1
+    return counts
+
+
+def fix_key(fix: dict[str, Any]) -> str:
+    return f"{fix['path']}|{fix['rule']}|{','.join(sorted(fix['fingerprints']))}"
+
+
+def heal_once(heal: str, src: Path, tmp: Path, python: str, test_cmd: str,
+              mode: str) -> dict[str, Any]:
+    work = fresh(src, tmp, mode)
+    argv = [heal, "--format", "json", *MODES[mode], "--test-cmd",
+            test_cmd + " -x -p no:cacheprovider"]
+    seconds, done = timed(argv, work, python)
+    if not done.stdout.strip():
+        return {"error": (done.stderr.strip().splitlines() or ["?"])[-1], "seconds": seconds}
+    doc = json.loads(done.stdout)
+    return {
+        "seconds": seconds,
+        "phases": doc["summary"].get("phases", {}),
+        "test_runs": doc["test_runs"],
+        "runs": dict(suite_runs(work)),
+        "verdicts": {fix_key(f): [f["verdict"], f["source"], f["reason"]] for f in doc["fixes"]},
+        "counts": dict(Counter(f["verdict"] for f in doc["fixes"])),
+    }
+
+
+def project(heal: str, name: str, src: Path, python: str, test_cmd: str,
+            modes: list[str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"heal-e2e-{name}-") as tmp_name:
+        tmp = Path(tmp_name)
+        work = fresh(src, tmp, "scan")
+        scan_s, _ = timed([heal, "--scan", "--format", "json", "--fail-on", "P0"], work, python)
+        suite_s, done = timed(["bash", "-c", test_cmd], work, python)
+        result: dict[str, Any] = {"scan_s": scan_s, "suite_s": suite_s,
+                                  "suite_ok": done.returncode == 0}
+        for mode in modes:
+            result[mode] = heal_once(heal, src, tmp, python, test_cmd, mode)
+        return result
+
+
+def print_project(name: str, r: dict[str, Any], modes: list[str]) -> None:
+    limit = r["scan_s"] + 2 * r["suite_s"]
+    print(f"\n### {name}: scan {r['scan_s']:.1f} s, suite {r['suite_s']:.1f} s"
+          f"{'' if r['suite_ok'] else ' (FAILED)'}, limit (scan + 2 x suite) {limit:.1f} s\n")
+    print("| mode | heal s | heal / limit | suite runs (full, selected) | verdicts | phases (s) |")
+    print("| --- | --: | --: | --- | --- | --- |")
+    for mode in modes:
+        m = r[mode]
+        if "error" in m:
+            print(f"| {mode} | {m['seconds']:.1f} | | | error: {m['error']} | |")
+            continue
+        runs = m["runs"]
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(runs.items()) if k not in ("full", "selected"))
+        verdicts = ", ".join(f"{k} {v}" for k, v in sorted(m["counts"].items()))
+        phases = ", ".join(f"{k} {v:.1f}" for k, v in m["phases"].items())
+        print(f"| {mode} | {m['seconds']:.1f} | {m['seconds'] / limit:.2f} | "
+              f"{m['test_runs']} ({runs.get('full', 0)}, {runs.get('selected', 0)}; {kinds}) | "
+              f"{verdicts} | {phases} |")
+
+
+def compare(before_file: str, after_file: str) -> int:
+    before = json.loads(Path(before_file).read_text())
+    after = json.loads(Path(after_file).read_text())
+    differences = 0
+    for name in sorted(set(before) & set(after)):
+        for mode in sorted(set(before[name]) & set(after[name]) & set(MODES)):
+            old = before[name][mode].get("verdicts", {})
+            new = after[name][mode].get("verdicts", {})
+            keys = sorted(set(old) | set(new))
+            changed = [k for k in keys if (old.get(k) or ["-"])[0] != (new.get(k) or ["-"])[0]]
+            same = len(keys) - len(changed)
+            print(f"{name} {mode}: {same} of {len(keys)} fixes with the same verdict")
+            for key in changed:
+                print(f"  {key}: {(old.get(key) or ['-', '', ''])[0]} -> "
+                      f"{(new.get(key) or ['-', '', ''])[0]}  "
+                      f"({(old.get(key) or ['', '', ''])[2]} | {(new.get(key) or ['', '', ''])[2]})")
+            differences += len(changed)
+    print(f"{differences} verdicts differ")
+    return 1 if differences else 0
+
+
+def hook(heal: str, name: str, src: Path, python: str, test_cmd: str) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"heal-hook-{name}-") as tmp_name:
+        work = fresh(src, Path(tmp_name), "hook")
+        files = subprocess.run(["git", "ls-files", "*.py"], cwd=work, capture_output=True,
+                               text=True, check=True).stdout.split()
+        sources = [f for f in files if "test" not in f]
+        loc = sum(len((work / f).read_text(errors="replace").splitlines()) for f in files)
+        largest = max(sources, key=lambda f: (work / f).stat().st_size)
+        target = work / largest
+        target.write_text("import os\n" + target.read_text())
+        argv = [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest]
+        seconds, done = timed(argv, work, python)
+        runs = suite_runs(work)
+        tested = sum(v for k, v in runs.items() if k not in ("full", "selected"))
+        print(f"| {name} | {loc} | {largest} | {seconds:.1f} | {done.returncode} | "
+              f"{tested} ({runs.get('full', 0)} full, {runs.get('selected', 0)} selected) |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--heal", default=str(BIN / "heal"), help="the heal executable to time")
+    parser.add_argument("--modes", default="default,unsafe")
+    parser.add_argument("--save", help="write the results, verdicts included, to this JSON file")
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--hook", action="store_true", help="time `heal --hook` on one file")
+    args = parser.parse_args()
+    if args.compare:
+        return compare(*args.compare)
+    rows = corpus(args.names)
+    if args.hook:
+        print("| project | lines (all .py) | changed file | heal --hook s | exit | test runs |")
+        print("| --- | --: | --- | --: | --: | --- |")
+        for name, src, python, test_cmd in rows:
+            hook(args.heal, name, src, python, test_cmd)
+            sys.stdout.flush()
+        return 0
+    modes = args.modes.split(",")
+    saved: dict[str, Any] = {}
+    for name, src, python, test_cmd in rows:
+        saved[name] = project(args.heal, name, src, python, test_cmd, modes)
+        print_project(name, saved[name], modes)
+        sys.stdout.flush()
+        if args.save:
+            Path(args.save).write_text(json.dumps(saved, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
