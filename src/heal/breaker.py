@@ -181,7 +181,7 @@ def keys_for(code: str, candidates: Iterable[str] = ()) -> list[str]:
     rule (F401, heal:LOG109: the fixers that heal it), a pattern id, or a key itself
     (`fixer:NAME`, `pattern:ID`). `candidates` (e.g. the tripped keys) are matched by their
     id part too, so a source heal no longer ships can still be re-enabled."""
-    from heal import rules
+    from heal import rulebook as rules
     from heal.healers import FIXERS
 
     keys: list[str] = []

@@ -684,7 +684,7 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
         from heal.dashboard import cli as dashboard_cli
 
         raise typer.Exit(guarded(False, lambda: dashboard_cli.enable_rule(code)))
-    from heal import rules
+    from heal import rulebook as rules
     from heal.detectors import DETECTORS
     from heal.healers import FIXERS
     from heal.ruledoc import docstring
@@ -724,7 +724,7 @@ def rules_command(
     category: Annotated[str | None, typer.Option(help="Only rules of this category.")] = None,
 ) -> None:
     """List every rule heal knows: code, category, priority, tool, and how it can be fixed."""
-    from heal import rules
+    from heal import rulebook as rules
 
     listed = [r for r in rules.all_rules()
               if (tool is None or r.tool == tool)

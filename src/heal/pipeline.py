@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import git
 
-from heal import breaker, catalog, lock, proc, review, rules
+from heal import breaker, catalog, lock, proc, review, rulebook
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.audit import AuditLog
@@ -117,8 +117,8 @@ def open_workspace(request: ScanRequest) -> Workspace:
     repo = gitops.open_repo(request.repo)
     root = gitops.root_of(repo)
     config = load_config(root).with_overrides(**request.overrides)
-    rules.check_selectors(config.select, "--select")
-    rules.check_selectors(config.ignore, "--ignore")
+    rulebook.check_selectors(config.select, "--select")
+    rulebook.check_selectors(config.ignore, "--ignore")
     gitops.ensure_ok(repo, request.paths)
     prefixes = [gitops.relative_to_root(repo, p) for p in request.paths]
     only = set(gitops.changed_files(repo, request.since)) if request.changed or request.since else None
@@ -139,7 +139,7 @@ def _wanted_tools(config: Config) -> list[str]:
     names = list(config.analyzers)
     if config.select:
         tools = {"native" if r.tool == "heal" else r.tool
-                 for r in rules.all_rules() if any(rules.matches(r.rule, s) for s in config.select)}
+                 for r in rulebook.all_rules() if any(rulebook.matches(r.rule, s) for s in config.select)}
         names = [n for n in names if n in tools]
     return names
 
@@ -150,7 +150,7 @@ def _ruff_extend_select(config: Config) -> tuple[str, ...]:
     for selector in config.select:
         tool, _, code = selector.rpartition(":")
         if tool in ("", "ruff") and any(
-                r.tool == "ruff" and rules.matches(r.rule, selector) for r in rules.all_rules()):
+                r.tool == "ruff" and rulebook.matches(r.rule, selector) for r in rulebook.all_rules()):
             codes.append(code)
     return tuple(codes)
 
@@ -252,9 +252,9 @@ def deduplicate(findings: Iterable[Finding]) -> list[Finding]:
 def _selected(finding: Finding, config: Config) -> bool:
     if finding.category not in config.categories:
         return False
-    if config.select and not any(rules.matches(finding.rule, s) for s in config.select):
+    if config.select and not any(rulebook.matches(finding.rule, s) for s in config.select):
         return False
-    return not any(rules.matches(finding.rule, s) for s in config.ignore)
+    return not any(rulebook.matches(finding.rule, s) for s in config.ignore)
 
 
 def _with_fixability(finding: Finding, config: Config) -> Finding:

@@ -1744,7 +1744,7 @@ def save_mined(library: PatternLibrary, result: MineResult) -> list[Pattern]:
 
 def _category_of(rule: str) -> Category:
     try:
-        from heal import rules as rule_table
+        from heal import rulebook as rule_table
 
         return rule_table.lookup(rule).category
     except Exception:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from heal import __version__, rules
+from heal import __version__, rulebook
 from heal.model import Category, Finding, Priority
 from heal.pipeline import ScanResult
 
@@ -20,7 +20,7 @@ SECURITY_SEVERITY = {Priority.P0: "8.0", Priority.P1: "7.0", Priority.P2: "4.0",
 INFO_URI = "https://example.invalid/heal"
 
 
-def _rule_entry(finding: Finding, known: dict[str, rules.RuleInfo]) -> dict[str, Any]:
+def _rule_entry(finding: Finding, known: dict[str, rulebook.RuleInfo]) -> dict[str, Any]:
     info = known.get(finding.rule)
     summary = info.summary if info and info.summary else finding.message
     url = info.url if info else INFO_URI
@@ -68,7 +68,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def sarif_document(result: ScanResult, category: str | None = None) -> dict[str, Any]:
-    known = rules.by_rule()
+    known = rulebook.by_rule()
     rule_index: dict[str, int] = {}
     entries: list[dict[str, Any]] = []
     results = []
