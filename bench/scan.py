@@ -46,7 +46,7 @@ def heal_files(work: Path) -> tuple[list[str], list[str]]:
     """The files heal analyzes (readable, parsable) and the file list mypy gets."""
     from heal.analyzers.mypy import split_duplicates, stubs_first
     from heal.discover import discover
-    from heal.pipeline import ScanRequest, open_workspace
+    from heal.scan import ScanRequest, open_workspace
 
     workspace = open_workspace(ScanRequest(repo=work))
     found = discover(workspace.root, workspace.candidates, workspace.config)

@@ -45,12 +45,13 @@ from pathlib import Path
 
 from common import corpus
 
+from heal.analyze import analyze, merge
 from heal.config import Config, project_python, project_target
 from heal.discover import discover, encode
 from heal.edits import apply_fixes
 from heal.model import Finding, Fix
-from heal.pipeline import ScanRequest, analyze, merge, scan
 from heal.plan import Planner
+from heal.scan import ScanRequest, scan
 from heal.soundness import (
     BOUNDS,
     COMMENTS,

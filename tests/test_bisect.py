@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from heal.sandbox import bisect
+from heal.verify import bisect
 
 
 def suite(culprits: set[int], calls: list[int]) -> bisect.Check[int]:

@@ -163,7 +163,7 @@ def test_a_selection_of_most_of_the_suite_runs_it_whole_once(make_repo, heal):
 def test_tests_that_read_a_file_as_data_are_selected_for_it(tmp_path):
     """Nothing imports `test/cases/E40.py`; a test that names its folder (or the file) in a
     string reads it, so a change there must run that test. Tests that name neither do not run."""
-    from heal.sandbox.coverage import importers
+    from heal.verify.coverage import importers
 
     write(tmp_path, {
         "test/test_cases.py": '''

@@ -31,8 +31,8 @@ from heal.dashboard.detail import HealDetailScreen
 from heal.dashboard.overview import OverviewScreen
 from heal.dashboard.patterns import PatternsScreen
 from heal.dashboard.review import RejectScreen, ReviewScreen
-from heal.dashboard.status import read_status, write_status
 from heal.history import History
+from heal.status import read_status, write_status
 from test_heal_cli import PROJECT as HEAL_PROJECT
 from test_review_cli import PROJECT as REVIEW_PROJECT
 

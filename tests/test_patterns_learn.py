@@ -36,8 +36,8 @@ from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome
 from heal.patterns.library import LearnReport, PatternLibrary
 from heal.patterns.matcher import apply_to_text
 from heal.patterns.model import Provenance
-from heal.pipeline import FixRecord
 from heal.plan import Planner
+from heal.verify.records import FixRecord
 
 
 @pytest.mark.parametrize(("before", "after", "pattern", "fix"), [

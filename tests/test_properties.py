@@ -32,11 +32,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from heal.analyze import analyze, merge
 from heal.config import Config
 from heal.discover import SourceFile, discover
 from heal.edits import apply_fixes
 from heal.model import Finding, Fix
-from heal.pipeline import analyze, merge
 from heal.plan import Planner
 from heal.soundness import (
     CRASH,

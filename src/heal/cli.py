@@ -194,9 +194,9 @@ def run(
     ] = False,
 ) -> None:
     """Scan (--scan), preview (--dry-run) or heal the repository; see `heal --help`."""
-    from heal import pipeline
+    from heal import scan as scanning
 
-    def build() -> pipeline.ScanRequest:
+    def build() -> scanning.ScanRequest:
         overrides: dict[str, object] = {
             "categories": _categories(category), "select": _split(select),
             "ignore": _split(ignore), "fail_on": _priority(fail_on),
@@ -213,17 +213,20 @@ def run(
             raise UsageError("--changed and --since cannot be combined; pick one")
         if scan and (dry_run or commit or branch):
             raise UsageError("--scan changes nothing; drop --dry-run/--commit/--branch or --scan")
-        return pipeline.ScanRequest(
+        return scanning.ScanRequest(
             repo=(repo or Path.cwd()).resolve(), paths=tuple(paths or ()), changed=changed,
             since=since, overrides={k: v for k, v in overrides.items() if v is not None},
         )
 
+    def heal_request() -> Any:
+        from heal.pipeline import HealRequest  # the fixers and libcst: not for a scan
+
+        return HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify, commit=commit,
+                           branch=branch, approve_all=approve_all_verified,
+                           command=" ".join(["heal", *sys.argv[1:]]))
+
     code = guarded(debug, lambda: _scan(build(), output, skip_missing) if scan else
-                   _heal(pipeline.HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify,
-                                              commit=commit, branch=branch,
-                                              approve_all=approve_all_verified,
-                                              command=" ".join(["heal", *sys.argv[1:]])),
-                         output, skip_missing, hook))
+                   _heal(heal_request(), output, skip_missing, hook))
     raise typer.Exit(code)
 
 
@@ -265,7 +268,7 @@ def _internal_error(debug: bool, error: Exception) -> int:
 
 
 def _scan(request: Any, output: Path | None, skip_missing: bool) -> int:
-    from heal import pipeline
+    from heal import scan as scanning
     from heal.report import github as github_report
     from heal.report import json as json_report
     from heal.report import sarif as sarif_report
@@ -273,7 +276,7 @@ def _scan(request: Any, output: Path | None, skip_missing: bool) -> int:
 
     fmt = str(request.overrides.get("output_format") or "")
     with progress_display(enabled=fmt in ("", "text") and output is None) as progress:
-        result = pipeline.scan(request, progress=progress, skip_missing=skip_missing)
+        result = scanning.scan(request, progress=progress, skip_missing=skip_missing)
     fmt = result.config.output_format
     if fmt == "text":
         if output is None:
@@ -516,13 +519,13 @@ def review_approve(
     repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
 ) -> None:
     """Land reviewed fixes (verified again first if the tree moved since)."""
-    from heal import pipeline
+    from heal import review
 
     def body() -> int:
         if not item_ids and not approve_all:
             raise UsageError("name the items to approve, or pass --all")
         with progress_display(enabled=True) as progress:
-            outcome = pipeline.approve((repo or Path.cwd()).resolve(), item_ids or [], progress,
+            outcome = review.approve((repo or Path.cwd()).resolve(), item_ids or [], progress,
                                        everything=approve_all)
         console = stdout_console()
         for message in outcome.messages:
@@ -543,10 +546,10 @@ def review_reject(
     repo: Annotated[Path | None, typer.Option("--repo", file_okay=False)] = None,
 ) -> None:
     """Reject fixes: they are not proposed again, and their source loses confidence."""
-    from heal import pipeline
+    from heal import review
 
     def body() -> int:
-        rejected = pipeline.reject((repo or Path.cwd()).resolve(), item_ids, reason)
+        rejected = review.reject_items((repo or Path.cwd()).resolve(), item_ids, reason)
         stdout_console().print(f"rejected {len(rejected)} fixes: {escape(reason)}")
         return EXIT_OK
 
@@ -582,17 +585,18 @@ def ci_command(
     """The CI step: SARIF for code scanning, GitHub annotations and job summary when run on
     GitHub Actions, an exit code by --fail-on, and optionally verified fixes on a branch."""
     from heal import pipeline
+    from heal import scan as scanning
     from heal.report import github as github_report
     from heal.report import sarif as sarif_report
     from heal.report import summary as summary_report
 
     def body() -> int:
         slice_ = _shard(shard)
-        request = pipeline.ScanRequest(
+        request = scanning.ScanRequest(
             repo=(repo or Path.cwd()).resolve(), paths=tuple(paths or ()), shard=slice_,
             overrides={k: v for k, v in {"fail_on": _priority(fail_on)}.items() if v is not None})
         label = f"{slice_[0]}-of-{slice_[1]}" if slice_ else None
-        result = pipeline.scan(request)
+        result = scanning.scan(request)
         category = f"heal/shard-{label}" if label else "heal"
         emit(sarif_report.render_scan(result, category=category), sarif)
         if os.environ.get("GITHUB_ACTIONS") == "true":

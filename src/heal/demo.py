@@ -11,8 +11,8 @@ from pathlib import Path
 from rich.console import Console
 
 from heal.errors import HealError
-from heal.pipeline import ProgressCallback
 from heal.sandbox import git as gitops
+from heal.status import ProgressCallback
 
 
 def fixtures_root() -> Path:
@@ -36,8 +36,9 @@ def copy_demo(target: Path) -> Path:
 
 def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | None = None) -> int:
     """Scan the demo, heal it (verify, land), and show what changed; returns an exit code."""
-    from heal.pipeline import HealRequest, ScanRequest, heal, scan
+    from heal.pipeline import HealRequest, heal
     from heal.report.text import print_diff, render_heal, render_scan
+    from heal.scan import ScanRequest, scan
 
     workdir = Path(tempfile.mkdtemp(prefix="heal-demo-"))
     project = workdir

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from heal.model import Fix, Position, Span, TextEdit
 
@@ -118,6 +119,22 @@ def apart(fixes: Sequence[Fix]) -> tuple[list[Fix], list[Fix]]:
         edited.update(fix.paths)
         claimed |= others
     return kept, waiting
+
+
+def independent(fixes: Sequence[Fix], texts: Mapping[str, str]) -> tuple[list[Fix], list[Fix]]:
+    """(fixes that apply together, the ones that collide with them): per file, then across the
+    files a project-wide rename also edits."""
+    kept: list[Fix] = []
+    waiting: list[Fix] = []
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for fix in fixes:
+        by_path[fix.path].append(fix)
+    for path, group in by_path.items():
+        ok, later = non_overlapping(texts[path], group)
+        kept += ok
+        waiting += later
+    kept, crossing = apart(kept)
+    return kept, waiting + crossing
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

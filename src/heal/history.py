@@ -10,6 +10,7 @@ a warning, so a corrupt file never blocks a run.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,11 @@ from heal.errors import HealError
 
 DB_NAME = "history.db"
 SCHEMA_VERSION = 1
+
+
+def new_run_id() -> str:
+    """A run's id: its start time, readable and sortable, and a random tail."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

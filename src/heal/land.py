@@ -1,4 +1,5 @@
-"""Step 5: write verified fixes into the user's working tree, one file at a time, atomically.
+"""Step 5: write verified fixes into the user's working tree, one file at a time, atomically
+(or commit them: `--commit` on the current branch, `--branch NAME` on a new one).
 
 A file is written only if its bytes are still the ones heal read at the start; a file the user
 saved in the meantime is skipped and named, never merged. Each write goes to a temporary file
@@ -17,8 +18,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import git
+
+from heal import proc
 from heal.discover import SourceFile, digest, encode
+from heal.edits import unified_diff
+from heal.history import History
+from heal.model import Safety, Verdict
+from heal.redact import redact
+from heal.sandbox import git as gitops
 from heal.state import state_dir
+from heal.verify.engine import Engine
+from heal.verify.recheck import paths_of
+from heal.verify.records import FixRecord
 
 SCRATCH = "landing"
 
@@ -112,3 +124,68 @@ def land(root: Path, originals: Mapping[str, SourceFile], texts: Mapping[str, st
             continue
         landing.written.append(path)
     return landing
+
+
+@dataclass
+class Landed:
+    """What a run's landing did: the patch of what lands (also for --dry-run), the files written
+    (or committed on --branch), the files skipped with why, and the commit made."""
+
+    patch: dict[str, str] = field(default_factory=dict)  # path -> unified diff
+    written: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    commit: str | None = None
+    branch: str | None = None
+
+
+def land_verified(engine: Engine, repo: git.Repo, root: Path, history: History, run_id: str,
+                  dry_run: bool = False, commit: bool = False, branch: str | None = None) -> Landed:
+    """The engine's verified texts, for the files whose fixes may land: into the user's tree,
+    or on a new branch; nothing with --dry-run but the patch."""
+    records = engine.ledger.records
+    landing_fixes = [r.fix for r in records
+                     if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
+                     and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)]
+    landable = paths_of(landing_fixes)
+    groups = [f.paths for f in landing_fixes if f.also]  # files that land together or not at all
+    texts = {p: t for p, t in engine.state.items() if p in landable}
+    landed = Landed(patch={p: redact(unified_diff(p, engine.originals[p].text, t), engine.secrets)
+                           for p, t in sorted(texts.items())})
+    if not texts or dry_run:
+        return landed
+    message = commit_message(records, run_id)
+    if branch:
+        changed = set(engine.suite.sandbox.changed)
+        dirty = linked(changed, groups)
+        clean = [p for p in texts if p not in dirty]
+        for path in sorted(set(texts) - set(clean)):
+            landed.skipped.append((path, "it has uncommitted changes; left out of the branch"
+                                   if path in changed else "it goes with a file that has "
+                                   "uncommitted changes; left out of the branch"))
+        if clean:
+            tree = engine.suite.materialized({p: texts[p] for p in clean})
+            landed.commit = gitops.commit_on_branch(tree.path, clean, message, branch)
+            landed.branch = branch
+            landed.written = sorted(clean)
+        return landed
+    history.event(run_id, "land", "started", parameters={"files": sorted(texts)})
+    with proc.uninterrupted():  # a stop request waits until every file is written
+        landing = land(root, engine.originals, texts, together=groups)
+    landed.written = landing.written
+    landed.skipped += landing.skipped
+    if commit and landing.written:
+        tracked = sorted(gitops.tracked(repo, landing.written))
+        for path in sorted(set(landing.written) - set(tracked)):
+            landed.skipped.append((path, "untracked; fixed but not committed"))
+        if tracked:
+            landed.commit = gitops.commit_paths(repo, tracked, message)
+    return landed
+
+
+def commit_message(records: Sequence[FixRecord], run_id: str) -> str:
+    verified = [r for r in records if r.verdict is Verdict.VERIFIED]
+    rules = sorted({r.fix.rule for r in verified})
+    body = "\n".join(f"- {r.fix.path}:{r.fix.line} {r.fix.rule} ({r.fix.source})" for r in verified)
+    return (f"heal: {len(verified)} verified fixes ({', '.join(rules[:6])}"
+            f"{', ...' if len(rules) > 6 else ''})\n\n{body}\n\nheal run {run_id}")
+

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,3 +113,51 @@ def run(
         stdout = out.read().decode("utf-8", errors="replace")
         stderr = err.read().decode("utf-8", errors="replace")
     return Completed(child.returncode, stdout, stderr, time.perf_counter() - start, timed_out)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM (from `heal stop`) and Ctrl-C stop the run: children die, cleanup runs, exit 3."""
+    def on_signal(signum: int, frame: object) -> None:
+        request_stop()
+        quiet_finalizers()
+        raise StoppedError("stopped on request; your working tree is unchanged")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    # Ctrl-C too: as a KeyboardInterrupt it reached the main thread only, which may be waiting
+    # for a worker thread whose test run then went on to its end before anything stopped it
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    previous_int = signal.signal(signal.SIGINT, on_signal)
+    reset_stop()
+    try:
+        yield
+    except KeyboardInterrupt:
+        request_stop()
+        quiet_finalizers()
+        raise StoppedError("interrupted; your working tree is unchanged") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Landing as one step: Ctrl-C or `heal stop` while files are written is held until the last
+    one is (each write is atomic, but only the whole set was verified); the pipeline honours the
+    stop request right after recording what landed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def hold(signum: int, frame: object) -> None:
+        request_stop()
+
+    previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+

@@ -192,7 +192,7 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
 def relocate(findings: Iterable[Finding], source: SourceFile, path: str) -> list[Finding]:
     """Findings of a copy of a file (analyzed under another path) as if they were the file's
     own: same path, fingerprints and groups computed as the pipeline does."""
-    from heal.pipeline import with_fingerprints
+    from heal.analyze import with_fingerprints
 
     moved = [dataclasses.replace(f, path=path) for f in findings]
     return with_fingerprints(moved, {path: dataclasses.replace(source, path=path)})

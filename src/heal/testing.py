@@ -73,7 +73,7 @@ def tools_for(fixer: type[Fixer]) -> tuple[str, ...]:
 
 
 def _analyze(folder: Path, paths: list[str], tools: Iterable[str]) -> list[Finding]:
-    from heal.pipeline import analyze, merge
+    from heal.analyze import analyze, merge
 
     config = Config(analyzers=tuple(sorted(set(tools))))
     found = discover(folder, paths, config)

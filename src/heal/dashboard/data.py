@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from heal.config import Config
-from heal.dashboard.status import STATUS_NAME, RunStatus, read_status
 from heal.history import DB_NAME, History, RunSummary
 from heal.lock import LOCK_NAME, read_lock
+from heal.status import STATUS_NAME, RunStatus, read_status
 
 HOUR = 3600.0
 DAY = 24 * HOUR

@@ -1,6 +1,6 @@
 """Review: the queue of verified fixes waiting for a human; approve or reject from here.
 
-Approving calls `heal.pipeline.approve` (what `heal review approve ID` calls: it lands the fix,
+Approving calls `heal.review.approve` (what `heal review approve ID` calls: it lands the fix,
 verifying again first if the tree moved), in a worker thread so the screen stays live; it takes
 `.heal/lock` like any run, so it waits for nothing and refuses while a heal is running.
 Rejecting asks for the reason and calls `heal.review.reject` (what `heal review reject ID
@@ -169,14 +169,12 @@ class ReviewScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="review")
     def approve_in_background(self, item_id: str) -> None:
-        from heal import pipeline
-
         def progress(event: str, name: str, detail: str) -> None:
             if event == "tests":
                 self.app.call_from_thread(self._progress, detail)
 
         try:
-            outcome = pipeline.approve(self.dash.root, [item_id], progress)
+            outcome = review.approve(self.dash.root, [item_id], progress)
         except HealError as error:
             self.app.call_from_thread(self._approved, f"not approved: {error.message}", True)
             return

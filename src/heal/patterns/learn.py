@@ -1575,7 +1575,7 @@ def mine_git(repo_root: Path, since: str | None = None, max_commits: int = 200,
     them: edits seen in at least `min_commits` commits are `patterns`, the rest `candidates`.
     `rules` (namespaced selectors such as ruff:E711 or heal:LOG109) narrows the analyzers;
     `grouped=False` only collects the fixes (`result.fixes`), without grouping them."""
-    from heal.pipeline import analyze, merge
+    from heal.analyze import analyze, merge
     from heal.sandbox import git as gitops
 
     repo = gitops.open_repo(repo_root)

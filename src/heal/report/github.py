@@ -7,7 +7,7 @@ Values are escaped as the runner expects: `%`, CR and LF in the message; additio
 from __future__ import annotations
 
 from heal.model import Finding, Priority
-from heal.pipeline import ScanResult
+from heal.results import ScanResult
 
 LEVELS = {Priority.P0: "error", Priority.P1: "error", Priority.P2: "warning", Priority.P3: "notice"}
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from heal.model import Verdict
-from heal.pipeline import HealResult, ScanResult, summary
+from heal.results import HealResult, ScanResult, summary
 
 VERSION = 1
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from heal import __version__, rulebook
 from heal.model import Category, Finding, Priority
-from heal.pipeline import ScanResult
+from heal.results import ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Priority.P0: "error", Priority.P1: "error", Priority.P2: "warning", Priority.P3: "note"}

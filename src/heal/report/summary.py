@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from heal.model import Category, Priority
-from heal.pipeline import HealResult, ScanResult
+from heal.results import HealResult, ScanResult
 
 
 def scan_summary(result: ScanResult, shard: str | None = None) -> str:

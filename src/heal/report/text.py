@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from heal.model import Category, Finding, Priority, Verdict
-from heal.pipeline import FixRecord, HealResult, ScanResult, count_by
+from heal.results import HealResult, ScanResult, count_by
+from heal.verify.records import FixRecord
 
 PRIORITY_TITLES = {
     Priority.P0: "P0 security",

@@ -1,7 +1,8 @@
-"""`.heal/status.json`: what the running heal is doing now, for `heal dashboard`.
+"""Progress of a run: the callback the front ends draw, and `.heal/status.json` for dashboards.
 
-The pipeline calls `write_status(state_dir, run_id, phase, done, total)` when it enters a phase
-or finishes a unit of work (a batch verified, a round planned); the dashboard polls the file.
+The pipeline reports progress through a `ProgressCallback`; it also calls
+`write_status(state_dir, run_id, phase, done, total)` when it enters a phase or finishes a unit
+of work (a batch verified, a round planned); the dashboards poll the file.
 Writes are atomic (temp file + rename) and never raise: progress reporting must not break a
 run. A status whose run is not the one holding `.heal/lock` is stale and ignored by readers,
 so a killed run's leftover file does no harm; `clear_status` removes it at the end of a run.
@@ -14,11 +15,21 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 STATUS_NAME = "status.json"
+
+# (event, name, detail): "start" | "done" with "N findings in S s" | "skip" with why, for an
+# analyzer; "plan" and "tests" for the healing steps
+ProgressCallback = Callable[[str, str, str], None]
+
+
+def quiet(event: str, name: str, detail: str) -> None:
+    """A progress callback that draws nothing."""
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""Steps 1 and 2 of the flow: the files in scope, and what the analyzers find in them.
+
+`heal --scan` is only this; `pipeline.heal` starts with it. Nothing here imports the fixers or
+libcst's codemods, so a scan starts fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heal import rulebook
+from heal.analyze import analyze, merge
+from heal.config import Config, load_config, project_python
+from heal.discover import discover, select_paths, syntax_cache
+from heal.results import ScanResult
+from heal.sandbox import git as gitops
+from heal.state import ensure_state_dir
+from heal.status import ProgressCallback, quiet
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    repo: Path = field(default_factory=Path.cwd)
+    paths: tuple[str, ...] = ()
+    changed: bool = False
+    since: str | None = None
+    overrides: dict[str, object] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None  # (I, N): this run's deterministic 1/N of the files
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A repository opened for one run: its root, config, and the files in scope."""
+
+    root: Path
+    config: Config
+    candidates: list[str]
+
+
+def open_workspace(request: ScanRequest) -> Workspace:
+    repo = gitops.open_repo(request.repo)
+    root = gitops.root_of(repo)
+    config = load_config(root).with_overrides(**request.overrides)
+    rulebook.check_selectors(config.select, "--select")
+    rulebook.check_selectors(config.ignore, "--ignore")
+    gitops.ensure_ok(repo, request.paths)
+    prefixes = [gitops.relative_to_root(repo, p) for p in request.paths]
+    only = set(gitops.changed_files(repo, request.since)) if request.changed or request.since else None
+    candidates = select_paths(gitops.listed_files(repo), prefixes, config, only)
+    if request.shard is not None:
+        candidates = [p for p in candidates if in_shard(p, *request.shard)]
+    return Workspace(root=root, config=config, candidates=candidates)
+
+
+def in_shard(path: str, index: int, count: int) -> bool:
+    """Is `path` in shard `index` (1-based) of `count`? Stable across machines and runs."""
+    digest = hashlib.sha1(path.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return int(digest, 16) % count == index - 1
+
+
+def scan(request: ScanRequest, progress: ProgressCallback = quiet,
+         skip_missing: bool = False) -> ScanResult:
+    """Discover the files and analyze them; one merged, prioritised list."""
+    started = time.perf_counter()
+    workspace = open_workspace(request)
+    state_dir = ensure_state_dir(workspace.root)
+    found = discover(workspace.root, workspace.candidates, workspace.config,
+                     syntax_cache(state_dir))
+    results, skipped = analyze(
+        workspace.root, found.files, workspace.config, state_dir,
+        project_python(workspace.root, workspace.config), progress, skip_missing)
+    findings = merge(results, found, workspace.config)
+    return ScanResult(
+        root=workspace.root, config=workspace.config, findings=findings,
+        errors=[e for r in results for e in r.errors], files=found.files,
+        generated=found.generated, durations={r.tool: r.duration for r in results},
+        duration=time.perf_counter() - started, skipped_tools=skipped,
+        secrets={s for r in results for s in r.secrets},
+    )

@@ -1,0 +1,96 @@
+"""A batch of fixes against the tests: one run for all of them, bisection when it fails.
+
+The batch runs the tests that can see it (all of them with `--verify full`). When that fails,
+`verify/bisect.py` splits it, on what the failure names when it can: the fixes in a file that a
+failing test's id or traceback names (a data-driven test such as `test_case[E40.py]`), or whose
+lines a failing test runs, are tested against all the others at once. The set that is kept is
+run once more as a whole with the full suite, which then also serves as the final check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from heal.model import Fix
+from heal.verify import bisect
+from heal.verify.runner import TestRun
+
+GENERIC_NAMES = frozenset({"__init__.py", "__main__.py", "conftest.py", "setup.py", "main.py",
+                           "utils.py", "util.py", "test.py", "tests.py"})
+
+Candidates = Sequence[tuple[Sequence[Fix], Sequence[Fix]]]
+
+
+@dataclass
+class BatchOutcome:
+    kept: list[Fix] = field(default_factory=list)
+    culprits: list[tuple[Fix, TestRun | None]] = field(default_factory=list)  # with its failure
+
+
+def names_file(text: str, path: str) -> bool:
+    """Whether a test run's output names this file: its path, or a distinctive file name
+    (`test_normalizer_issue[E40.py]` reads `test/normalizer_issue_files/E40.py`)."""
+    if path in text:
+        return True
+    name = path.rsplit("/", 1)[-1]
+    return name not in GENERIC_NAMES and re.search(rf"(?<![\w.]){re.escape(name)}\b", text) is not None
+
+
+def named_by(run: TestRun, fixes: Sequence[Fix]) -> list[Fix]:
+    """The fixes in a file the failing tests' ids or tracebacks name."""
+    text = "\n".join(run.failed) + "\n" + run.output
+    return [fix for fix in fixes if any(names_file(text, path) for path in fix.paths)]
+
+
+def why_rejected(run: TestRun | None) -> str:
+    return "breaks the tests" + (f": {', '.join(run.failed[:3])}" if run and run.failed else
+                                 " (timed out)" if run and run.timed_out else "")
+
+
+def test_batch(fixes: list[Fix], jobs: int,
+               selected: Callable[[Sequence[Fix], str], TestRun],
+               full: Callable[[Sequence[Fix]], TestRun | None],
+               covered_by: Callable[[TestRun, Sequence[Fix]], list[Fix]]) -> BatchOutcome:
+    """Keep the largest part of `fixes` the tests pass with. `selected(group, kind)` runs the
+    tests that can see `group`; `full(group)` the whole suite (None: it already passed on
+    exactly that state); `covered_by(run, fixes)` the fixes whose lines the failing tests run."""
+    runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had
+
+    def check(candidates: Candidates) -> list[bool]:
+        def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
+            group = [*pair[0], *pair[1]]
+            run = selected(group, "batch" if not runs else "bisect")
+            runs[frozenset(f.id for f in group)] = run
+            return run.passed
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(candidates)))) as pool:
+            return list(pool.map(one, candidates))
+
+    def recheck(candidates: Candidates) -> list[bool]:
+        answers = []
+        for base, subset in candidates:
+            group = [*base, *subset]
+            run = full(group)
+            if run is None:  # bisection ran it whole
+                answers.append(True)
+                continue
+            runs[frozenset(f.id for f in group)] = run
+            answers.append(run.passed)
+        return answers
+
+    def suspects(base: Sequence[Fix], failing: Sequence[Fix]) -> list[Fix]:
+        run = runs.get(frozenset(f.id for f in [*base, *failing]))
+        if run is None or run.passed:
+            return []
+        named = named_by(run, failing)
+        return named or covered_by(run, failing)
+
+    outcome = bisect.verify(fixes, check, recheck=recheck, suspects=suspects)
+    result = BatchOutcome(kept=outcome.kept)
+    for culprit in outcome.culprits:
+        failing = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
+        run = min(failing, key=lambda pair: pair[0])[1] if failing else None
+        result.culprits.append((culprit, run))
+    return result

@@ -1,0 +1,443 @@
+"""Step 4 of the flow: verify the planned fixes, round after round, until nothing changes.
+
+A round plans a batch (`plan.py`), re-checks it with the analyzers (`recheck.py`) and tests it
+(`batch.py`); the later rounds are planned on top of it with the analyzers alone and tested in
+one run with it (`lookahead.py`). When no fix is left, fixes the analyzers turned down get one
+more chance against what landed after them; then the combined patch passes the full suite
+(`final_check`). Fixes that need a human are verified last, on top of that state, for review.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import git
+
+from heal import proc
+from heal.config import Config, project_python, project_target
+from heal.discover import SourceFile, digest
+from heal.edits import apply_fixes, independent, texts_after, unified_diff
+from heal.history import History
+from heal.model import Finding, Fix, Safety, Verdict
+from heal.plan import PatternSource, Planner
+from heal.redact import redact
+from heal.sandbox import git as gitops
+from heal.sandbox.worktree import Sandbox
+from heal.status import ProgressCallback
+from heal.verify import baseline as baselines
+from heal.verify import coverage as coverage_map
+from heal.verify.batch import test_batch, why_rejected
+from heal.verify.coverage import Selection
+from heal.verify.lookahead import lookahead
+from heal.verify.recheck import Recheck, paths_of
+from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
+from heal.verify.runner import TestRun, TestRunner
+from heal.verify.select import Selector, text_hash
+from heal.verify.suite import Suite
+
+
+class SelectionMissError(Exception):
+    """The final full run failed although every selective batch run passed."""
+
+    def __init__(self, run: TestRun) -> None:
+        super().__init__("selection miss")
+        self.run = run
+
+
+class Engine:
+    """One run's verification: the worktrees and tests (`suite`), the coverage map
+    (`selector`), the analyzers' re-check, the verdicts (`ledger`) and the verified texts."""
+
+    def __init__(self, root: Path, state_dir: Path, config: Config, run_id: str,
+                 originals: Mapping[str, SourceFile], history: History, suite: Suite,
+                 planner: Planner, python: str, progress: ProgressCallback,
+                 secrets: set[str], no_verify: bool = False) -> None:
+        self.root = root
+        self.state_dir = state_dir
+        self.config = config
+        self.run_id = run_id
+        self.originals = originals
+        self.history = history
+        self.suite = suite
+        self.planner = planner
+        self.python = python
+        self.progress = progress
+        self.no_verify = no_verify
+        self.selector = Selector(root, state_dir, config, run_id, originals,
+                                 gitops.listed_files(suite.sandbox.repo), history, python)
+        self.recheck = Recheck(suite, config, state_dir, python, planner, secrets)
+        self.ledger = Ledger()
+        self.state: dict[str, str] = {}  # path -> verified text (only changed files)
+        self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
+        self.lookahead_findings: list[Finding] = []
+        self.messages: list[str] = []
+
+    @classmethod
+    def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
+             originals: Mapping[str, SourceFile], history: History, progress: ProgressCallback,
+             secrets: set[str], patterns: PatternSource | None = None,
+             blocked: Callable[[str], bool] | None = None, no_verify: bool = False) -> Engine:
+        """An engine with its own worktrees (call `close()` in a `finally`)."""
+        python = project_python(root, config)
+        suite = Suite(Sandbox(repo, root, state_dir, run_id, originals), config.jobs, history,
+                      run_id, progress)
+        planner = Planner(config, root=root, target=project_target(root), patterns=patterns,
+                          blocked=blocked)
+        return cls(root, state_dir, config, run_id, originals, history, suite, planner, python,
+                   progress, secrets, no_verify)
+
+    def close(self) -> None:
+        self.suite.close()
+
+    @property
+    def secrets(self) -> set[str]:
+        return self.recheck.secrets
+
+    # -- texts -------------------------------------------------------------------------------
+    def current(self, path: str) -> str:
+        """The file as this run has it now: with the fixes kept so far."""
+        return self.state.get(path, self.originals[path].text)
+
+    def texts(self, fixes: Sequence[Fix]) -> dict[str, str]:
+        return {**self.state, **texts_after(fixes, self.current)}
+
+    def everything(self, texts: Mapping[str, str]) -> dict[str, str]:
+        return {p: texts.get(p, self.current(p)) for p in self.originals}
+
+    # -- tests -------------------------------------------------------------------------------
+    def select(self, fixes: Sequence[Fix]) -> Selection:
+        return self.selector.select(fixes, self.state, self.suite.failed_last)
+
+    def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None) -> TestRun:
+        """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
+        only = self.selector.narrow(selection)
+        if only is None:
+            return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
+                           output="no test covers the changed lines")
+        return self.suite.run(self.texts(fixes), kind, len(fixes), only)
+
+    def establish_baseline(self) -> None:
+        runner = self.suite.runner = TestRunner(self.config.test_command, self.python,
+                                                self.config.test_timeout)
+        tree = self.suite.primary()
+        sandbox = self.suite.sandbox
+        changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
+                   for p in sandbox.changed]
+        only: list[str] = []
+        selector = self.selector
+        if selector.imports_only:  # the fast profile: a baseline of the tests that matter here
+            only = sorted(set(self.select([]).tests + coverage_map.importers(
+                self.root, selector.test_files, list(self.originals))))
+            if not only:  # no test imports these files: safe fixes keep meaning by construction
+                self.suite.baseline = baselines.Baseline()
+                self.messages.append("no test imports the files in scope; safe fixes land on "
+                                     "their own evidence")
+                return
+        key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
+            (t, "selected") for t in only], runner)
+        recording = None if selector.imports_only else selector.recording_plan(tree.path, runner)
+        cached = baselines.load_cached(self.state_dir, key)
+        if cached is not None:
+            self.suite.baseline = cached
+            self.progress("tests", "baseline", "cached")
+            if recording is not None:
+                self.progress("tests", "coverage", "recording which test runs which line")
+                run = runner.run(tree.path, deselect=cached.deselected(), recording=recording)
+                self.suite.record_run("coverage", run)
+                if run.passed:
+                    selector.read_recording(tree.path, recording, run.duration, cached.duration)
+            return
+        self.progress("tests", "baseline", "running the test suite on the unchanged code"
+                      + (" (recording coverage)" if recording else ""))
+        baseline, runs = baselines.establish(runner, tree.path, recording, only)
+        for run in runs:
+            self.suite.record_run("baseline", run)
+        self.history.event(self.run_id, "baseline", "ok", tool="tests",
+                           parameters={"known_failures": baseline.known_failures,
+                                       "flaky": baseline.flaky,
+                                       "coverage": recording is not None},
+                           duration=baseline.duration)
+        self.suite.baseline = baseline
+        baselines.store(self.state_dir, key, baseline)
+        self.suite.last_passed = {}
+        if recording is not None:
+            selector.read_recording(tree.path, recording, runs[-1].duration, None)
+
+    def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
+        if self.no_verify:
+            return "unverified", ()
+        return self.selector.evidence(fix, self.state, self.suite.failed_last)
+
+    # -- records -----------------------------------------------------------------------------
+    def record(self, fix: Fix, verdict: Verdict, reason: str, round_no: int,
+               run: TestRun | None = None) -> FixRecord:
+        base = self.current(fix.path)
+        try:
+            after = texts_after([fix], self.current)
+            diff = "".join(unified_diff(path, self.current(path), after[path])
+                           for path in fix.paths)
+        except ValueError:
+            diff = ""
+        evidence: str = ""
+        covering: tuple[str, ...] = ()
+        if verdict in (Verdict.VERIFIED, Verdict.NEEDS_REVIEW, Verdict.UNVERIFIED):
+            evidence, covering = self.evidence(fix)
+        entry = FixRecord(fix=fix, verdict=verdict, reason=reason, diff=redact(diff, self.secrets),
+                          round=round_no, failing_tests=run.failed if run else (),
+                          output=redact(run.excerpt(), self.secrets) if run else "",
+                          evidence=evidence, covering_tests=covering, base=base)
+        self.ledger.add(entry)
+        return entry
+
+    # -- one round ---------------------------------------------------------------------------
+    def test_batch(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
+        if self.no_verify or not fixes:
+            return fixes, []
+
+        def full(group: Sequence[Fix]) -> TestRun | None:
+            if self.suite.last_passed == self.texts(group):
+                return None
+            return self.test(group, "recheck")
+
+        outcome = test_batch(
+            fixes, self.config.jobs, lambda group, kind: self.test(group, kind, self.select(group)),
+            full, lambda run, failing: self.selector.suspects(run, failing, self.state,
+                                                               self.suite.failed_last))
+        for culprit, run in outcome.culprits:
+            self.record(culprit, Verdict.REJECTED, why_rejected(run), round_no, run)
+        return outcome.kept, [culprit for culprit, _ in outcome.culprits]
+
+    def candidates(self, round_no: int, findings: list[Finding], texts: Mapping[str, str],
+                   record: bool = True) -> tuple[list[Fix], bool]:
+        """This round's batch from the planner: (fixes, whether fixer bugs were dropped)."""
+        ledger = self.ledger
+        plan = self.planner.plan(findings, texts, skip=ledger.given_up | set(ledger.deferred))
+        ledger.note_declined(plan.declined)
+        if not record:
+            return ([] if plan.bugs else plan.fixes), bool(plan.bugs)
+        for fix, problem in plan.bugs:
+            self.record(fix, Verdict.REJECTED, f"fixer bug: {problem}", round_no)
+            self.history.event(self.run_id, "fixer_bug", "dropped", tool=fix.source,
+                               parameters={"rule": fix.rule, "path": fix.path}, error=problem)
+        candidates = []
+        for path in sorted({f.path for f in plan.fixes}):
+            group = [f for f in plan.fixes if f.path == path]
+            if text_hash(apply_fixes(texts[path], group)) in self.seen[path]:
+                for fix in group:
+                    self.record(fix, Verdict.REJECTED, "fixer bug: the fix does not converge "
+                                                       "(it brings back an earlier version)", round_no)
+            else:
+                candidates += group
+        return self.defer_uncovered(candidates, texts), bool(plan.bugs)
+
+    def analyzer_check(self, candidates: list[Fix], findings: list[Finding], round_no: int
+                       ) -> tuple[list[Fix], list[Finding], bool]:
+        """Re-run the analyzers with the fixes applied: each fix must remove its finding and
+        bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
+        touched = paths_of(candidates)
+        texts = self.texts(candidates)
+        after = self.recheck.rescan(texts, touched)
+        ineffective = self.recheck.ineffective(candidates, findings, after)
+        for fix in ineffective:
+            self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
+        rest = [f for f in candidates if f not in ineffective]
+        bad_keys = self.recheck.new_unfixable(findings, after, touched, self.everything(texts),
+                                              self.ledger.given_up)
+        culprits = self.recheck.attribute(rest, bad_keys, self.texts) if bad_keys and rest else []
+        for fix in culprits:
+            introduced = sorted({k[0] for k in bad_keys})
+            self.record(fix, Verdict.REJECTED,
+                        f"{NEW_FINDINGS}: {', '.join(introduced)}", round_no)
+        kept = [f for f in rest if f not in culprits]
+        return kept, after, not (ineffective or culprits)
+
+    def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
+        """Plan, check and verify one batch; (anything kept, the findings now)."""
+        proc.check_stop()
+        texts = {p: self.current(p) for p in self.originals}
+        candidates, bugs = self.candidates(round_no, findings, texts)
+        if not candidates:
+            return bugs, findings
+        self.progress("plan", f"round {round_no}", f"{len(candidates)} fixes")
+        touched = paths_of(candidates)
+        after: list[Finding] = []
+        tested = settled = False
+        first = True
+        test_passes = 3  # suite runs (with bisection) this batch may take to settle
+        while True:
+            if not candidates:
+                settled = True
+                break
+            # an unclean check always drops a fix, so this loop ends: a drop can expose the
+            # next fix that leaned on it (UP007 kept out, so F401 on `Optional` breaks F821)
+            candidates, after, clean = self.analyzer_check(candidates, findings, round_no)
+            if not clean:
+                tested = False
+                continue
+            if tested:
+                settled = True
+                break
+            if first and not self.no_verify and lookahead(self, round_no, candidates, findings,
+                                                          after):
+                return True, self.lookahead_findings  # the later rounds are verified too
+            first = False
+            if not test_passes:
+                break
+            test_passes -= 1
+            candidates, dropped = self.test_batch(candidates, round_no)
+            tested = True
+            if not dropped:
+                settled = True
+                break
+        if not settled:
+            for fix in candidates:
+                self.record(fix, Verdict.REJECTED, "the batch did not settle after repeated checks",
+                            round_no)
+            candidates = []
+        if not candidates:
+            return True, findings
+        verdict = Verdict.UNVERIFIED if self.no_verify else Verdict.VERIFIED
+        for fix in candidates:
+            self.record(fix, verdict, "tests pass" if verdict is Verdict.VERIFIED else
+                        "not verified (--no-verify)", round_no)
+        for path in touched:
+            self.seen[path].add(text_hash(texts[path]))
+        self.state = self.texts(candidates)
+        return True, [f for f in findings if f.path not in touched] + [
+            f for f in after if f.path in touched]
+
+    def retry_rejected(self) -> bool:
+        """Once no fix is left to try: give the fixes the analyzers turned down one more chance
+        against what landed after them. Their verdict depended on the rest of their batch: a
+        fix that wrote `Optional[str]` elsewhere in the file made UP045's `Optional[str]` look
+        still there, and `version: str = None` made `str | None` brings an [arg-type] error
+        until the callee's parameter is made Optional too. A second run of heal would land
+        them; this way one run does. Each fix is judged again at most once, and only when a
+        fix was verified after it was rejected. Whether there is anything to try again."""
+        again = self.ledger.retry_candidates()
+        if not again:
+            return False
+        self.ledger.retried |= again
+        self.ledger.given_up -= again
+        self.history.event(self.run_id, "retry", "started", tool="planner",
+                           parameters={"fingerprints": len(again)})
+        return True
+
+    def reset_for_full_runs(self) -> None:
+        """After a selection miss: forget this run's fixes and verify from scratch, fully."""
+        self.selector.give_up()
+        self.state = {}
+        self.ledger.restart()
+        self.seen.clear()
+        self.suite.last_passed = {}
+
+    def defer_uncovered(self, fixes: list[Fix], texts: Mapping[str, str]) -> list[Fix]:
+        """A passing suite proves nothing about a line no test runs: an unsafe fix (or a pattern
+        below the auto-apply confidence) that no test covers goes to review, not to land."""
+        kept = []
+        for fix in fixes:
+            risky = fix.safety is Safety.UNSAFE or (
+                fix.source.startswith("pattern:")
+                and fix.confidence < self.config.auto_apply_confidence)
+            if risky and self.evidence(fix)[0] == "uncovered":
+                if fix.also:  # the review queue lands one file's fixes at a time: not these
+                    self.ledger.decline(fix, "no test executes the changed lines, and a rename "
+                                             "across files needs that evidence; rename it by hand")
+                    continue
+                for fingerprint in fix.fingerprints:
+                    self.ledger.deferred[fingerprint] = (
+                        "no test executes the changed lines, and an unsafe fix needs that "
+                        "evidence to land on its own")
+                continue
+            kept.append(fix)
+        return kept
+
+    # -- the whole run -----------------------------------------------------------------------
+    def rounds(self, findings: list[Finding], enter: Callable[[str], None],
+               notes: list[str]) -> list[Finding]:
+        """Plan and verify round after round until nothing more changes (then once more for the
+        fixes the analyzers turned down, if anything landed after them), then the final check.
+        `enter(phase)` is told when planning and the final verification start; what the user
+        should know is appended to `notes`."""
+        round_no = 1
+        while round_no <= self.config.max_iterations:
+            enter("plan")
+            changed, findings = self.round(round_no, findings)
+            round_no += 1
+            if not changed and not self.retry_rejected():
+                break
+        else:
+            notes.append(f"stopped after {self.config.max_iterations} rounds "
+                         "(max-iterations); rerun heal to continue")
+        enter("verify")
+        self.final_check()
+        return findings
+
+    def final_check(self) -> None:
+        """The combined patch passes the full test command before anything lands. When the
+        batches ran only selected tests and the full run fails, the selection missed a test:
+        that is recorded, and the caller verifies everything again with full runs."""
+        if self.no_verify or not self.state or self.suite.last_passed == self.state:
+            return
+        if self.selector.imports_only:  # the fast profile: the tests that import what changed
+            run = self.test([], "final", self.select([]))
+            if not run.passed:
+                self._reject_all("the combined patch fails the tests that import it")
+            return
+        run = self.test([], "final")
+        if not run.passed and self.selector.used:
+            self.history.event(self.run_id, "selection_miss", "failed", tool="tests",
+                               parameters={"failed": list(run.failed)}, error=run.excerpt(5))
+            raise SelectionMissError(run)
+        if not run.passed:
+            self._reject_all("the combined patch fails the final test run")
+
+    def _reject_all(self, reason: str) -> None:
+        for entry in self.ledger.records:
+            if entry.verdict is Verdict.VERIFIED:
+                entry.verdict = Verdict.REJECTED
+                entry.reason = reason
+        self.state = {}
+
+    def review_phase(self, findings: list[Finding], round_no: int,
+                     decided: Callable[[Fix, str], bool]) -> None:
+        """Fixes that need a human: verified on top of the final state, queued, never landed.
+        `decided(fix, hash of its base text)` says whether the review queue settled it already
+        (a reviewer rejected it, or it waits there for this very text): not verified again."""
+        texts = {p: self.current(p) for p in self.originals}
+        plan = self.planner.plan(findings, texts, skip=self.ledger.given_up)
+        self.ledger.note_declined(plan.declined)
+        deferred = self.ledger.deferred
+        waiting = [dataclasses.replace(fix, safety=Safety.REVIEW,
+                                       rationale=deferred[fix.fingerprints[0]])
+                   for fix in [*plan.fixes, *plan.waiting]
+                   if fix.fingerprints and fix.fingerprints[0] in deferred]
+        fresh = [fix for fix in [*plan.review, *waiting]
+                 if not decided(fix, text_hash(texts[fix.path]))]
+        kept, _ = independent(fresh, texts)
+        self._verify_for_review(kept, findings, round_no)
+
+    def _verify_for_review(self, fixes: list[Fix], findings: list[Finding], round_no: int) -> None:
+        if not fixes:
+            return
+        # a review fix must still remove its finding; what else it brings in (bandit's LOW
+        # B603 after a shell=True rewrite, say) is for the reviewer to weigh, not a veto
+        after = self.recheck.rescan(self.texts(fixes), paths_of(fixes))
+        for fix in self.recheck.ineffective(fixes, findings, after):
+            self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
+            fixes.remove(fix)
+        if not fixes:
+            return
+        if self.no_verify:
+            for fix in fixes:
+                self.record(fix, Verdict.SKIPPED, "needs review, and --no-verify cannot verify it",
+                            round_no)
+            return
+        kept, _ = self.test_batch(fixes, round_no)
+        for fix in kept:
+            self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
+                        round_no)
+
