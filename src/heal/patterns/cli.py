@@ -24,16 +24,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from heal.errors import EXIT_OK, HealError, NotARepoError, UsageError
-from heal.patterns.model import (
-    COMMENT,
-    SCHEMA_VERSION,
-    Pattern,
-    detect_schema,
-    dump,
-    load_yaml,
-    migrate,
-    parse,
-)
+from heal.patterns.model import COMMENT, SCHEMA_VERSION, Pattern, dump
 
 if TYPE_CHECKING:
     from heal.patterns.library import PatternLibrary
@@ -369,6 +360,7 @@ def migrate_command(
     repo: RepoOption = None,
 ) -> None:
     """Rewrite pattern files of an older schema in the current one (in place, atomically)."""
+    from heal.patterns.load import detect_schema, load_yaml, migrate, parse
     from heal.patterns.store import atomic_write, learned_dir
 
     def body() -> int:

@@ -94,7 +94,7 @@ from libcst.metadata import CodeRange
 
 from heal.edits import apply_edits
 from heal.model import Position, Span, TextEdit
-from heal.patterns.model import COMMENT, METAVAR_RE, Pattern
+from heal.patterns.model import COMMENT, CONTEXT, METAVAR_RE, SELECTORS, Pattern
 
 if TYPE_CHECKING:
     from heal.healers.base import ModuleContext
@@ -155,15 +155,6 @@ def from_code(code: str) -> str:
     """Placeholder identifiers back to `$X` / `$$$X` (for learned templates)."""
     code = re.sub(re.escape(MANY) + r"([A-Za-z0-9_]+)", lambda m: "$$$" + m.group(1), code)
     return re.sub(re.escape(ONE) + r"([A-Za-z0-9_]+)", lambda m: "$" + m.group(1), code)
-
-
-# ast-grep's selectors (tree-sitter node kinds) for a parameter: (has an annotation, has a default)
-SELECTORS = {
-    "typed_default_parameter": (True, True),
-    "typed_parameter": (True, False),
-    "default_parameter": (False, True),
-}
-CONTEXT = "def f({}): ..."  # the context heal writes around a parameter pattern
 
 
 def selector_of(param: cst.Param) -> str | None:

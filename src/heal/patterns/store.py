@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from heal.errors import ConfigError, UsageError
+from heal.patterns.load import load_file, parse
 from heal.patterns.matcher import Template, TemplateError, compile_template, in_strings
-from heal.patterns.model import COMMENT, ID_RE, Pattern, Stats, dump, load_file, parse
+from heal.patterns.model import COMMENT, ID_RE, METAVAR_RE, Pattern, Stats, dump
 
 INDEX_FORMAT = 4
 SUFFIXES = (".yaml", ".yml")
@@ -111,8 +112,6 @@ def compiled(pattern: Pattern) -> Template:
 
 
 def _fix_names(pattern: Pattern) -> list[str]:
-    from heal.patterns.model import METAVAR_RE
-
     return [m.group(1) or m.group(2) for m in METAVAR_RE.finditer(pattern.fix)
             if m.group(1) or m.group(2)]
 
