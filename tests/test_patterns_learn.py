@@ -34,8 +34,8 @@ from heal.model import (
 )
 from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
 from heal.patterns.library import LearnReport, PatternLibrary
-from heal.patterns.matcher import apply_to_text
 from heal.patterns.model import Provenance
+from heal.patterns.rewrite import apply_to_text
 from heal.pipeline import FixRecord
 from heal.plan import Planner
 

@@ -88,25 +88,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from heal.config import Config, load_config, project_target, pyproject
 from heal.edits import apply_fixes, line_starts
 from heal.model import Category, Fix, Position, Safety, Span, Verdict
-from heal.patterns.matcher import (
-    MANY,
-    ONE,
-    PLACEHOLDER,
-    PREFIX,
-    Rewrite,
-    TemplateError,
-    compile_template,
-    dropped,
-    first_rewrite,
-    from_code,
-    in_strings,
-    own_range,
-    parameter_code,
-    placeholder,
-    selector_of,
-    shape,
-)
-from heal.patterns.matcher import candidates as candidate_nodes
+from heal.patterns.locate import candidates as candidate_nodes
+from heal.patterns.locate import own_range
 from heal.patterns.model import (
     COMMENT,
     Constraint,
@@ -117,6 +100,21 @@ from heal.patterns.model import (
     Stats,
     today,
 )
+from heal.patterns.rewrite import Rewrite, apply_to_text, dropped, first_rewrite
+from heal.patterns.template import (
+    MANY,
+    ONE,
+    PLACEHOLDER,
+    PREFIX,
+    TemplateError,
+    compile_template,
+    from_code,
+    in_strings,
+    parameter_code,
+    placeholder,
+    selector_of,
+)
+from heal.patterns.unify import node_fields, shape
 
 if TYPE_CHECKING:
     from heal.patterns.library import LearnReport, PatternLibrary, RecordLike
@@ -1206,8 +1204,7 @@ class _AntiUnifier:
         changes: dict[str, Any] = {}
         import dataclasses
 
-        from heal.patterns.matcher import _fields
-        for field_item in _fields(type(a)):
+        for field_item in node_fields(type(a)):
             left, right = getattr(a, field_item), getattr(b, field_item)
             if isinstance(left, cst.CSTNode) and isinstance(right, cst.CSTNode):
                 merged = self.node(left, right, a, field_item)
@@ -1457,8 +1454,6 @@ def _generalise_with(library: PatternLibrary, run_id: str, fix: Fix, edit: Edit,
 
 def _shows(pattern: Pattern, example: Example) -> bool:
     """The pattern turns the example's before into its after."""
-    from heal.patterns.matcher import apply_to_text
-
     try:
         return apply_to_text(pattern, example.before, whole=False) == example.after
     except (TemplateError, cst.ParserSyntaxError, RecursionError):

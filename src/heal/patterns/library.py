@@ -7,7 +7,7 @@
 
 `propose` tries the active patterns whose `triggers` include `finding.rule` (from the index, by
 trigger and root node type, so only a handful are even read), at the nodes the finding's span
-points at (`matcher.candidates`; a metavariable the fix drops must bind the node the span
+points at (`locate.candidates`; a metavariable the fix drops must bind the node the span
 points at, e.g. the unused name, or, in a pattern without `$$$`, one inside it), most confident
 first, and returns the first pattern's fix:
 `Fix.source` is `pattern:ID@VERSION`, `Fix.confidence` the pattern's confidence, and
@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Protocol
 from heal.config import Config
 from heal.errors import UsageError
 from heal.model import Declined, Finding, Fix, Safety, Verdict
-from heal.patterns.matcher import Rewrite, Template, candidates, first_rewrite
+from heal.patterns.locate import candidates
 from heal.patterns.model import OUTCOMES, Pattern
+from heal.patterns.rewrite import Rewrite, first_rewrite
 from heal.patterns.store import (
     PatternStore,
     builtin_dir,
@@ -43,6 +44,7 @@ from heal.patterns.store import (
     compiled,
     learned_dir,
 )
+from heal.patterns.template import Template
 
 if TYPE_CHECKING:
     from heal.healers.base import ModuleContext

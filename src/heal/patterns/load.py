@@ -29,7 +29,6 @@ import yaml
 
 from heal.errors import ConfigError
 from heal.model import Category, Safety
-from heal.patterns.matcher import TemplateError, parameter_in_context
 from heal.patterns.model import (
     AST_GREP_ONLY,
     COMMENT,
@@ -54,6 +53,7 @@ from heal.patterns.model import (
     Stats,
     today,
 )
+from heal.patterns.template import TemplateError, parameter_in_context
 
 
 class _Where:

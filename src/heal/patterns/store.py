@@ -36,8 +36,8 @@ from typing import Any
 
 from heal.errors import ConfigError, UsageError
 from heal.patterns.load import load_file, parse
-from heal.patterns.matcher import Template, TemplateError, compile_template, in_strings
 from heal.patterns.model import COMMENT, ID_RE, METAVAR_RE, Pattern, Stats, dump
+from heal.patterns.template import Template, TemplateError, compile_template, in_strings
 
 INDEX_FORMAT = 4
 SUFFIXES = (".yaml", ".yml")
