@@ -75,8 +75,8 @@ def evaluate(library: object, fixes: list[object]) -> tuple[int, int, int, dict[
     from heal.edits import apply_fixes
     from heal.healers.base import ModuleContext
     from heal.model import Category, Finding, Fix, Priority
-    from heal.patterns.learn import MinedFix
     from heal.patterns.library import PatternLibrary
+    from heal.patterns.mine import MinedFix
 
     assert isinstance(library, PatternLibrary)
     proposed = exact = 0
@@ -100,8 +100,8 @@ def evaluate(library: object, fixes: list[object]) -> tuple[int, int, int, dict[
 
 def library_from(result: object, folder: Path) -> object:
     from heal.config import Config
-    from heal.patterns.learn import MineResult, save_mined
     from heal.patterns.library import PatternLibrary
+    from heal.patterns.mine import MineResult, save_mined
 
     assert isinstance(result, MineResult)
     library = PatternLibrary(None, Config(), builtin=False, folder=folder)
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=float, default=0.3)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
-    from heal.patterns.learn import mine_git
+    from heal.patterns.mine import mine_git
 
     rules = tuple(f"ruff:{r}" for r in RULES)
     work = Path(tempfile.mkdtemp(prefix="heal-bench-learn-"))

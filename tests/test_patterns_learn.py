@@ -32,8 +32,11 @@ from heal.model import (
     ToolFix,
     Verdict,
 )
-from heal.patterns.learn import anti_unify, generalise, mine_git, record_outcome, save_mined
-from heal.patterns.library import LearnReport, PatternLibrary
+from heal.patterns.anti_unify import anti_unify
+from heal.patterns.generalise import generalise
+from heal.patterns.learn import LearnReport, record_outcome
+from heal.patterns.library import PatternLibrary
+from heal.patterns.mine import mine_git, save_mined
 from heal.patterns.model import Provenance
 from heal.patterns.rewrite import apply_to_text
 from heal.pipeline import FixRecord
@@ -327,7 +330,7 @@ def test_mining_reads_the_project_target(make_repo: Callable[..., Path], target:
 
 
 def test_generalise_cuts_out_the_statement_that_holds_the_change() -> None:
-    from heal.patterns.learn import narrow
+    from heal.patterns.region import narrow
 
     filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(200))
     before = filler + "class Box:\n\tdef get(self, x):\n\t\treturn x == None\n"

@@ -318,7 +318,7 @@ def test_ast_grep_runs_learned_patterns(tmp_path: Path, before: str, after: str)
     -> `{"$A": $B}`) is a file the real ast-grep reads, matches and applies as heal does, and a
     second ast-grep run changes nothing (the learned `not` constraint)."""
     from heal.model import Category, Safety
-    from heal.patterns.learn import generalise
+    from heal.patterns.generalise import generalise
     from heal.patterns.model import Provenance, dump
 
     edit = generalise(before, after, ("mypy:X",), origin="run-1")

@@ -1565,7 +1565,7 @@ def _learn(history: History, result: HealResult, healer: _Healer,
            library: PatternLibrary) -> None:
     """Every verified, landed fixer fix teaches a pattern; every pattern fix moves its
     confidence. Recorded in history as pattern events."""
-    from heal.patterns.library import pattern_id_of
+    from heal.patterns.model import pattern_id_of
 
     landed = set(result.landed)
     records = [r for r in result.records

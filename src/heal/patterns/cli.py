@@ -408,7 +408,7 @@ def learn_command(
     repo: RepoOption = None,
 ) -> None:
     """Learn patterns: `--from-git` mines past commits that fixed a finding in a small edit."""
-    from heal.patterns.learn import mine_git, save_mined
+    from heal.patterns.mine import mine_git, save_mined
 
     def body() -> int:
         if not from_git:

@@ -298,6 +298,17 @@ class Pattern:
         return document
 
 
+def pattern_id_of(source: str) -> tuple[str, int] | None:
+    """`pattern:ID@VERSION` -> (ID, VERSION); None for other sources."""
+    if not source.startswith("pattern:"):
+        return None
+    body = source[len("pattern:"):]
+    pattern_id, _, version = body.rpartition("@")
+    if not pattern_id or not version.isdigit():
+        return None
+    return pattern_id, int(version)
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 

@@ -224,6 +224,10 @@ def in_strings(template: Template) -> list[str]:
             if isinstance(node, cst.SimpleString) for found in PLACEHOLDER.finditer(node.value)]
 
 
+def code_of(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield node
     for child in node.children:

@@ -136,7 +136,7 @@ def equal(a: Binding, b: Binding) -> bool:
 def match(template: Template, node: cst.CSTNode, focus: Focus | None = None
           ) -> dict[str, Binding] | None:
     """Bindings of the template's metavariables when `node` matches it, else None. `focus`
-    vets each new binding (see `rewrite`)."""
+    vets each new binding (see rewrite.py)."""
     found = _node(template.root, node, {}, focus)
     return None if found is None else dict(found)
 
