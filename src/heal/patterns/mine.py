@@ -1,10 +1,14 @@
 """Mining git history for patterns (`heal learn --from-git`).
 
-`mine_git(repo_root, since=None, max_commits=200, ...) -> MineResult` walks the commits, finds
-the findings each commit removed inside a small hunk, generalises those edits (generalise.py)
-and groups them by anti-unification (anti_unify.py): edits seen in at least `min_commits`
-commits are `patterns`, the rest `candidates`. `save_mined(library, result)` writes the new
-ones (provenance `mined`, with their commits).
+`mine_git(repo_root, analyze, since=None, max_commits=200, ...) -> MineResult` walks the
+commits, finds the findings each commit removed inside a small hunk, generalises those edits
+(generalise.py) and groups them by anti-unification (anti_unify.py): edits seen in at least
+`min_commits` commits are `patterns`, the rest `candidates`. `save_mined(library, result)`
+writes the new ones (provenance `mined`, with their commits).
+
+Finding the findings is the pipeline's job, and patterns sit below the pipeline: mining
+receives it as `analyze` (`Analyze`), which the `heal learn` command builds from the
+pipeline's analyzers and merge.
 """
 
 from __future__ import annotations
@@ -13,18 +17,17 @@ import difflib
 import itertools
 import re
 import shutil
-import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from heal import rulebook
 from heal.config import Config, load_config, project_target, pyproject
-from heal.discover import discover
-from heal.model import Category, Safety, Span
+from heal.discover import SourceFile, discover
+from heal.model import Category, Finding, Safety, Span
 from heal.patterns.anti_unify import anti_unify
 from heal.patterns.edit import Edit, new_id, template_key
 from heal.patterns.generalise import generalise
@@ -33,6 +36,11 @@ from heal.patterns.model import Pattern, Provenance
 from heal.sandbox import git as gitops
 
 MAX_HUNK_LINES = 6
+
+# the findings in `files` of the scratch project at the path (a pyproject.toml with the mined
+# rules, the commits' files, an empty .heal/ for the analyzers' state) under the Config given,
+# fingerprinted, de-duplicated and filtered as a scan merges them
+Analyze = Callable[[Path, Sequence[SourceFile], Config], list[Finding]]
 
 
 @dataclass
@@ -103,17 +111,16 @@ def _apply_hunk(before: str, after: str, hunk: tuple[int, int, int, int]) -> str
     return "".join([*old[:i1], *new[j1:j2], *old[i2:]])
 
 
-def mine_git(repo_root: Path, since: str | None = None, max_commits: int = 200,
-             revision: str = "HEAD", rules: Sequence[str] | None = None,
+def mine_git(repo_root: Path, analyze: Analyze, since: str | None = None,
+             max_commits: int = 200, revision: str = "HEAD", rules: Sequence[str] | None = None,
              analyzers: Sequence[str] = ("ruff", "native"), min_commits: int = 2,
              commits: Sequence[str] | None = None, grouped: bool = True) -> MineResult:
     """Walk `since..revision` (newest first, at most `max_commits`, or exactly `commits`), find
-    the findings each commit removed inside a small hunk, generalise those edits, and group
-    them: edits seen in at least `min_commits` commits are `patterns`, the rest `candidates`.
-    `rules` (namespaced selectors such as ruff:E711 or heal:LOG109) narrows the analyzers;
-    `grouped=False` only collects the fixes (`result.fixes`), without grouping them."""
-    from heal.pipeline import analyze, merge
-
+    the findings each commit removed inside a small hunk (`analyze` reads both versions of every
+    changed file), generalise those edits, and group them: edits seen in at least
+    `min_commits` commits are `patterns`, the rest `candidates`. `rules` (namespaced selectors
+    such as ruff:E711 or heal:LOG109) narrows the analyzers; `grouped=False` only collects the
+    fixes (`result.fixes`), without grouping them."""
     repo = gitops.open_repo(repo_root)
     root = gitops.root_of(repo)
     shas = list(commits) if commits is not None else gitops.commits_between(
@@ -150,8 +157,7 @@ def mine_git(repo_root: Path, since: str | None = None, max_commits: int = 200,
             return result
         paths = [p for pair in pairs for p in (pair[2], pair[3])]
         found = discover(work, paths, config)
-        analyzed, _ = analyze(work, found.files, config, work / ".heal", _python())
-        findings = merge(analyzed, found, config)
+        findings = analyze(work, found.files, config)
         by_file: dict[str, list[Any]] = defaultdict(list)
         for finding in findings:
             by_file[finding.path].append(finding)
@@ -167,10 +173,6 @@ def mine_git(repo_root: Path, since: str | None = None, max_commits: int = 200,
     if grouped:
         group(result, min_commits)
     return result
-
-
-def _python() -> str:
-    return sys.executable
 
 
 def _mine_file(result: MineResult, sha: str, path: str, before: str, after: str,
