@@ -24,12 +24,20 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import BIN, corpus
+
+if TYPE_CHECKING:
+    from heal.config import Config
+    from heal.discover import SourceFile
+    from heal.model import Finding
 
 RULES = ("E711", "E712", "E713", "E714", "UP004", "UP008", "UP025", "UP034", "C408", "F541",
          "PIE808", "PIE790", "B011", "C405", "C416", "UP015", "UP024")
@@ -75,8 +83,8 @@ def evaluate(library: object, fixes: list[object]) -> tuple[int, int, int, dict[
     from heal.edits import apply_fixes
     from heal.healers.base import ModuleContext
     from heal.model import Category, Finding, Fix, Priority
-    from heal.patterns.learn import MinedFix
     from heal.patterns.library import PatternLibrary
+    from heal.patterns.mine import MinedFix
 
     assert isinstance(library, PatternLibrary)
     proposed = exact = 0
@@ -100,13 +108,22 @@ def evaluate(library: object, fixes: list[object]) -> tuple[int, int, int, dict[
 
 def library_from(result: object, folder: Path) -> object:
     from heal.config import Config
-    from heal.patterns.learn import MineResult, save_mined
     from heal.patterns.library import PatternLibrary
+    from heal.patterns.mine import MineResult, save_mined
 
     assert isinstance(result, MineResult)
     library = PatternLibrary(None, Config(), builtin=False, folder=folder)
     save_mined(library, result)
     return library
+
+
+def analyze_files(root: Path, files: Sequence[SourceFile], config: Config) -> list[Finding]:
+    """mine.Analyze as `heal learn` builds it: the pipeline's analyzers, merged."""
+    from heal.analyze import analyze, merge
+    from heal.discover import Discovery
+
+    results, _ = analyze(root, files, config, root / ".heal", sys.executable)
+    return merge(results, Discovery(files=list(files)), config)
 
 
 def ratio(a: int, b: int) -> str:
@@ -119,7 +136,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=float, default=0.3)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
-    from heal.patterns.learn import mine_git
+    from heal.patterns.mine import mine_git
 
     rules = tuple(f"ruff:{r}" for r in RULES)
     work = Path(tempfile.mkdtemp(prefix="heal-bench-learn-"))
@@ -134,9 +151,11 @@ def main() -> None:
             histories[name] = (repo, commits)
             cut = int(len(commits) * (1 - args.holdout))
             train, held = commits[:cut], commits[cut:]
-            learned = mine_git(repo, rules=rules, commits=list(reversed(train)))
+            learned = mine_git(repo, analyze_files, rules=rules,
+                               commits=list(reversed(train)))
             library = library_from(learned, work / f"{name}-patterns")
-            test = mine_git(repo, rules=rules, commits=list(reversed(held)), grouped=False)
+            test = mine_git(repo, analyze_files, rules=rules, commits=list(reversed(held)),
+                            grouped=False)
             usable = [f for f in test.fixes if f.span is not None]
             total, proposed, exact, per_rule = evaluate(library, usable)
             rows.append(f"| {name} | {len(commits)} | {len(train)} / {len(held)} | "
@@ -158,10 +177,11 @@ def main() -> None:
         if args.reuse and len(histories) >= 2:
             (name_a, (repo_a, commits_a)), (name_b, (repo_b, commits_b)) = \
                 list(histories.items())[:2]
-            learned_a = mine_git(repo_a, rules=rules, commits=list(reversed(commits_a)))
+            learned_a = mine_git(repo_a, analyze_files, rules=rules,
+                                 commits=list(reversed(commits_a)))
             library_a = library_from(learned_a, work / "reuse-patterns")
-            fixes_b = mine_git(repo_b, rules=rules, commits=list(reversed(commits_b)),
-                               grouped=False).fixes
+            fixes_b = mine_git(repo_b, analyze_files, rules=rules,
+                               commits=list(reversed(commits_b)), grouped=False).fixes
             learned_rules = {t for e in learned_a.patterns for t in e.triggers}
             overlap = [f for f in fixes_b if f.span is not None and f.rule in learned_rules]
             total, proposed, exact, _ = evaluate(library_a, overlap)

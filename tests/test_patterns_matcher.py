@@ -13,9 +13,11 @@ from heal.config import Config
 from heal.healers.base import ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety, Span
 from heal.patterns.library import PatternLibrary
-from heal.patterns.matcher import apply_to_text, compile_template, matches_text, rewrite
 from heal.patterns.model import Constraint, Pattern, Stats
+from heal.patterns.rewrite import apply_to_text, rewrite
 from heal.patterns.store import PatternStore, builtin_dir
+from heal.patterns.template import compile_template
+from heal.patterns.unify import matches_text
 
 BUILTINS = sorted(PatternStore(builtin_dir(), "builtin").all(), key=lambda p: p.id)
 EXAMPLES = [(p, n, e) for p in BUILTINS for n, e in enumerate(p.examples, 1)]
@@ -316,7 +318,7 @@ def test_ast_grep_runs_learned_patterns(tmp_path: Path, before: str, after: str)
     -> `{"$A": $B}`) is a file the real ast-grep reads, matches and applies as heal does, and a
     second ast-grep run changes nothing (the learned `not` constraint)."""
     from heal.model import Category, Safety
-    from heal.patterns.learn import generalise
+    from heal.patterns.generalise import generalise
     from heal.patterns.model import Provenance, dump
 
     edit = generalise(before, after, ("mypy:X",), origin="run-1")

@@ -7,16 +7,8 @@ from pathlib import Path
 import pytest
 
 from heal.errors import ConfigError
-from heal.patterns.model import (
-    SCHEMA_VERSION,
-    Stats,
-    dump,
-    load_file,
-    load_text,
-    migrate,
-    parse,
-    wilson_lower_bound,
-)
+from heal.patterns.load import load_file, load_text, migrate, parse
+from heal.patterns.model import SCHEMA_VERSION, Stats, dump, wilson_lower_bound
 from heal.patterns.store import PatternStore
 
 GOOD = """\

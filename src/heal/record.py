@@ -15,7 +15,8 @@ from heal.audit import AuditLog
 from heal.history import History
 from heal.land import Landed
 from heal.model import Verdict
-from heal.patterns.library import PatternLibrary, pattern_id_of
+from heal.patterns.library import PatternLibrary
+from heal.patterns.model import pattern_id_of
 from heal.redact import redact
 from heal.verify.records import FixRecord
 

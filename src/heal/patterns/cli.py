@@ -17,25 +17,20 @@ built-in pattern, a local copy that shadows it).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from heal.errors import EXIT_OK, HealError, NotARepoError, UsageError
-from heal.patterns.model import (
-    COMMENT,
-    SCHEMA_VERSION,
-    Pattern,
-    detect_schema,
-    dump,
-    load_yaml,
-    migrate,
-    parse,
-)
+from heal.patterns.model import COMMENT, SCHEMA_VERSION, Pattern, dump
 
 if TYPE_CHECKING:
+    from heal.config import Config
+    from heal.discover import SourceFile
+    from heal.model import Finding
     from heal.patterns.library import PatternLibrary
 
 app = typer.Typer(help="The pattern library: built-in and learned fix patterns.",
@@ -369,6 +364,7 @@ def migrate_command(
     repo: RepoOption = None,
 ) -> None:
     """Rewrite pattern files of an older schema in the current one (in place, atomically)."""
+    from heal.patterns.load import detect_schema, load_yaml, migrate, parse
     from heal.patterns.store import atomic_write, learned_dir
 
     def body() -> int:
@@ -416,7 +412,14 @@ def learn_command(
     repo: RepoOption = None,
 ) -> None:
     """Learn patterns: `--from-git` mines past commits that fixed a finding in a small edit."""
-    from heal.patterns.learn import mine_git, save_mined
+    from heal.analyze import analyze, merge
+    from heal.discover import Discovery
+    from heal.patterns.mine import mine_git, save_mined
+
+    def analyze_files(root: Path, files: Sequence[SourceFile], config: Config) -> list[Finding]:
+        """mine.Analyze: the pipeline's analyzers over the files, merged as a scan merges them."""
+        results, _ = analyze(root, files, config, root / ".heal", sys.executable)
+        return merge(results, Discovery(files=list(files)), config)
 
     def body() -> int:
         if not from_git:
@@ -425,7 +428,7 @@ def learn_command(
         assert library.root is not None
         rules = tuple(s.strip() for value in (select or []) for s in value.split(",")
                       if s.strip()) or None
-        result = mine_git(library.root, since=since, max_commits=max_commits,
+        result = mine_git(library.root, analyze_files, since=since, max_commits=max_commits,
                           rules=rules, min_commits=min_commits)
         fixes = len(result.fixes)
         _print(f"walked {result.commits} commits, {result.files} changed Python files; "

@@ -7,7 +7,7 @@
 
 `propose` tries the active patterns whose `triggers` include `finding.rule` (from the index, by
 trigger and root node type, so only a handful are even read), at the nodes the finding's span
-points at (`matcher.candidates`; a metavariable the fix drops must bind the node the span
+points at (`locate.candidates`; a metavariable the fix drops must bind the node the span
 points at, e.g. the unused name, or, in a pattern without `$$$`, one inside it), most confident
 first, and returns the first pattern's fix:
 `Fix.source` is `pattern:ID@VERSION`, `Fix.confidence` the pattern's confidence, and
@@ -27,15 +27,17 @@ equivalent pattern (see `learn`), until the pattern is trusted enough to go firs
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from heal.config import Config
 from heal.errors import UsageError
-from heal.model import Declined, Finding, Fix, Safety, Verdict
-from heal.patterns.matcher import Rewrite, Template, candidates, first_rewrite
+from heal.healers.base import ModuleContext
+from heal.model import Declined, Finding, Fix, Safety
+from heal.patterns.learn import LearnReport, RecordLike, learn_records, learn_review
+from heal.patterns.locate import candidates
 from heal.patterns.model import OUTCOMES, Pattern
+from heal.patterns.rewrite import Rewrite, first_rewrite
 from heal.patterns.store import (
     PatternStore,
     builtin_dir,
@@ -43,56 +45,7 @@ from heal.patterns.store import (
     compiled,
     learned_dir,
 )
-
-if TYPE_CHECKING:
-    from heal.healers.base import ModuleContext
-
-
-class RecordLike(Protocol):
-    """What `learn` reads from a pipeline.FixRecord."""
-
-    @property
-    def fix(self) -> Fix: ...
-
-    @property
-    def verdict(self) -> Verdict: ...
-
-    @property
-    def base(self) -> str | None:
-        """The text the fix's edits apply to (None: nothing to learn it on)."""
-
-
-@dataclass
-class LearnReport:
-    """What `learn` did, for the run's messages and history events."""
-
-    created: list[str] = field(default_factory=list)  # new pattern ids
-    reinforced: list[str] = field(default_factory=list)  # existing patterns a fixer confirmed
-    generalised: list[str] = field(default_factory=list)  # patterns a new fix made more general
-    outcomes: list[tuple[str, str]] = field(default_factory=list)  # (pattern id, outcome)
-    retired: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (fix id, why not learned)
-
-
-def pattern_id_of(source: str) -> tuple[str, int] | None:
-    """`pattern:ID@VERSION` -> (ID, VERSION); None for other sources."""
-    if not source.startswith("pattern:"):
-        return None
-    body = source[len("pattern:"):]
-    pattern_id, _, version = body.rpartition("@")
-    if not pattern_id or not version.isdigit():
-        return None
-    return pattern_id, int(version)
-
-
-# verdict of a pattern-made fix -> the outcomes it counts as
-VERDICT_OUTCOMES: dict[Verdict, tuple[str, ...]] = {
-    Verdict.VERIFIED: ("applied", "verified"),
-    Verdict.NEEDS_REVIEW: ("applied", "verified"),
-    Verdict.UNVERIFIED: ("applied",),
-    Verdict.REJECTED: ("applied", "rejected"),
-    Verdict.SKIPPED: (),
-}
+from heal.patterns.template import Template
 
 
 class PatternLibrary:
@@ -287,26 +240,10 @@ class PatternLibrary:
         """After a run: outcomes of pattern-made fixes, and new or reinforced patterns from
         verified fixer-made ones, each learned on its record's `base` (the file as it was in
         the round that proposed the fix)."""
-        from heal.patterns.learn import learn_records
-
         return learn_records(self, run_id, records)
 
     def reviewed(self, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:
         """A human decided on a queued fix: a pattern's gets approved / declined_by_review; an
         approved fixer fix is learned from like a verified one (pass its base text)."""
-        from heal.patterns.learn import learn_fix
-
-        report = LearnReport()
-        owner = pattern_id_of(fix.source)
-        if owner is not None:
-            outcome = "approved" if approved else "declined_by_review"
-            if owner[0] in self.ids():
-                pattern = self.record(owner[0], outcome)
-                report.outcomes.append((owner[0], outcome))
-                if pattern.status == "retired":
-                    report.retired.append(owner[0])
-            return report
-        if approved and base is not None and fix.source.startswith("fixer:"):
-            learn_fix(self, run_id, fix, base, report)
-        return report
+        return learn_review(self, fix, approved, base, run_id)

@@ -17,8 +17,9 @@ few files whose triggers include it, even with 10,000 files. Every file is fully
 when it enters the index, so a bad file is a `ConfigError` (naming the file and the field) when
 the store is opened, never half-way through a run. Writes are atomic (temp file + rename).
 
-Nothing is ever deleted: `retire(id, why)` sets `metadata.status: retired`, `disable(id)` sets
-`disabled`, `enable(id)` sets `active` again; each bumps the version and appends history.
+Nothing is ever deleted: `PatternLibrary.retire(id, why)` sets `metadata.status: retired`,
+`disable(id)` sets `disabled`, `enable(id)` sets `active` again; each bumps the version and
+appends history (the store only saves what it is given).
 Stats updates do not bump the version (a pattern's code did not change).
 """
 
@@ -35,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from heal.errors import ConfigError, UsageError
-from heal.patterns.matcher import Template, TemplateError, compile_template, in_strings
-from heal.patterns.model import COMMENT, ID_RE, Pattern, Stats, dump, load_file, parse
+from heal.patterns.load import load_file, parse
+from heal.patterns.model import COMMENT, ID_RE, METAVAR_RE, Pattern, dump
+from heal.patterns.template import Template, TemplateError, compile_template, in_strings
 
 INDEX_FORMAT = 4
 SUFFIXES = (".yaml", ".yml")
@@ -111,8 +113,6 @@ def compiled(pattern: Pattern) -> Template:
 
 
 def _fix_names(pattern: Pattern) -> list[str]:
-    from heal.patterns.model import METAVAR_RE
-
     return [m.group(1) or m.group(2) for m in METAVAR_RE.finditer(pattern.fix)
             if m.group(1) or m.group(2)]
 
@@ -306,16 +306,6 @@ class PatternStore:
         self._by_trigger = None
         self._write_cache(entries.values())
         return saved
-
-    def update_stats(self, pattern_id: str, stats: Stats) -> Pattern:
-        return self.save(replace(self.get(pattern_id), stats=stats))
-
-    def set_status(self, pattern_id: str, status: str, why: str) -> Pattern:
-        pattern = self.get(pattern_id)
-        if pattern.status == status:
-            return pattern
-        verb = {"retired": "retired", "disabled": "disabled", "active": "enabled"}[status]
-        return self.save(pattern.changed(f"{verb} (was {pattern.status})", why, status=status))
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -1,0 +1,239 @@
+"""Where an edit is: the region two texts differ in, and the nodes that hold it.
+
+Steps 1 and 2 of generalising an edit (generalise.py):
+  1. the changed region is what lies between the common prefix and suffix of the two texts;
+  2. the edit's root is the smallest expression or statement of `before` that covers the region
+     and has a counterpart of the same kind at the same place in `after` (a bare name,
+     attribute or literal is widened to its parent: one level of unchanged context): `edit_roots`.
+
+A root that is a bare name, or whose code is still there whole inside what replaced it (`str`
+-> `Optional[str]`: a wrap), widens to its parent: for an annotation or a default, that is the
+parameter, learned with ast-grep's `{context, selector}` (template.py), so an implicit-Optional
+fix serves every signature rather than one shape of `def`.
+
+`narrow(before, after)` first cuts the innermost statement that holds the whole change out of
+both texts; `LineChange` is an edit's one change of whole lines, where a deleted statement or
+comment is looked for.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from heal.edits import line_starts
+from heal.model import Position, Span
+from heal.patterns.locate import own_range
+from heal.patterns.template import selector_of, walk
+from heal.patterns.unify import shape
+
+LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+            cst.FormattedString, cst.Ellipsis)
+ATOMIC = (cst.Name, cst.Attribute, *LITERALS)
+
+
+@dataclass
+class Parsed:
+    text: str
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, Any]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> Parsed:
+        module = cst.parse_module(text)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        return cls(text, module, wrapper.resolve(PositionProvider), line_starts(text))
+
+    def offsets(self, node: cst.CSTNode) -> tuple[int, int]:
+        span = self.span(node)
+        return (self.starts[span.start.line - 1] + span.start.column,
+                self.starts[span.end.line - 1] + span.end.column)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """The node's range; a `Param`'s runs from its name over its annotation and default."""
+        where = own_range(self.positions, node)
+        return Span(Position(where.start.line, where.start.column),
+                    Position(where.end.line, where.end.column))
+
+
+def template_kind(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Param):
+        return "parameter" if selector_of(node) is not None else None
+    if isinstance(node, cst.BaseExpression):
+        return "expression"
+    if isinstance(node, cst.BaseSmallStatement):
+        return "small"
+    if isinstance(node, cst.BaseCompoundStatement):
+        return "statement"
+    return None
+
+
+def _changed_region(before: str, after: str) -> tuple[int, int, int]:
+    """(start, end in before, end in after) of the changed region."""
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    start, end_before, end_after = start, len(before) - end, len(after) - end
+    # slide a whitespace-ended region left ("    pass\n" -> "\n    pass") so it ends inside
+    # the statement it belongs to rather than on the next line
+    while start > 0 and (end_before > start or end_after > start):
+        char = before[start - 1]
+        if char not in " \t\n" or (end_before > start and before[end_before - 1] != char) or (
+                end_after > start and after[end_after - 1] != char):
+            break
+        start, end_before, end_after = start - 1, end_before - 1, end_after - 1
+    return start, end_before, end_after
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    before: str
+    after: str
+    lines: int  # lines cut above the snippet
+    indent: int  # columns cut on the left
+
+    def span(self, span: Span) -> Span:
+        """A span of the whole file in the snippet's coordinates."""
+        return Span(Position(span.start.line - self.lines, max(0, span.start.column - self.indent)),
+                    Position(span.end.line - self.lines, max(0, span.end.column - self.indent)))
+
+
+def narrow(before: str, after: str) -> Narrowed:
+    """The innermost statement that holds the whole change, cut out of both texts and
+    dedented (parsing a 3,000-line file with positions for a one-line edit costs seconds);
+    the whole texts when no statement can be cut out cleanly."""
+    whole = Narrowed(before, after, 0, 0)
+    start, end_before, end_after = _changed_region(before, after)
+    try:
+        tree = ast.parse(before)
+    except (SyntaxError, ValueError, RecursionError):
+        return whole
+    starts = line_starts(before)
+    best: tuple[int, int, int, int] | None = None  # (size, first line, last line, column)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.end_lineno is None or \
+                node.end_col_offset is None:
+            continue
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        lo = starts[node.lineno - 1] + node.col_offset
+        hi = starts[node.end_lineno - 1] + node.end_col_offset
+        if lo <= start and end_before <= hi and (best is None or hi - lo < best[0]):
+            best = (hi - lo, first, node.end_lineno, node.col_offset)
+    if best is None:
+        return whole
+    _, first, last, column = best
+    old_lines = before.splitlines(keepends=True)
+    new_lines = after.splitlines(keepends=True)
+    extra = len(new_lines) - len(old_lines)
+    if old_lines[:first - 1] != new_lines[:first - 1] or \
+            old_lines[last:] != new_lines[last + extra:]:
+        return whole
+    chunks = []
+    prefix = old_lines[first - 1][:column] if first - 1 < len(old_lines) else ""
+    if prefix.strip():
+        return whole
+    for lines in (old_lines[first - 1:last], new_lines[first - 1:last + extra]):
+        if any(line.strip() and not line.startswith(prefix) for line in lines):
+            return whole
+        chunks.append("".join(line[column:] if line.strip() else line.lstrip(" \t")
+                              for line in lines))
+    del end_after
+    return Narrowed(chunks[0], chunks[1], first - 1, column)
+
+
+def _path_to(parsed: Parsed, start: int, end: int) -> list[cst.CSTNode]:
+    path: list[cst.CSTNode] = []
+    node: cst.CSTNode = parsed.module
+    while True:
+        path.append(node)
+        inner = None
+        for child in node.children:
+            if child not in parsed.positions:
+                continue
+            lo, hi = parsed.offsets(child)  # a Param's reaches over its annotation and default
+            if lo <= start and end <= hi:
+                inner = child
+                break
+        if inner is None:
+            return path
+        node = inner
+
+
+def edit_roots(before: Parsed, after: Parsed) -> tuple[cst.CSTNode, cst.CSTNode] | None:
+    start, end_before, end_after = _changed_region(before.text, after.text)
+    if start == end_before == end_after:
+        return None
+    delta = len(after.text) - len(before.text)
+    by_range: dict[tuple[int, int], list[cst.CSTNode]] = defaultdict(list)
+    for node in after.positions:
+        if template_kind(node) is not None:
+            by_range[after.offsets(node)].append(node)
+    path = _path_to(before, start, end_before)
+    for index in range(len(path) - 1, -1, -1):
+        node = path[index]
+        kind = template_kind(node)
+        if kind is None or isinstance(node, cst.Module):
+            continue
+        if kind == "parameter" and not isinstance(path[index - 2], cst.FunctionDef):
+            continue  # a lambda's: no `def` context selects it
+        lo, hi = before.offsets(node)
+        if hi + delta < end_after or lo > start:
+            continue
+        twins = [n for n in by_range.get((lo, hi + delta), []) if template_kind(n) == kind]
+        if not twins:
+            continue
+        same = [n for n in twins if type(n) is type(node)]
+        twin = (same or twins)[0]
+        if (isinstance(node, ATOMIC) or _wraps(twin, node)) and \
+                _parent_unit(path, node) is not None:
+            # widen to the parent: one level of unchanged context (what was there is still
+            # there, wrapped: `str` -> `Optional[str]` says nothing without `x: ... = None`)
+            continue
+        return node, twin
+    return None
+
+
+def _wraps(after: cst.CSTNode, before: cst.CSTNode) -> bool:
+    """True when `after` holds all of `before`, unchanged, below its top (`f(x)` in `g(f(x))`)."""
+    key = shape(before)
+    return any(shape(node) == key for node in walk(after) if node is not after)
+
+
+def _parent_unit(path: list[cst.CSTNode], node: cst.CSTNode) -> cst.CSTNode | None:
+    index = next(i for i, n in enumerate(path) if n is node)
+    for parent in reversed(path[:index]):
+        if isinstance(parent, cst.Module):
+            return None
+        if template_kind(parent) is not None:
+            return parent
+    return None
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """The lines of an edit's two texts and difflib's one opcode between them (None when more
+    than one part changed): where a deleted statement or comment is looked for."""
+
+    after: str
+    old: list[str]
+    new: list[str]
+    change: tuple[str, int, int, int, int] | None
+
+    @classmethod
+    def of(cls, before: str, after: str) -> LineChange:
+        old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+        changes = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+                   .get_opcodes() if op[0] != "equal"]
+        return cls(after, old, new, changes[0] if len(changes) == 1 else None)
