@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -173,12 +175,7 @@ def scan_and_report(request: ScanRequest, output: Path | None, skip_missing: boo
         result = pipeline.scan(request, progress=progress, skip_missing=skip_missing)
     fmt = result.config.output_format
     if fmt == "text":
-        if output is None:
-            text_report.render_scan(result, stdout_console())
-        else:
-            console = Console(record=True, file=io.StringIO(), width=160)
-            text_report.render_scan(result, console)
-            emit(console.export_text(), output)
+        _emit_text(partial(text_report.render_scan, result), output)
     else:
         renderers = {"json": json_report.render_scan, "sarif": sarif_report.render_scan,
                      "github": github_report.render_scan}
@@ -201,12 +198,18 @@ def heal_and_report(request: HealRequest, output: Path | None, skip_missing: boo
         result = pipeline.heal(request, progress=progress, skip_missing=skip_missing)
     if fmt == "json":
         emit(json_report.render_heal(result), output)
-    elif output is None:
-        text_report.render_heal(result, stdout_console())
     else:
-        console = Console(record=True, file=io.StringIO(), width=160)
-        text_report.render_heal(result, console)
-        emit(console.export_text(), output)
+        _emit_text(partial(text_report.render_heal, result), output)
     if hook and result.landed:
         return EXIT_FINDINGS  # pre-commit: files changed, re-add them and commit again
     return EXIT_FINDINGS if result.failing() else EXIT_OK
+
+
+def _emit_text(render: Callable[[Console], None], output: Path | None) -> None:
+    """A text report on stdout, or in the --output file as plain text 160 columns wide."""
+    if output is None:
+        render(stdout_console())
+        return
+    console = Console(record=True, file=io.StringIO(), width=160)
+    render(console)
+    emit(console.export_text(), output)
