@@ -24,20 +24,12 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from common import BIN, corpus
-
-if TYPE_CHECKING:
-    from heal.config import Config
-    from heal.discover import SourceFile
-    from heal.model import Finding
 
 RULES = ("E711", "E712", "E713", "E714", "UP004", "UP008", "UP025", "UP034", "C408", "F541",
          "PIE808", "PIE790", "B011", "C405", "C416", "UP015", "UP024")
@@ -117,15 +109,6 @@ def library_from(result: object, folder: Path) -> object:
     return library
 
 
-def analyze_files(root: Path, files: Sequence[SourceFile], config: Config) -> list[Finding]:
-    """mine.Analyze as `heal learn` builds it: the pipeline's analyzers, merged."""
-    from heal.analyze import analyze, merge
-    from heal.discover import Discovery
-
-    results, _ = analyze(root, files, config, root / ".heal", sys.executable)
-    return merge(results, Discovery(files=list(files)), config)
-
-
 def ratio(a: int, b: int) -> str:
     return f"{a / b:.0%}" if b else "-"
 
@@ -136,6 +119,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=float, default=0.3)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
+    from heal.analyze import findings_in
     from heal.patterns.mine import mine_git
 
     rules = tuple(f"ruff:{r}" for r in RULES)
@@ -151,10 +135,10 @@ def main() -> None:
             histories[name] = (repo, commits)
             cut = int(len(commits) * (1 - args.holdout))
             train, held = commits[:cut], commits[cut:]
-            learned = mine_git(repo, analyze_files, rules=rules,
+            learned = mine_git(repo, findings_in, rules=rules,
                                commits=list(reversed(train)))
             library = library_from(learned, work / f"{name}-patterns")
-            test = mine_git(repo, analyze_files, rules=rules, commits=list(reversed(held)),
+            test = mine_git(repo, findings_in, rules=rules, commits=list(reversed(held)),
                             grouped=False)
             usable = [f for f in test.fixes if f.span is not None]
             total, proposed, exact, per_rule = evaluate(library, usable)
@@ -177,10 +161,10 @@ def main() -> None:
         if args.reuse and len(histories) >= 2:
             (name_a, (repo_a, commits_a)), (name_b, (repo_b, commits_b)) = \
                 list(histories.items())[:2]
-            learned_a = mine_git(repo_a, analyze_files, rules=rules,
+            learned_a = mine_git(repo_a, findings_in, rules=rules,
                                  commits=list(reversed(commits_a)))
             library_a = library_from(learned_a, work / "reuse-patterns")
-            fixes_b = mine_git(repo_b, analyze_files, rules=rules,
+            fixes_b = mine_git(repo_b, findings_in, rules=rules,
                                commits=list(reversed(commits_b)), grouped=False).fixes
             learned_rules = {t for e in learned_a.patterns for t in e.triggers}
             overlap = [f for f in fixes_b if f.span is not None and f.rule in learned_rules]

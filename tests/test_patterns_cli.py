@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, git
-from heal.patterns.cli import doc_page, index_page
+from heal.patterns.pages import doc_page, index_page
 from heal.patterns.store import PatternStore, builtin_dir
 
 Heal = Callable[..., subprocess.CompletedProcess[str]]

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import git
-from heal.analyze import analyze, merge
+from heal.analyze import findings_in
 from heal.config import Config
-from heal.discover import Discovery, SourceFile
-from heal.model import Finding
 from heal.patterns.library import PatternLibrary
 from heal.patterns.mine import mine_git, save_mined
-
-
-def analyze_files(root: Path, files: Sequence[SourceFile], config: Config) -> list[Finding]:
-    """What `heal learn` gives mining (mine.Analyze): the pipeline's analyzers, merged."""
-    results, _ = analyze(root, files, config, root / ".heal", sys.executable)
-    return merge(results, Discovery(files=list(files)), config)
 
 
 @pytest.mark.slow
@@ -36,7 +27,7 @@ def test_mine_git_turns_repeated_fixes_into_a_pattern(make_repo: Callable[..., P
         path = repo / name
         path.write_text(path.read_text().replace(old, new))
         git(repo, "commit", "-qam", f"fix E711 in {name}")
-    result = mine_git(repo, analyze_files, rules=("ruff:E711",))
+    result = mine_git(repo, findings_in, rules=("ruff:E711",))
     assert result.commits == 3
     assert len(result.fixes) == 3
     assert [(e.pattern, e.fix, len(e.origins)) for e in result.patterns] == [
@@ -48,7 +39,7 @@ def test_mine_git_turns_repeated_fixes_into_a_pattern(make_repo: Callable[..., P
     assert len(saved[0].provenance.commits) == 2
     assert saved[0].triggers == ("ruff:E711",)
     assert save_mined(library, result) == []  # already known: no second file
-    limited = mine_git(repo, analyze_files, rules=("ruff:E711",), max_commits=1)
+    limited = mine_git(repo, findings_in, rules=("ruff:E711",), max_commits=1)
     assert limited.commits == 1 and not limited.patterns
 
 
@@ -66,7 +57,7 @@ def test_mining_leaves_out_layout_rules(make_repo: Callable[..., Path]) -> None:
         path = repo / name
         path.write_text(path.read_text().replace(unused, ""))
         git(repo, "commit", "-qam", f"drop an unused import in {name}")
-    result = mine_git(repo, analyze_files)
+    result = mine_git(repo, findings_in)
     assert sorted(f.rule for f in result.fixes) == ["ruff:F401", "ruff:F401"]
     assert [(e.triggers, e.pattern) for e in result.patterns] == [
         (("ruff:F401",), "from $A import $$$B, $C, $$$D")]
@@ -88,4 +79,4 @@ def test_mining_reads_the_project_target(make_repo: Callable[..., Path], target:
         path.write_text(path.read_text().replace("x: List", "x: list").replace("y: List",
                                                                                 "y: list"))
         git(repo, "commit", "-qam", f"builtin generics in {name}")
-    assert len(mine_git(repo, analyze_files).fixes) == mined
+    assert len(mine_git(repo, findings_in).fixes) == mined

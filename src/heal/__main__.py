@@ -7,21 +7,23 @@ as a Ctrl-C later in the run, and not a traceback from whichever import it inter
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     try:
-        from heal.cli import main as run_cli
+        # start-up time: heal loads here, so that a Ctrl-C meanwhile is caught below
+        from heal.commands import main as run_commands
         from heal.errors import EXIT_STOPPED
     except KeyboardInterrupt:
         sys.stderr.write("heal: stopped\n")
-        raise SystemExit(3) from None  # heal.errors.EXIT_STOPPED, maybe not loaded yet
+        return 3  # heal.errors.EXIT_STOPPED, maybe not loaded yet
     try:
-        run_cli()
+        return run_commands(argv)
     except KeyboardInterrupt:  # after heal's own handling: while Python shuts down
         sys.stderr.write("heal: stopped\n")
-        raise SystemExit(EXIT_STOPPED) from None
+        return EXIT_STOPPED
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ two tools are merged, and what `[tool.heal]` leaves out (categories, select, ign
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -169,3 +170,11 @@ def merge(
     findings = deduplicate(with_fingerprints(raw, files))
     findings = [_with_fixability(f, config) for f in findings if _selected(f, config)]
     return sorted(findings, key=Finding.sort_key)
+
+
+def findings_in(root: Path, files: Sequence[SourceFile], config: Config) -> list[Finding]:
+    """The analyzers over these files, merged as a scan merges them, with heal's own
+    interpreter: what mining (`heal learn --from-git`) checks each commit's files with."""
+    results, _ = analyze(root, files, config, root / ".heal", sys.executable)
+    return merge(results, Discovery(files=list(files)), config)
+

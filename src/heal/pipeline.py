@@ -23,7 +23,7 @@ from pathlib import Path
 
 import git
 
-from heal import breaker, lock, proc, review
+from heal import breaker, decisions, lock, proc, review
 from heal.audit import AuditLog
 from heal.config import Config
 from heal.errors import HealError, StoppedError, UsageError
@@ -253,7 +253,7 @@ def _queue_for_review(history: History, repo: git.Repo, root: Path, result: Heal
     review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
     if approve_all:
         result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
-        outcome = review.approve_items(history, repo, root, result.config,
+        outcome = decisions.approve_items(history, repo, root, result.config,
                                        [review.find(history, e.fix.id) for e in queued],
                                        result.run_id, engine.progress)
         result.landed = sorted(set(result.landed) | set(outcome.landed))

@@ -9,5 +9,6 @@ changes anything is a human's review decision, taken through the same functions 
     data.py       read-only queries (a read-only SQLite connection) behind every screen
     status.py     `.heal/status.json`: the running heal's phase and progress (writer + reader)
     overview.py, category.py, detail.py, review.py, patterns.py: one file per screen
-    cli.py        the typer commands `heal dashboard` and `heal report`, and `heal rule --enable`
+
+The command itself is heal.commands.dashboard (and `heal report`, heal.commands.report).
 """

@@ -1,6 +1,6 @@
 """Review: the queue of verified fixes waiting for a human; approve or reject from here.
 
-Approving calls `heal.review.approve` (what `heal review approve ID` calls: it lands the fix,
+Approving calls `heal.decisions.approve` (what `heal review approve ID` calls: it lands the fix,
 verifying again first if the tree moved), in a worker thread so the screen stays live; it takes
 `.heal/lock` like any run, so it waits for nothing and refuses while a heal is running.
 Rejecting asks for the reason and calls `heal.review.reject` (what `heal review reject ID
@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from heal import review
+from heal import decisions, review
 from heal.dashboard.app import DashboardScreen
 from heal.dashboard.detail import diff_syntax
 from heal.errors import HealError
@@ -174,7 +174,7 @@ class ReviewScreen(DashboardScreen):
                 self.app.call_from_thread(self._progress, detail)
 
         try:
-            outcome = review.approve(self.dash.root, [item_id], progress)
+            outcome = decisions.approve(self.dash.root, [item_id], progress)
         except HealError as error:
             self.app.call_from_thread(self._approved, f"not approved: {error.message}", True)
             return

@@ -9,7 +9,8 @@ fix that keeps the matched code's layout), rewrite.py (one checked edit per matc
 Learning: region.py (where an edit is), abstract.py (what becomes a metavariable),
 comments.py (comment rules), generalise.py (one edit -> a pattern), edit.py (the checks a
 learned pattern passes), anti_unify.py (two edits -> one pattern), learn.py (a run's verified
-fixes and outcomes), mine.py (git history). cli.py: `heal patterns ...`, `heal learn`.
+fixes and outcomes), mine.py (git history). pages.py: a pattern as text or markdown.
+The commands `heal patterns ...` and `heal learn` live in heal.commands.
 
 Import from the modules (`from heal.patterns.library import PatternLibrary`); this package
 imports nothing itself, so `heal --help` does not pay for libcst and the fixers.
