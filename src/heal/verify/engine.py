@@ -2,7 +2,7 @@
 
 A round plans a batch (`plan.py`), re-checks it with the analyzers (`recheck.py`) and tests it
 (`batch.py`); the later rounds are planned on top of it with the analyzers alone and tested in
-one run with it (`lookahead.py`). When no fix is left, fixes the analyzers turned down get one
+one run with it (`Engine.lookahead`). When no fix is left, fixes the analyzers turned down get one
 more chance against what landed after them; then the combined patch passes the full suite
 (`final_check`). Fixes that need a human are verified last, on top of that state, for review.
 """
@@ -31,7 +31,6 @@ from heal.verify import baseline as baselines
 from heal.verify import coverage as coverage_map
 from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
-from heal.verify.lookahead import lookahead
 from heal.verify.recheck import Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
 from heal.verify.runner import TestRun, TestRunner
@@ -280,8 +279,7 @@ class Engine:
             if tested:
                 settled = True
                 break
-            if first and not self.no_verify and lookahead(self, round_no, candidates, findings,
-                                                          after):
+            if first and not self.no_verify and self.lookahead(round_no, candidates, findings, after):
                 return True, self.lookahead_findings  # the later rounds are verified too
             first = False
             if not test_passes:
@@ -308,6 +306,62 @@ class Engine:
         self.state = self.texts(candidates)
         return True, [f for f in findings if f.path not in touched] + [
             f for f in after if f.path in touched]
+
+    def lookahead(self, round_no: int, first: list[Fix], findings: list[Finding],
+                  after: list[Finding]) -> bool:
+        """The fast path of a round: plan the later rounds on top of it with the analyzers
+        alone, then run the tests once for all of them (an unused import removed in round 1
+        makes an import block unsorted for round 2). When that run passes every round is
+        verified by it (and it is the final check); when it fails nothing of the look-ahead is
+        kept and the caller bisects the first round as usual. Whether it was kept."""
+        base_state = dict(self.state)
+        steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
+        state = self.texts(first)
+        now = [f for f in findings if f.path not in paths_of(first)] + after
+        for _ in range(self.config.max_iterations - round_no):
+            texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
+            more, bugs = self.candidates(round_no, now, texts, record=False)
+            more = [f for f in more if text_hash(apply_fixes(texts[f.path], [
+                g for g in more if g.path == f.path])) not in self.seen[f.path]]
+            self.state = state  # the checks below see the look-ahead's texts as the run's own
+            try:
+                more = self.defer_uncovered(more, texts)
+                if not more or bugs:
+                    break
+                touched = paths_of(more)
+                more_texts = self.texts(more)
+                rescanned = self.recheck.rescan(more_texts, touched)
+                gone = not self.recheck.ineffective(more, now, rescanned)
+                clean = not self.recheck.new_unfixable(now, rescanned, touched,
+                                                       self.everything(more_texts),
+                                                       self.ledger.given_up)
+            finally:
+                self.state = base_state
+            if not (gone and clean):
+                break
+            steps.append((state, more))
+            state = {**state, **texts_after(more, texts.__getitem__)}
+            now = [f for f in now if f.path not in touched] + rescanned
+        if len(steps) == 1:
+            return False
+        run = self.suite.run_all_rounds(state)
+        if not run.passed:
+            self.history.event(self.run_id, "lookahead", "failed", tool="tests",
+                               parameters={"rounds": len(steps)})
+            return False
+        for offset, (step_state, fixes) in enumerate(steps):
+            self.state = step_state
+            for fix in fixes:
+                self.record(fix, Verdict.VERIFIED, "tests pass", round_no + offset)
+            for path in paths_of(fixes):
+                self.seen[path].add(text_hash(step_state.get(path, self.originals[path].text)))
+        self.state = state
+        self.suite.last_passed = state
+        self.lookahead_findings = now
+        self.history.event(self.run_id, "lookahead", "passed", tool="tests",
+                           parameters={"rounds": len(steps),
+                                       "fixes": sum(len(f) for _, f in steps)})
+        return True
 
     def retry_rejected(self) -> bool:
         """Once no fix is left to try: give the fixes the analyzers turned down one more chance
