@@ -18,16 +18,12 @@ Public names are never renamed across files: code outside the project may import
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from heal.healers.base import ModuleContext
 from heal.healers.imports.project import absolute_module, module_name, package_of
+from heal.healers.style._analysis import Analysis, analyze
 from heal.model import FileEdits, Span, TextEdit
-
-if TYPE_CHECKING:
-    from heal.healers.style._naming import Analysis
 
 
 def renamed_elsewhere(context: ModuleContext, users: list[str], old: str,
@@ -53,8 +49,6 @@ def renamed_elsewhere(context: ModuleContext, users: list[str], old: str,
 
 def _rename_in(path: str, text: str, package: str | None, target: str, old: str,
                new: str) -> tuple[TextEdit, ...] | str:
-    from heal.healers.style._naming import analyze  # which imports this module
-
     try:
         analysis = analyze(ModuleContext(path, text))
     except cst.ParserSyntaxError:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from heal.cases import Invalid, Valid
-from heal.healers.style._naming import Renamer, cap_words, is_cap_words
+from heal.healers.style._analysis import cap_words, is_cap_words
+from heal.healers.style._naming import Renamer
 from heal.model import Category, Safety
 
 

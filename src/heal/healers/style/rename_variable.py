@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from heal.cases import Invalid, Valid
-from heal.healers.style._naming import Renamer, is_not_mixed, snake_case, upper_case
+from heal.healers.style._analysis import is_not_mixed, snake_case, upper_case
+from heal.healers.style._naming import Renamer
 from heal.model import Category, Safety
 
 
