@@ -15,10 +15,11 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 from heal.config import Config
 from heal.dashboard import data
+from heal.dashboard.overview import OverviewScreen
+from heal.dashboard.screen import DashboardScreen
 from heal.state import state_dir
 
 CSS = """
@@ -45,22 +46,6 @@ RejectScreen { align: center middle; }
 """
 
 
-class DashboardScreen(Screen[None]):
-    """A screen that can reload its data from `.heal/` (the app calls `reload` on changes,
-    once the screen is `ready`: mounted, with its tables' columns in place)."""
-
-    ready = False
-
-    @property
-    def dash(self) -> DashboardApp:
-        app = self.app
-        assert isinstance(app, DashboardApp)
-        return app
-
-    def reload(self) -> None:  # pragma: no cover - every screen overrides it
-        """Read the data again and update the widgets."""
-
-
 class DashboardApp(App[None]):
     TITLE = "heal dashboard"
     CSS = CSS
@@ -79,8 +64,6 @@ class DashboardApp(App[None]):
         self.sub_title = root.name
 
     def on_mount(self) -> None:
-        from heal.dashboard.overview import OverviewScreen
-
         self._signature = data.signature(self.state_dir)
         self.push_screen(OverviewScreen())
         self.set_interval(self.poll_interval, self.poll)

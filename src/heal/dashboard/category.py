@@ -4,27 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from heal.dashboard import data
-from heal.dashboard.app import DashboardScreen
-
-VERDICT_STYLES = {"verified": "green", "rejected": "red", "needs-review": "magenta",
-                  "unverified": "yellow", "skipped": "dim"}
-
-
-def verdict_text(verdict: str, landed: bool = False) -> Text:
-    label = verdict + (" ✓" if landed and verdict in ("verified", "unverified") else "")
-    return Text(label, style=VERDICT_STYLES.get(verdict, ""))
-
-
-def duration_text(row: data.HealRow) -> str:
-    if row.duration is None:
-        return "-"
-    return f"{'~' if row.estimated else ''}{row.duration:.1f}s"
+from heal.dashboard.screen import DashboardScreen, duration_text, verdict_text
 
 
 class CategoryScreen(DashboardScreen):

@@ -13,8 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from heal.dashboard import data
-from heal.dashboard.app import DashboardScreen
-from heal.dashboard.category import duration_text, verdict_text
+from heal.dashboard.screen import DashboardScreen, duration_text, verdict_text
 
 EVIDENCE = {
     "covered": "tests run the changed lines",

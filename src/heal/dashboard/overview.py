@@ -12,7 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from heal.dashboard import data
-from heal.dashboard.app import DashboardScreen
+from heal.dashboard.category import CategoryScreen
+from heal.dashboard.patterns import PatternsScreen
+from heal.dashboard.review import ReviewScreen
+from heal.dashboard.screen import DashboardScreen
 
 ALL = "all"
 
@@ -160,23 +163,15 @@ class OverviewScreen(DashboardScreen):
         self.action_open_category()
 
     def action_open_category(self) -> None:
-        from heal.dashboard.category import CategoryScreen
-
         self.app.push_screen(CategoryScreen(self._selected_category()))
 
     def action_all_heals(self) -> None:
-        from heal.dashboard.category import CategoryScreen
-
         self.app.push_screen(CategoryScreen(None))
 
     def action_review(self) -> None:
-        from heal.dashboard.review import ReviewScreen
-
         self.app.push_screen(ReviewScreen())
 
     def action_patterns(self) -> None:
-        from heal.dashboard.patterns import PatternsScreen
-
         self.app.push_screen(PatternsScreen())
 
     def action_refresh(self) -> None:

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from heal.dashboard import data
-from heal.dashboard.app import DashboardScreen
+from heal.dashboard.screen import DashboardScreen
 
 STATUS_STYLES = {"active": "green", "retired": "dim", "disabled": "yellow"}
 

@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from heal import decisions, review
-from heal.dashboard.app import DashboardScreen
 from heal.dashboard.detail import diff_syntax
+from heal.dashboard.screen import DashboardScreen
 from heal.errors import HealError
 from heal.review import ReviewItem
 
