@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from heal.config import Config
+from heal.fixcheck import touched_ranges
 from heal.healers.style.format import format_lines, uses_formatter
 from heal.model import Category, Finding, Fix, Priority, Safety, Span, TextEdit
-from heal.plan import Planner, touched_ranges
+from heal.plan import Planner
 
 # A fix that renames `runningSum` makes line 4 longer than 60 characters; the dict at the end
 # is badly formatted and nobody touches it.

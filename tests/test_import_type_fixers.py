@@ -10,6 +10,7 @@ import libcst as cst
 
 from heal.config import Config
 from heal.edits import apply_edits, apply_fixes
+from heal.fixcheck import in_bounds
 from heal.healers.base import ModuleContext
 from heal.healers.imports.project import names_of, symbol_index, tightened
 from heal.healers.imports.star_imports import StarImport
@@ -18,7 +19,6 @@ from heal.healers.imports.undefined_names import UndefinedName
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.types.none_guard import NoneGuard
 from heal.model import Category, Declined, Finding, Fix, Priority, Span, TextEdit
-from heal.plan import in_bounds
 
 
 def write(root: Path, files: dict[str, str]) -> None:

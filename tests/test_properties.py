@@ -36,6 +36,7 @@ from heal.analyze import analyze, merge
 from heal.config import Config
 from heal.discover import SourceFile, discover
 from heal.edits import apply_fixes
+from heal.fixcheck import parse_error
 from heal.model import Finding, Fix
 from heal.plan import Planner
 from heal.soundness import (
@@ -45,7 +46,6 @@ from heal.soundness import (
     Problem,
     diff_of,
     output_problems,
-    parse_error,
     propose_all,
     relocate,
     repeats,

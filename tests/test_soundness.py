@@ -46,8 +46,9 @@ def test_a_file_libcst_cannot_parse_is_judged_by_pythons_parser() -> None:
     """Such a file is declined as a whole by the planner; a fix asked for directly (as the
     sweep does) is no fixer bug when Python still parses the result, and is one when not."""
     from heal.discover import python_syntax_error
+    from heal.fixcheck import parses, still_parses
     from heal.model import TextEdit, ToolFix
-    from heal.plan import Planner, parses, still_parses
+    from heal.plan import Planner
 
     assert not parses(LIBCST_CANNOT) and python_syntax_error(LIBCST_CANNOT) is None
     assert still_parses(LIBCST_CANNOT, LIBCST_CANNOT.replace("import os\n", ""))

@@ -14,7 +14,6 @@ stay in bounds):
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,13 +21,20 @@ from collections.abc import Iterable, Sequence
 import libcst as cst
 
 from heal.config import Config
-from heal.discover import SourceFile, python_syntax_error
+from heal.discover import SourceFile
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
+from heal.fixcheck import (
+    drop_unparsable,
+    in_bounds,
+    lost_comments,
+    parse_error,
+    parses,
+    written_lines,
+)
 from heal.healers import FIXERS, fixers_for
-from heal.healers.base import Fixer, ModuleContext, comment_tokens
-from heal.healers.style.ruff_edits import COMMENT_RULES
+from heal.healers.base import Fixer, ModuleContext
 from heal.model import Declined, Finding, Fix, Position, Safety
-from heal.plan import Planner, drop_unparsable, in_bounds, parses
+from heal.plan import Planner
 
 # what can be wrong with a fix
 CRASH = "crash"  # the fixer raised
@@ -49,69 +55,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} {self.source}: {self.kind}: {self.detail}"
-
-
-def parse_error(text: str, python_only: bool = False) -> str | None:
-    """Why libcst or `ast` rejects the text, or None when both accept it (`python_only`: only
-    Python's own parser, for a file libcst could not parse before any fix)."""
-    try:
-        if not python_only:
-            cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        return f"libcst: {error.message} (line {error.raw_line})"
-    except RecursionError:
-        return "libcst: too deeply nested"
-    found = python_syntax_error(text)
-    return f"ast: {found[2]} (line {found[0]})" if found else None
-
-
-def comments(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of every comment token; empty when the text does not tokenize."""
-    starts = line_starts(text)
-    return [(starts[line - 1] + column, comment.rstrip())
-            for line, column, comment in comment_tokens(text)]
-
-
-def replaced_ranges(text: str, fixes: Iterable[Fix]) -> list[tuple[int, int, Safety]]:
-    """(start, end) offsets in `text` that each fix's edits replace, with the fix's safety
-    (a fix whose rule is about comments, such as an unused noqa directive, counts as unsafe: it may
-    edit the comment it was asked to)."""
-    return [(start, end, Safety.UNSAFE if fix.rule in COMMENT_RULES else fix.safety)
-            for fix in fixes for start, end, _ in edit_offsets(text, fix.edits)]
-
-
-def lost_comments(before: str, after: str, fixes: Sequence[Fix]) -> list[str]:
-    """Comments of `before` missing from `after` that no unsafe/review fix's edit excuses.
-
-    A comment counts as kept when some comment of the output contains it (a fixer may append
-    to a comment: `# noqa: F401` -> `# type: ignore[...]  # noqa: F401`)."""
-    kept = [c for _, c in comments(after)]
-    ranges = replaced_ranges(before, fixes)
-    by_text: dict[str, list[int]] = {}
-    for at, comment in comments(before):
-        by_text.setdefault(comment, []).append(at)
-    lost = []
-    for comment, offsets in by_text.items():
-        missing = len(offsets) - sum(1 for c in kept if comment in c)
-        if missing <= 0:
-            continue
-        excused = sum(1 for at in offsets if any(  # an edit inside the comment counts too
-            start < at + len(comment) and at < max(end, start + 1)
-            and safety is not Safety.SAFE for start, end, safety in ranges))
-        lost += [comment] * max(0, missing - excused)
-    return lost
-
-
-def written_lines(before: str, fix: Fix) -> list[tuple[int, int]]:
-    """The lines of the output (1-based, inclusive) that the fix's edits wrote."""
-    spans = []
-    delta = 0
-    for start, end, content in dict.fromkeys(edit_offsets(before, fix.edits)):
-        spans.append((start + delta, start + delta + len(content)))
-        delta += len(content) - (end - start)
-    starts = line_starts(apply_fixes(before, [fix]))
-    return [(bisect.bisect_right(starts, start), bisect.bisect_right(starts, max(start, end - 1)))
-            for start, end in spans]
 
 
 def fixer_of(source: str) -> type[Fixer] | None:

@@ -21,9 +21,9 @@ from heal.catalog import NATIVE_TWINS
 from heal.config import Config
 from heal.discover import discover
 from heal.edits import apply_fixes, non_overlapping
+from heal.fixcheck import parses
 from heal.healers.base import Fixer, ModuleContext
 from heal.model import Declined, Finding, Fix
-from heal.plan import parses
 
 MAX_ROUNDS = 4
 # ruff's twins of native rules are left out, or the merge would drop the native finding that

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import io
-import tokenize
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, Posi
 from heal.cases import Invalid, Valid
 from heal.config import Config
 from heal.edits import diff_edits
+from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
 
@@ -187,16 +186,6 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
 
 
 @functools.lru_cache(maxsize=8)  # every fix of a file asks about the same text
-def comment_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
-    """(line, column, text) of every comment, from the tokenizer (not fooled by strings); empty
-    when the text does not tokenize."""
-    try:
-        return tuple((*token.start, token.string) for token in tokenize.generate_tokens(
-            io.StringIO(text).readline) if token.type == tokenize.COMMENT)
-    except (tokenize.TokenError, SyntaxError):
-        return ()
-
-
 def dropped_comments(before: str, after: str) -> list[str]:
     """Comments `before` has and `after` no longer has (compared as a multiset of their text):
     a fix that drops one should be unsafe (STYLE.md)."""

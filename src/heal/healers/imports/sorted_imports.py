@@ -6,6 +6,7 @@ import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.edits import apply_edits
+from heal.fixcheck import in_bounds
 from heal.healers.base import Fixer, ModuleContext
 from heal.healers.imports.project import tightened
 from heal.healers.imports.unused_imports import matches
@@ -102,8 +103,6 @@ class SortedImports(Fixer):
         safety = Safety.SAFE if tool_fix.applicability == "safe" else Safety.UNSAFE
         fix = self.make_fix(finding, tightened(context.text, tool_fix.edits),
                             tool_fix.message or "sort the import block", safety)
-        from heal.plan import in_bounds  # heal.plan imports the fixer registry
-
         if not in_bounds(context.text, finding, fix):
             return self.decline(finding, "the block comes after other code and spans several "
                                          "statements; left to ruff's own edit (ruff-edits)")

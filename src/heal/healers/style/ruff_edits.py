@@ -5,13 +5,10 @@ from __future__ import annotations
 import contextlib
 
 from heal.cases import Invalid, Valid
+from heal.catalog import COMMENT_RULES
 from heal.edits import apply_edits
 from heal.healers.base import Fixer, ModuleContext, dropped_comments
 from heal.model import Category, Declined, Finding, Fix, Safety
-
-# rules whose fix is to edit a comment (an unused noqa directive, commented-out code): that the
-# comment changes is the point, not a loss
-COMMENT_RULES = frozenset({"ruff:RUF100", "ruff:ERA001"})
 
 
 class RuffEdits(Fixer):

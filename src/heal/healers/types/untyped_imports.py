@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, comment_tokens
+from heal.fixcheck import comment_tokens
+from heal.healers.base import Fixer, ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
 
 CODE = "import-untyped"
