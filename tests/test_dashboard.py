@@ -24,7 +24,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from conftest import git, init_repo, run_heal, write
-from heal.dashboard import data
+from heal import metrics as data
 from heal.dashboard.app import DashboardApp
 from heal.dashboard.category import CategoryScreen
 from heal.dashboard.detail import HealDetailScreen

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import git
 
-from heal import lock, proc
+from heal import lock
 from heal.config import Config, load_config
 from heal.discover import SourceFile, read_source
 from heal.edits import apply_fixes, independent
@@ -26,6 +26,7 @@ from heal.model import Fix
 from heal.patterns.library import PatternLibrary
 from heal.review import LANDED, PENDING, STALE, ReviewItem, decide, find, items, reject, tree_key
 from heal.sandbox import git as gitops
+from heal.sandbox import proc
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, quiet
 from heal.verify.engine import Engine

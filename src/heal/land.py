@@ -20,13 +20,13 @@ from pathlib import Path
 
 import git
 
-from heal import proc
 from heal.discover import SourceFile, digest, encode
 from heal.edits import unified_diff
 from heal.history import History
 from heal.model import Safety, Verdict
 from heal.redact import redact
 from heal.sandbox import git as gitops
+from heal.sandbox import proc
 from heal.state import state_dir
 from heal.verify.engine import Engine
 from heal.verify.recheck import paths_of

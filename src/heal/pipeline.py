@@ -23,7 +23,7 @@ from pathlib import Path
 
 import git
 
-from heal import breaker, decisions, lock, proc, review
+from heal import breaker, decisions, lock, review
 from heal.audit import AuditLog
 from heal.config import Config
 from heal.errors import HealError, StoppedError, UsageError
@@ -37,6 +37,7 @@ from heal.record import learn_patterns, record_fixes
 from heal.redact import redact
 from heal.results import HealResult
 from heal.sandbox import git as gitops
+from heal.sandbox import proc
 from heal.sandbox.worktree import prune_stale
 from heal.scan import ScanRequest, scan
 from heal.state import ensure_state_dir

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from heal import proc
 from heal.config import Config
 from heal.discover import SourceFile
 from heal.errors import ToolMissingError
 from heal.model import AnalyzerError, Finding
+from heal.sandbox import proc
 
 INSTALL_HINTS = {
     "ruff": "pip install ruff",

@@ -18,9 +18,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from heal import proc
 from heal.errors import EXIT_ERROR, EXIT_STOPPED, HealError, NotARepoError, UsageError
 from heal.model import Priority
+from heal.sandbox import proc
 
 RepoOption = Annotated[Path | None, typer.Option("--repo", file_okay=False)]
 # --repo as `heal dashboard` and `heal report`, and as the pattern commands, have described it

@@ -16,8 +16,8 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from heal import metrics as data
 from heal.config import Config
-from heal.dashboard import data
 from heal.dashboard.overview import OverviewScreen
 from heal.dashboard.screen import DashboardScreen
 from heal.state import state_dir

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from heal.dashboard import data
+from heal import metrics as data
 from heal.dashboard.screen import DashboardScreen, duration_text, verdict_text
 
 

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from heal.dashboard import data
+from heal import metrics as data
 from heal.dashboard.screen import DashboardScreen, duration_text, verdict_text
 
 EVIDENCE = {

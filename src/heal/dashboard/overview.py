@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
-from heal.dashboard import data
+from heal import metrics as data
 from heal.dashboard.category import CategoryScreen
 from heal.dashboard.patterns import PatternsScreen
 from heal.dashboard.review import ReviewScreen

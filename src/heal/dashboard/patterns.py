@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from heal.dashboard import data
+from heal import metrics as data
 from heal.dashboard.screen import DashboardScreen
 
 STATUS_STYLES = {"active": "green", "retired": "dim", "disabled": "yellow"}

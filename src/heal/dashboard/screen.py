@@ -10,8 +10,8 @@ from typing import Protocol, cast
 from rich.text import Text
 from textual.screen import Screen
 
+from heal import metrics as data
 from heal.config import Config
-from heal.dashboard import data
 
 VERDICT_STYLES = {"verified": "green", "rejected": "red", "needs-review": "magenta",
                   "unverified": "yellow", "skipped": "dim"}

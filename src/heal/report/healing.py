@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from heal.config import Config
-from heal.dashboard.data import Rate, ReadOnlyHistory, open_history, sparkline
 from heal.errors import UsageError
+from heal.metrics import Rate, ReadOnlyHistory, open_history, sparkline
 
 VERSION = 1
 FORMATS = ("md", "html", "json")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heal import proc
+from heal.sandbox import proc
 
 MAP_DIR = "coverage"
 MAP_FILE = "map.json"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import git
 
-from heal import proc
 from heal.config import Config, project_python, project_target
 from heal.discover import SourceFile, digest
 from heal.edits import apply_fixes, independent, texts_after, unified_diff
@@ -25,6 +24,7 @@ from heal.model import Finding, Fix, Safety, Verdict
 from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
+from heal.sandbox import proc
 from heal.sandbox.worktree import Sandbox
 from heal.status import ProgressCallback
 from heal.verify import baseline as baselines

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from heal import proc
 from heal.errors import BaselineError
+from heal.sandbox import proc
 from heal.verify.coverage import PLUGIN, environment_for_plugin
 
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<id>\S+?)(?: - .*)?$", re.MULTILINE)

@@ -19,7 +19,7 @@ from typing import Any
 
 from heal.analyzers.base import find_tool
 from heal.errors import HealError
-from heal.proc import run
+from heal.sandbox.proc import run
 
 if sys.version_info >= (3, 11):
     import tomllib

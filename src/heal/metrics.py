@@ -1,4 +1,4 @@
-"""Read-only queries behind the dashboard (and `heal report`): no Textual here, no writes.
+"""Read-only queries over `.heal/` behind the dashboards and `heal report`: no UI here, no writes.
 
 `open_history(state_dir)` opens `.heal/history.db` through a read-only SQLite connection (None
 when no run was recorded yet), so polling it every second never takes a write lock from the
