@@ -14,7 +14,7 @@ import yaml
 from conftest import git
 from heal.config import Config
 from heal.edits import apply_fixes
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits

@@ -37,8 +37,8 @@ from heal.edits import (
     non_overlapping,
     offset,
 )
+from heal.fixer import Fixer, ModuleContext, alias
 from heal.healers import fixers_for
-from heal.healers.base import Fixer, ModuleContext, alias
 from heal.healers.style.format import format_lines, uses_formatter
 from heal.model import Declined, Finding, Fix, Safety, TextEdit
 

@@ -24,8 +24,8 @@ import libcst as cst
 from heal.config import Config
 from heal.discover import SourceFile, python_syntax_error
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
+from heal.fixer import Fixer, ModuleContext, comment_tokens
 from heal.healers import FIXERS, fixers_for
-from heal.healers.base import Fixer, ModuleContext, comment_tokens
 from heal.healers.style.ruff_edits import COMMENT_RULES
 from heal.model import Declined, Finding, Fix, Position, Safety
 from heal.plan import Planner, drop_unparsable, in_bounds, parses

@@ -21,7 +21,7 @@ from heal.catalog import NATIVE_TWINS
 from heal.config import Config
 from heal.discover import discover
 from heal.edits import apply_fixes, non_overlapping
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.model import Declined, Finding, Fix
 from heal.plan import parses
 

@@ -7,8 +7,8 @@ safely heal can fix a rule, for `heal rules` and the `fixable` field of findings
 
 from __future__ import annotations
 
+from heal.fixer import Fixer, alias
 from heal.healers import imports, logic, performance, security, style, types
-from heal.healers.base import Fixer, alias
 from heal.model import Safety
 
 TYPES = types.FIXERS

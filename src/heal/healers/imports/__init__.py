@@ -6,7 +6,7 @@ rule heal:LOG113), not healed here: breaking a cycle is a design decision.
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.imports.deprecated_imports import DeprecatedImport
 from heal.healers.imports.sorted_imports import SortedImports
 from heal.healers.imports.star_imports import StarImport

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.logic.assert_tuple import AssertTuple
 from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.logic.mutable_default import MutableDefault

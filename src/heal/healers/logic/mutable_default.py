@@ -7,7 +7,7 @@ import libcst as cst
 from heal.cases import Invalid, Valid
 from heal.detectors.base import call_name
 from heal.detectors.log110_mutable_default import DISPLAYS, FACTORIES
-from heal.healers.base import Fixer, ModuleContext, with_imports
+from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.performance._common import names_in, rewrite, variables_in, walk
 from heal.model import Category, Declined, Finding, Fix, Safety
 

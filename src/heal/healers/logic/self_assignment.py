@@ -7,7 +7,7 @@ import builtins
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.performance._common import (
     bindings,
     block_of,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.performance._common import (
     SCOPES,
     bindings,

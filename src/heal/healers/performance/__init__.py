@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.performance.deque_queue import DequeQueue
 from heal.healers.performance.list_comprehension import ListComprehension
 from heal.healers.performance.membership_literal import MembershipLiteral

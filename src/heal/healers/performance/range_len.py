@@ -6,7 +6,7 @@ import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.detectors.scope import range_len_arg
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.performance._common import (
     SCOPES,
     comments_in,

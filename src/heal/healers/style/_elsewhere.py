@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.project import absolute_module, module_name, package_of
 from heal.model import FileEdits, Span, TextEdit
 

@@ -41,7 +41,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import LocalScope
 
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.style._elsewhere import renamed_elsewhere
 from heal.model import Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 

@@ -6,7 +6,7 @@ import contextlib
 
 from heal.cases import Invalid, Valid
 from heal.edits import apply_edits
-from heal.healers.base import Fixer, ModuleContext, dropped_comments
+from heal.fixer import Fixer, ModuleContext, dropped_comments
 from heal.model import Category, Declined, Finding, Fix, Safety
 
 # rules whose fix is to edit a comment (an unused noqa directive, commented-out code): that the

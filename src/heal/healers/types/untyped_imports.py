@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, comment_tokens
+from heal.fixer import Fixer, ModuleContext, comment_tokens
 from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
 
 CODE = "import-untyped"
