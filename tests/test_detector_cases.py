@@ -6,10 +6,10 @@ import pytest
 
 from heal.analyzers.native import detect
 from heal.cases import Invalid, Valid
-from heal.detectors import DETECTORS
-from heal.detectors.base import Detector
 from heal.discover import SourceFile
 from heal.ruledoc import docstring, missing_headings
+from heal.rules.base import Detector
+from heal.rules.registry import DETECTORS
 
 
 def _cases(kind: str) -> list[tuple[type[Detector], Valid | Invalid]]:

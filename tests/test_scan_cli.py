@@ -219,8 +219,9 @@ def test_warm_scan_loads_neither_fixers_nor_libcst(make_repo, heal):
         return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
 
-    assert {"libcst", "heal.detectors"} <= loaded(cold)  # a scan never needs the fixers
-    assert not {"libcst", "heal.detectors", "heal.healers", "heal.plan"} & loaded(warm)
+    assert {"libcst", "heal.rules.registry"} <= loaded(cold)
+    assert "heal.healers" not in loaded(cold)  # a scan never needs the fixers of other tools
+    assert not {"libcst", "heal.rules.registry", "heal.healers", "heal.plan"} & loaded(warm)
 
 
 def test_a_file_libcst_cannot_parse_is_said_plainly(make_repo, heal):

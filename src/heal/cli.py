@@ -685,9 +685,9 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
 
         raise typer.Exit(guarded(False, lambda: dashboard_cli.enable_rule(code)))
     from heal import rulebook as rules
-    from heal.detectors import DETECTORS
     from heal.healers import FIXERS
     from heal.ruledoc import docstring
+    from heal.rules.registry import RULES
 
     console = stdout_console()
     fixer = FIXERS.get(code.upper())
@@ -705,10 +705,7 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
     console.print(f"category {info.category.value}, priority {info.priority.value}, "
                   f"tool {info.tool}, fix: {info.fix}"
                   + (f" ({', '.join(info.fixers)})" if info.fixers else ""))
-    from heal.detectors.project_import_cycles import ImportCycle
-
-    native: dict[str, type] = {**DETECTORS, ImportCycle.CODE: ImportCycle}
-    detector = native.get(info.code) if info.tool == "heal" else None
+    detector = RULES.get(info.code) if info.tool == "heal" else None
     if detector is not None:
         console.print()
         console.print(docstring(detector), markup=False)
@@ -754,7 +751,7 @@ def debug_command(
     from heal.analyzers import ANALYZERS
     from heal.analyzers.base import find_tool
     from heal.config import describe, load_config, project_python
-    from heal.detectors import DETECTORS
+    from heal.rules.registry import DETECTORS
     from heal.sandbox import git as gitops
 
     try:

@@ -1,8 +1,8 @@
 """Every rule heal knows, from every tool: code, category, priority, summary, link and fix.
 
 ruff lists its own rules (`ruff rule --all`), mypy has its error-code table, bandit its plugin
-manager, and heal's detectors their registry. `--select` / `--ignore` are checked against this
-index, `heal rules` prints it and `heal rule CODE` explains one entry.
+manager, and heal's own rules their registry (`heal.rules.registry`). `--select` / `--ignore`
+are checked against this index, `heal rules` prints it and `heal rule CODE` explains one entry.
 """
 
 from __future__ import annotations
@@ -116,21 +116,15 @@ def _bandit_rules() -> list[RuleInfo]:
 
 
 def _native_rules() -> list[RuleInfo]:
-    from heal.detectors import DETECTORS
     from heal.discover import SYNTAX_RULE, TOO_LARGE_RULE, UNREADABLE_RULE
+    from heal.rules.registry import RULES  # libcst and every rule: only when listing rules
 
     rules = [
         RuleInfo(rule=f"heal:{cls.CODE}", name=cls.NAME, category=cls.CATEGORY,
                  priority=cls.PRIORITY, tool="heal", summary=title(docstring(cls)),
                  url=f"docs/rules/{cls.CODE}.md")
-        for cls in DETECTORS.values()
+        for cls in RULES.values()
     ]
-    from heal.detectors.project_import_cycles import ImportCycle
-
-    rules.append(RuleInfo(rule=f"heal:{ImportCycle.CODE}", name=ImportCycle.NAME,
-                          category=ImportCycle.CATEGORY, priority=ImportCycle.PRIORITY,
-                          tool="heal", summary=title(docstring(ImportCycle)),
-                          url=f"docs/rules/{ImportCycle.CODE}.md"))
     rules += [
         RuleInfo(SYNTAX_RULE, "syntax-error", Category.LOGIC, Priority.P1, "heal",
                  "The file does not parse; no other tool can check it", "docs/rules.md"),

@@ -1,6 +1,6 @@
 """Import fixers, collected here by hand.
 
-Import cycles are found by `heal.detectors.project_import_cycles` (a whole-project check,
+Import cycles are found by `heal.rules.logic.log113_import_cycles` (a whole-project check,
 rule heal:LOG113), not healed here: breaking a cycle is a design decision.
 """
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import call_name
-from heal.detectors.log110_mutable_default import DISPLAYS, FACTORIES
 from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.performance._common import names_in, rewrite, variables_in, walk
 from heal.model import Category, Declined, Finding, Fix, Safety
+from heal.rules.base import call_name
+from heal.rules.logic.log110_mutable_default import DISPLAYS, FACTORIES
 
 
 def mutable(default: cst.BaseExpression | None) -> bool:

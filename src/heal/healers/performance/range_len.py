@@ -5,7 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.scope import range_len_arg
 from heal.fixer import Fixer, ModuleContext
 from heal.healers.performance._common import (
     SCOPES,
@@ -20,6 +19,7 @@ from heal.healers.performance._common import (
     walk,
 )
 from heal.model import Category, Declined, Finding, Fix, Safety
+from heal.rules.scope import range_len_arg
 
 
 def _index_of(node: cst.Subscript) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, ModuleIndex, dotted_name
-from heal.detectors.scope import walk
 from heal.model import Category, Priority
+from heal.rules.base import Detector, ModuleIndex, dotted_name
+from heal.rules.scope import walk
 
 # values that make a receiver something other than a list: `pop(0)` / `insert(0, v)` on
 # them is either cheap (deque) or means something else (a dict key)

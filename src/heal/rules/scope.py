@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from heal.detectors.base import SCOPES
+from heal.rules.base import SCOPES
 
 
 def walk(node: cst.CSTNode, *, scopes: bool = True) -> Iterator[cst.CSTNode]:

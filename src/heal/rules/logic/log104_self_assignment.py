@@ -7,8 +7,8 @@ import builtins
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, dotted_name
 from heal.model import Category, Priority
+from heal.rules.base import Detector, dotted_name
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

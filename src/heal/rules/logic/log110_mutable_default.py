@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, call_name
 from heal.model import Category, Priority
+from heal.rules.base import Detector, call_name
 
 DISPLAYS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 FACTORIES = frozenset({

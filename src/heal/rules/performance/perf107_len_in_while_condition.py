@@ -5,9 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import SCOPES, Detector, dotted_name
-from heal.detectors.scope import bindings, walk
 from heal.model import Category, Priority
+from heal.rules.base import SCOPES, Detector, dotted_name
+from heal.rules.scope import bindings, walk
 
 MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "add", "discard", "update",

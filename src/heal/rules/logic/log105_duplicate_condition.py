@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, same_code
 from heal.model import Category, Priority
+from heal.rules.base import Detector, same_code
 
 
 class DuplicateCondition(Detector):

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector
 from heal.model import Category, Priority
+from heal.rules.base import Detector
 
 TERMINATORS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
 

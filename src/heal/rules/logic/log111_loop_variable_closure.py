@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import COMPREHENSIONS, SCOPES, Detector
 from heal.model import Category, Priority
+from heal.rules.base import COMPREHENSIONS, SCOPES, Detector
 
 
 def _bound(target: cst.BaseExpression) -> set[str]:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, same_code
 from heal.model import Category, Priority
+from heal.rules.base import Detector, same_code
 
 
 def _smalls(suite: cst.BaseSuite) -> list[cst.CSTNode]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, call_name
 from heal.model import Category, Priority
+from heal.rules.base import Detector, call_name
 
 EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
 NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

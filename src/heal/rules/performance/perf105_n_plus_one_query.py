@@ -7,8 +7,8 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import SCOPES, Detector, dotted_name
 from heal.model import Category, Priority
+from heal.rules.base import SCOPES, Detector, dotted_name
 
 EXECUTE = frozenset({"execute", "executemany"})
 ORM_METHODS = frozenset({

@@ -5,9 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.detectors.base import Detector, ModuleIndex
-from heal.detectors.scope import bindings, list_value
 from heal.model import Category, Priority
+from heal.rules.base import Detector, ModuleIndex
+from heal.rules.scope import bindings, list_value
 
 
 def _operands(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
