@@ -680,6 +680,9 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
                      "breaker switched them off.")] = False,
                  ) -> None:
     """Explain one rule: what it finds, why it matters, and how heal can fix it."""
+    from heal.rules import retired
+
+    code = retired.current(code)  # LGC101 -> LOG101, with a note
     if enable:
         from heal.dashboard import cli as dashboard_cli
 

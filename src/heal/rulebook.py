@@ -22,6 +22,7 @@ from heal.errors import HealError, UsageError
 from heal.fixable import fix_level_for
 from heal.model import Category, Priority
 from heal.ruledoc import docstring, title
+from heal.rules import retired
 
 MYPY_DOCS = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
 BANDIT_DOCS = "https://bandit.readthedocs.io/en/latest/plugins/index.html"
@@ -154,7 +155,9 @@ def by_rule() -> dict[str, RuleInfo]:
 
 
 def matches(rule: str, selector: str) -> bool:
-    """Does a namespaced rule match a selector: `F401`, `ruff:F4`, `mypy:`, `bandit:B5`, `PERF`?"""
+    """Does a namespaced rule match a selector: `F401`, `ruff:F4`, `mypy:`, `bandit:B5`, `PERF`?
+    A retired fixer code selects its rule (`LGC101` is `LOG101`)."""
+    selector = retired.current(selector)
     if ":" in selector:
         tool, _, code = selector.partition(":")
         return rule.startswith(f"{tool}:") and rule.split(":", 1)[1].startswith(code)
@@ -178,6 +181,7 @@ def check_selectors(selectors: Iterable[str], option: str) -> None:
 
 
 def lookup(code: str) -> RuleInfo:
+    code = retired.current(code)
     index = by_rule()
     if code in index:
         return index[code]

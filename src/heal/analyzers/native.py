@@ -4,7 +4,8 @@ Every enabled detector visits each module in one shared traversal. Answers are c
 text (and detector code) under `.heal/cache/native/`, so a warm scan re-reads only what changed;
 a large cold scan spreads files over child processes. A detector that crashes on a file becomes
 an `AnalyzerError` naming the file, never a failed scan. A finding is suppressed by
-`# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line.
+`# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line (a retired fixer code names
+its rule: `LGC101` is `LOG101`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from heal.analyzers.base import AnalyzeContext, AnalyzerResult
 from heal.cache import ResultCache
 from heal.discover import SourceFile
 from heal.model import AnalyzerError, Category, Finding, Priority, Span
+from heal.rules import retired
 
 if TYPE_CHECKING:  # libcst and the detectors load only when a file is not in the cache
     from heal.rules.base import Detector, Report
@@ -39,7 +41,7 @@ def suppressed(line: str, code: str) -> bool:
     if not match:
         return False
     codes = match.group("codes")
-    return codes is None or code in {c.strip() for c in codes.split(",")}
+    return codes is None or code in {retired.current(c.strip()) for c in codes.split(",")}
 
 
 CACHE_FORMAT = "rows-v2"
