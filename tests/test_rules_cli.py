@@ -17,6 +17,14 @@ def test_rule_prints_native_doc(heal, tmp_path):
         assert heading in result.stdout
 
 
+def test_rule_of_a_native_rule_with_a_fix_is_one_page(heal, tmp_path):
+    """The rule and its fixer share the code LOG108: one explanation, fix included."""
+    out = heal("rule", "LOG108", cwd=tmp_path).stdout
+    assert "heal:LOG108" in out and "category logic, priority P1, tool heal" in out
+    assert "fix: review (assert-tuple-to-condition)" in out
+    assert out.count("## What it does") == 1 and "The fix (which also heals ruff's twin F631)" in out
+
+
 def test_rule_for_other_tools_links_docs(heal, tmp_path):
     out = heal("rule", "B506", cwd=tmp_path).stdout
     assert "bandit:B506" in out and "category security, priority P0" in out

@@ -694,7 +694,7 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
 
     console = stdout_console()
     fixer = FIXERS.get(code.upper())
-    if fixer is not None:
+    if fixer is not None and fixer.CODE not in RULES:  # a native rule's fixer: its rule's page
         console.print(f"[bold]{fixer.CODE}[/] ({fixer.NAME}): a {fixer.CATEGORY.value} fixer, "
                       f"fix safety {fixer.SAFETY.value}; heals {', '.join(fixer.RULES)}")
         console.print()

@@ -1,11 +1,14 @@
-"""The shape of a native detector: one libcst visitor per rule, batched over each module.
+"""The shape of one of heal's own rules: a detector, and the fixer beside it when it has one.
 
 A detector declares its `CODE` (PERF1xx performance, LOG1xx logic), `NAME`, `CATEGORY`,
 `PRIORITY`, a default `MESSAGE`, and `VALID` / `INVALID` cases; its docstring carries the
-headings What it does / Why is this bad? / Example / Fix safety. It visits with
-`libcst.BatchableCSTVisitor` so every detector shares one traversal of each file, and calls
-`self.report(node)` for each problem. Helpers here answer the questions most rules ask:
+headings What it does / Why is this bad? / Example / Fix safety, the fix included. It visits
+with `libcst.BatchableCSTVisitor` so every detector shares one traversal of each file, and
+calls `self.report(node)` for each problem. Helpers here answer the questions most rules ask:
 am I inside a loop, which function am I in, what source text is this node.
+
+A rule's fixer (`NativeFixer`) lives in the same file and takes the rule's code, category,
+docstring and cases: a user sees one rule under one code.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from heal.cases import Invalid, Valid
+from heal.fixer import Fixer
 from heal.model import Category, Priority, Span
 
 LOOPS = (cst.For, cst.While)
@@ -176,6 +180,28 @@ class Detector(cst.BatchableCSTVisitor):
             if isinstance(ancestor, SCOPES):
                 return ancestor
         return self.module
+
+
+class NativeFixer(Fixer):
+    """The fixer of one of heal's rules, written beside its detector (`RULE`).
+
+    Its code, category, docstring and cases are the rule's, so `heal rule`, the generated docs
+    and the case tests see one rule: an INVALID case the detector reports is also a case of the
+    fix (`expected`, or none when the fixer declines). A subclass sets its own `NAME` (the fix
+    source `fixer:NAME` that history, patterns and the circuit breaker know), `SAFETY`, and in
+    `ALSO` the rules of other tools it heals as well (ruff's twin of the rule).
+    """
+
+    RULE: ClassVar[type[Detector]]
+    ALSO: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        rule = cls.RULE
+        cls.CODE, cls.CATEGORY = rule.CODE, rule.CATEGORY
+        cls.RULES = (f"heal:{rule.CODE}", *cls.ALSO)
+        cls.VALID, cls.INVALID = rule.VALID, rule.INVALID
+        cls.__doc__ = rule.__doc__
 
 
 def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:

@@ -13,14 +13,14 @@ import libcst as cst
 from heal.rules.base import SCOPES
 
 
-def walk(node: cst.CSTNode, *, scopes: bool = True) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself), in source order; with `scopes=False`,
+def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node under `node` (not `node` itself), in source order; with `into_scopes=False`,
     nested functions, lambdas and classes are yielded but not entered."""
     stack = list(reversed(node.children))
     while stack:
         child = stack.pop()
         yield child
-        if scopes or not isinstance(child, SCOPES):
+        if into_scopes or not isinstance(child, SCOPES):
             stack.extend(reversed(child.children))
 
 
@@ -38,7 +38,7 @@ def bindings(scope: cst.CSTNode) -> dict[str, list[cst.CSTNode]]:
         elif isinstance(target, cst.StarredElement):
             bind(target.value, how)
 
-    for node in walk(scope, scopes=False):
+    for node in walk(scope, into_scopes=False):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 plain = isinstance(target.target, cst.Name)

@@ -153,7 +153,7 @@ class LenInWhileCondition(Detector):
 
     def visit_While(self, node: cst.While) -> None:
         seen: set[str] = set()
-        for call in [node.test, *walk(node.test, scopes=False)]:
+        for call in [node.test, *walk(node.test, into_scopes=False)]:
             target = _len_argument(call)
             if target is None:
                 continue
@@ -190,7 +190,7 @@ class LenInWhileCondition(Detector):
         bound = bindings(scope).get(name, [])
         if not bound or any(isinstance(how, (cst.Global, cst.Nonlocal)) for how in bound):
             return False
-        for nested in walk(scope, scopes=False):  # a closure could change it
+        for nested in walk(scope, into_scopes=False):  # a closure could change it
             if isinstance(nested, SCOPES) and any(
                     isinstance(n, cst.Name) and n.value == name for n in walk(nested)):
                 return False
@@ -201,7 +201,7 @@ class LenInWhileCondition(Detector):
 
     def _escapes(self, scope: cst.FunctionDef, name: str) -> bool:
         """The function passes `name`'s object on: as an argument, a stored value, ..."""
-        for node in walk(scope, scopes=False):
+        for node in walk(scope, into_scopes=False):
             if not (isinstance(node, cst.Name) and node.value == name) or self._label(node):
                 continue
             if isinstance(self.parent(node), (cst.Param, cst.Return)) or self.stored(node):

@@ -186,7 +186,7 @@ class RepeatedAttributeLookup(Detector):
         seen = _Loop()
         if target is not None:
             self._note_store(target, seen)
-        for node in walk(body, scopes=False):
+        for node in walk(body, into_scopes=False):
             if isinstance(node, cst.Name) and self.stored(node):
                 seen.stored_names.add(node.value)
             elif isinstance(node, cst.Attribute):

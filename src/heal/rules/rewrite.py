@@ -1,35 +1,26 @@
-"""Helpers the performance and logic fixers share: walking a tree, names and comments in it,
-the block a statement sits in, fresh names, and rewriting several nodes at once.
+"""What the fixers of heal's rules ask of a module and how they rewrite it: names and comments
+in a tree, the block a statement sits in, fresh names, the variables a region binds or reads,
+and rewriting several nodes at once.
 
 Not a fixer. Everything works on the nodes of one `ModuleContext` (parsed once, metadata
-resolved on the same nodes, so identities line up).
+resolved on the same nodes, so identities line up). The fixer of ruff's PERF401
+(`heal.healers.performance.list_comprehension`) uses it too.
 """
 
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar, cast
 
 import libcst as cst
 
 from heal.fixer import ModuleContext
+from heal.rules.base import COMPREHENSIONS, SCOPES
+from heal.rules.scope import walk
 
-SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _Node = TypeVar("_Node", bound=cst.CSTNode)
 Replacement = cst.CSTNode | cst.FlattenSentinel[cst.CSTNode] | cst.RemovalSentinel
-
-
-def walk(node: cst.CSTNode, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (not `node` itself), in source order; with `into_scopes`
-    False, nested functions, lambdas and classes are yielded but not entered."""
-    stack = list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        yield child
-        if into_scopes or not isinstance(child, SCOPES):
-            stack.extend(reversed(child.children))
 
 
 def names_in(*nodes: cst.CSTNode) -> set[str]:
@@ -100,15 +91,6 @@ def singular(word: str) -> str | None:
         return word[:-2]
     if len(word) > 2 and lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
         return word[:-1]
-    return None
-
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = dotted_name(node.value)
-        return None if inner is None else f"{inner}.{node.attr.value}"
     return None
 
 
