@@ -17,7 +17,7 @@ import libcst as cst
 
 from heal.fixer import ModuleContext
 from heal.rules.base import COMPREHENSIONS, SCOPES
-from heal.rules.scope import walk
+from heal.rules.scope import target_names, walk
 
 _Node = TypeVar("_Node", bound=cst.CSTNode)
 Replacement = cst.CSTNode | cst.FlattenSentinel[cst.CSTNode] | cst.RemovalSentinel
@@ -182,16 +182,6 @@ def comment_lines(lines: Iterable[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return [line for line in lines if line.comment is not None]
 
 
-def _target_names(target: cst.CSTNode) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in _target_names(element.value)}
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
-
-
 def bindings(region: cst.CSTNode, skip: Iterable[cst.CSTNode] = ()) -> set[str]:
     """Names a region binds in its own scope (not in nested functions, classes, lambdas or
     comprehensions), leaving out the subtrees in `skip`: assignments, loop and `with` targets,
@@ -204,19 +194,19 @@ def bindings(region: cst.CSTNode, skip: Iterable[cst.CSTNode] = ()) -> set[str]:
         if id(node) in skipped:
             continue
         if isinstance(node, cst.NamedExpr):
-            found |= _target_names(node.target)
+            found |= target_names(node.target)
         elif in_comprehension:
             pass
         elif isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For,
                                cst.Del)):
-            found |= _target_names(node.target)
+            found |= target_names(node.target)
         elif isinstance(node, cst.AsName):
-            found |= _target_names(node.name)
+            found |= target_names(node.name)
         elif isinstance(node, cst.ImportAlias) and node.asname is None:
             root: cst.BaseExpression = node.name
             while isinstance(root, cst.Attribute):
                 root = root.value
-            found |= _target_names(root)
+            found |= target_names(root)
         if isinstance(node, SCOPES) and node is not region:
             if not isinstance(node, cst.Lambda) and not in_comprehension:
                 found.add(node.name.value)

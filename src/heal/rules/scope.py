@@ -24,6 +24,24 @@ def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode
             stack.extend(reversed(child.children))
 
 
+def parameters(params: cst.Parameters) -> list[cst.Param]:
+    """Every parameter of a signature: positional-only, plain, keyword-only, `*args`, `**kw`."""
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    found += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return found
+
+
+def target_names(target: cst.CSTNode) -> set[str]:
+    """The names an assignment or loop target binds (`a`, `a, (b, *c)`; not `a.b`, `a[0]`)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {name for element in target.elements for name in target_names(element.value)}
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return set()
+
+
 def bindings(scope: cst.CSTNode) -> dict[str, list[cst.CSTNode]]:
     """Name -> how it is bound directly in `scope`: the assigned value for a plain
     `name = value`, else the binding node itself (loop, import, parameter, `global`, ...)."""

@@ -21,7 +21,7 @@ from heal.rules.rewrite import (
     rewrite,
     uses_of,
 )
-from heal.rules.scope import walk
+from heal.rules.scope import parameters, walk
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -217,13 +217,6 @@ class SelfAssignment(Detector):
         return value.attr.value in _class_names(owner)
 
 
-def _params(function: cst.FunctionDef) -> set[str]:
-    params = function.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return {param.name.value for param in every}
-
-
 def _plain_names(target: cst.BaseExpression) -> set[str] | None:
     """The names of `x` / `a, b` targets; None when an attribute or subscript is among them."""
     if isinstance(target, cst.Name):
@@ -262,10 +255,11 @@ class RemoveSelfAssignment(NativeFixer):
             return self.decline(finding, "a module-level `x = x` of a builtin makes it an "
                                          "attribute of the module")
         if isinstance(scope, cst.FunctionDef):
+            params = {param.name.value for param in parameters(scope.params)}
             for target in node.targets:
                 names = _plain_names(target.target) or set()
-                lonely = {name for name in names - bindings(scope.body, skip=[node])
-                          - _params(scope) if self._read_elsewhere(context, scope, node, name)}
+                lonely = {name for name in names - bindings(scope.body, skip=[node]) - params
+                          if self._read_elsewhere(context, scope, node, name)}
                 if lonely:
                     name = sorted(lonely)[0]
                     return self.decline(finding, f"this is the only assignment of `{name}` in "

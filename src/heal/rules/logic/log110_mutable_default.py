@@ -10,7 +10,7 @@ from heal.fixer import ModuleContext, with_imports
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
 from heal.rules.base import Detector, NativeFixer, call_name
 from heal.rules.rewrite import names_in, rewrite, variables_in
-from heal.rules.scope import walk
+from heal.rules.scope import parameters, walk
 
 DISPLAYS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 FACTORIES = frozenset({
@@ -165,13 +165,6 @@ class MutableDefault(Detector):
             self.report(node.default)
 
 
-def _params(function: cst.FunctionDef) -> list[cst.Param]:
-    params = function.params
-    found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    found += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return found
-
-
 def _allows_none(annotation: cst.BaseExpression) -> bool:
     if isinstance(annotation, cst.Name):
         return annotation.value in ("None", "Any", "object")
@@ -232,7 +225,7 @@ class MutableDefaultToNone(NativeFixer):
         if not isinstance(function, cst.FunctionDef):
             return self.decline(finding, "a lambda has no body to create the value in; make it "
                                          "a def")
-        params = _params(function)
+        params = parameters(function.params)
         targets = [p for p in params if mutable(p.default)]
         own = {p.name.value for p in params}
         owner = context.parent(context.parent(function) or function)

@@ -7,6 +7,7 @@ import libcst as cst
 from heal.cases import Invalid, Valid
 from heal.model import Category, Priority
 from heal.rules.base import COMPREHENSIONS, SCOPES, Detector
+from heal.rules.scope import parameters
 
 
 def _bound(target: cst.BaseExpression) -> set[str]:
@@ -83,17 +84,10 @@ class _Names(cst.CSTVisitor):
 
 def _free_names(node: cst.Lambda | cst.FunctionDef) -> set[str]:
     names = _Names()
-    for param in _params(node.params):
+    for param in parameters(node.params):
         names.stores.add(param.name.value)
     node.body.visit(names)  # defaults, annotations and decorators run at definition time
     return names.loads - names.stores
-
-
-def _params(params: cst.Parameters) -> list[cst.Param]:
-    found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    found.extend(star for star in (params.star_arg, params.star_kwarg)
-                 if isinstance(star, cst.Param))
-    return found
 
 
 EAGER = frozenset({"sorted", "sort", "min", "max", "reduce", "nsmallest", "nlargest",

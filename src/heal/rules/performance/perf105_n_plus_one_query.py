@@ -9,6 +9,7 @@ import libcst as cst
 from heal.cases import Invalid, Valid
 from heal.model import Category, Priority
 from heal.rules.base import SCOPES, Detector, dotted_name
+from heal.rules.scope import target_names
 
 EXECUTE = frozenset({"execute", "executemany"})
 ORM_METHODS = frozenset({
@@ -40,16 +41,6 @@ def _is_query(node: cst.Call, func: cst.Attribute) -> bool:
     if method == "query":
         return SESSION_RECEIVER.search(_last_name(receiver)) is not None
     return False
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in _target_names(element.value)}
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
 
 
 class NPlusOneQuery(Detector):
@@ -183,7 +174,7 @@ class NPlusOneQuery(Detector):
             if isinstance(ancestor, SCOPES):
                 break
             if isinstance(ancestor, cst.For) and child is ancestor.body:
-                names |= _target_names(ancestor.target)
+                names |= target_names(ancestor.target)
             child = ancestor
         return names
 

@@ -10,7 +10,7 @@ from heal.fixer import ModuleContext, with_imports
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
 from heal.rules.base import SCOPES, Detector, ModuleIndex, NativeFixer, dotted_name
 from heal.rules.rewrite import comments_in, declared_global, enclosing_scope, rewrite, uses_of
-from heal.rules.scope import walk
+from heal.rules.scope import parameters, walk
 
 # values that make a receiver something other than a list: `pop(0)` / `insert(0, v)` on
 # them is either cheap (deque) or means something else (a dict key)
@@ -268,10 +268,8 @@ def _deque_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | No
 
 
 def _has_annotations(function: cst.FunctionDef) -> bool:
-    params = function.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return function.returns is not None or any(p.annotation is not None for p in every)
+    return function.returns is not None or any(
+        p.annotation is not None for p in parameters(function.params))
 
 
 class ListQueueToDeque(NativeFixer):
