@@ -73,7 +73,7 @@ def make_history(source: Path, target: Path, seed: int = 11) -> list[str]:
 def evaluate(library: object, fixes: list[object]) -> tuple[int, int, int, dict[str, list[int]]]:
     """(held-out fixes, fixes proposed, reproduced exactly, per rule [n, proposed, exact])."""
     from heal.edits import apply_fixes
-    from heal.healers.base import ModuleContext
+    from heal.fixer import ModuleContext
     from heal.model import Category, Finding, Fix, Priority
     from heal.patterns.library import PatternLibrary
     from heal.patterns.mine import MinedFix

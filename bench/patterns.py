@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from heal.config import Config
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Category, Finding, Fix, Priority, Safety, Span
 from heal.patterns.library import PatternLibrary
 from heal.patterns.model import Example, HistoryEntry, Pattern, Provenance, Stats, dump

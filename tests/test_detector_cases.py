@@ -6,10 +6,10 @@ import pytest
 
 from heal.analyzers.native import detect
 from heal.cases import Invalid, Valid
-from heal.detectors import DETECTORS
-from heal.detectors.base import Detector
 from heal.discover import SourceFile
 from heal.ruledoc import docstring, missing_headings
+from heal.rules.base import Detector
+from heal.rules.registry import DETECTORS
 
 
 def _cases(kind: str) -> list[tuple[type[Detector], Valid | Invalid]]:
@@ -64,3 +64,23 @@ def test_native_analyzer_knows_every_detector_without_importing_them():
     from heal.analyzers.native import NativeAnalyzer
 
     assert sorted(NativeAnalyzer().codes) == sorted([*DETECTORS, "LOG113"])
+
+
+def test_a_rule_and_its_fixer_share_one_code_doc_and_cases() -> None:
+    """A native rule's fixer is the rule's, not a second rule: same code, docstring and cases
+    (each INVALID case is the detector's and the fix's at once)."""
+    from heal.rules.registry import FIXERS
+
+    for code, fixer in FIXERS.items():
+        rule = DETECTORS[code]
+        assert code == fixer.CODE and fixer.RULES[0] == f"heal:{code}"
+        assert docstring(fixer) == docstring(rule)
+        assert fixer.VALID is rule.VALID and fixer.INVALID is rule.INVALID
+
+
+def test_only_a_rule_with_a_fixer_says_what_the_fix_makes() -> None:
+    from heal.rules.registry import FIXERS
+
+    for code, cls in DETECTORS.items():
+        if code not in FIXERS:
+            assert all(case.expected is None for case in cls.INVALID), code

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from heal.fixer import Fixer
 from heal.healers import FIXERS
-from heal.healers.base import Fixer
 from heal.ruledoc import docstring, missing_headings
 from heal.testing import CaseRun, problems, run_cases
 

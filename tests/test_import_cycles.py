@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from heal.detectors.project_import_cycles import (
+from heal.discover import SourceFile
+from heal.ruledoc import docstring, missing_headings
+from heal.rules.logic.log113_import_cycles import (
     ImportCycle,
     cycle_findings,
     find_import_cycles,
     module_name,
 )
-from heal.discover import SourceFile
-from heal.ruledoc import docstring, missing_headings
 
 
 def project(root: Path, files: dict[str, str]) -> list[SourceFile]:

@@ -11,7 +11,7 @@ import libcst as cst
 from heal.config import Config
 from heal.edits import apply_edits, apply_fixes
 from heal.fixcheck import in_bounds
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.project import names_of, symbol_index, tightened
 from heal.healers.imports.star_imports import StarImport
 from heal.healers.imports.type_checking_imports import TypeCheckingImport

@@ -13,9 +13,8 @@ import yaml
 
 from heal.config import Config
 from heal.edits import apply_fixes
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.unused_imports import UnusedImport
-from heal.healers.logic.is_literal import IsLiteral
 from heal.healers.style.ruff_edits import RuffEdits
 from heal.healers.types.implicit_optional import ImplicitOptional
 from heal.healers.types.return_none import ReturnNone
@@ -38,6 +37,7 @@ from heal.patterns.library import PatternLibrary
 from heal.patterns.model import Provenance
 from heal.patterns.rewrite import apply_to_text
 from heal.plan import Planner
+from heal.rules.logic.log109_is_literal import IsLiteralToEquality
 from heal.verify.records import FixRecord
 
 
@@ -161,14 +161,14 @@ def test_anti_unify_refuses_unrelated_edits() -> None:
 
 
 def is_literal_fix(path: str, text: str, line: int) -> tuple[Fix, Finding]:
-    """The real LGC109 fixer's fix for the `is` comparison on `line`."""
+    """The real LOG109 fixer's fix for the `is` comparison on `line`."""
     context = ModuleContext(path, text)
     row = text.splitlines()[line - 1]
     start = row.rfind(" ", 0, row.index(" is ")) + 1
     finding = Finding(rule="heal:LOG109", category=Category.LOGIC, priority=Priority.P1, path=path,
                       span=Span.of(line, start, line, len(row.rstrip().rstrip(":"))),
                       message="is literal", tool="heal", fingerprint=f"fp-{path}-{line}")
-    fix = IsLiteral().fix(finding, context)
+    fix = IsLiteralToEquality().fix(finding, context)
     assert isinstance(fix, Fix), fix
     return fix, finding
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from heal.config import Config
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety, Span
 from heal.patterns.library import PatternLibrary
 from heal.patterns.model import Constraint, Pattern, Stats

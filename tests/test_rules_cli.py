@@ -17,6 +17,14 @@ def test_rule_prints_native_doc(heal, tmp_path):
         assert heading in result.stdout
 
 
+def test_rule_of_a_native_rule_with_a_fix_is_one_page(heal, tmp_path):
+    """The rule and its fixer share the code LOG108: one explanation, fix included."""
+    out = heal("rule", "LOG108", cwd=tmp_path).stdout
+    assert "heal:LOG108" in out and "category logic, priority P1, tool heal" in out
+    assert "fix: review (assert-tuple-to-condition)" in out
+    assert out.count("## What it does") == 1 and "The fix (which also heals ruff's twin F631)" in out
+
+
 def test_rule_for_other_tools_links_docs(heal, tmp_path):
     out = heal("rule", "B506", cwd=tmp_path).stdout
     assert "bandit:B506" in out and "category security, priority P0" in out
@@ -77,3 +85,19 @@ def test_demo_scans_the_bundled_project(heal, tmp_path):
         assert " M inventory/store.py" in changed.splitlines()
     finally:
         shutil.rmtree(kept.parent)
+
+
+def test_rule_of_a_retired_fixer_code_explains_its_rule(heal, tmp_path):
+    """LGC101 was the code of LOG101's fixer: it shows the one rule, and says so once."""
+    result = heal("rule", "LGC101", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "heal:LOG101" in result.stdout and "LGC101" not in result.stdout
+    assert "## Fix safety" in result.stdout
+    assert result.stderr.count("heal: LGC101 is now LOG101") == 1
+    assert "LGC101 still works" in result.stderr
+
+
+def test_rules_lists_no_retired_fixer_code(heal, tmp_path):
+    out = heal("rules", "--tool", "heal", cwd=tmp_path).stdout
+    assert "heal:LOG101" in out
+    assert not re.search(r"\b(LGC|PRF)\d{3}\b", out)

@@ -219,8 +219,9 @@ def test_warm_scan_loads_neither_fixers_nor_libcst(make_repo, heal):
         return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
 
-    assert {"libcst", "heal.detectors"} <= loaded(cold)  # a scan never needs the fixers
-    assert not {"libcst", "heal.detectors", "heal.healers", "heal.plan"} & loaded(warm)
+    assert {"libcst", "heal.rules.registry"} <= loaded(cold)
+    assert "heal.healers" not in loaded(cold)  # a scan never needs the fixers of other tools
+    assert not {"libcst", "heal.rules.registry", "heal.healers", "heal.plan"} & loaded(warm)
 
 
 def test_a_file_libcst_cannot_parse_is_said_plainly(make_repo, heal):
@@ -232,3 +233,51 @@ def test_a_file_libcst_cannot_parse_is_said_plainly(make_repo, heal):
     assert "ruff:F401" in {f["rule"] for f in doc["findings"]}
     [error] = [e["message"] for e in doc["errors"] if e["tool"] == "native"]
     assert "libcst cannot parse this file (line 3" in error and "report" not in error
+
+
+RETIRED_CODES = {
+    "pyproject.toml": '[tool.heal]\nanalyzers = ["native"]\n',
+    "a.py": '''
+        def f(x):
+            return x
+            print(x)
+
+
+        def g(x):
+            return x
+            print(x)  # heal: ignore[LGC101]
+
+
+        def h(parts):
+            out = ""
+            for part in parts:
+                out += part
+            return out
+    ''',
+}
+
+
+def test_a_retired_fixer_code_still_ignores_its_rule(make_repo, heal):
+    """LGC101 and PRF101 were the fixer codes of LOG101 and PERF101 before a rule and its fixer
+    shared one code: `# heal: ignore[...]`, `--ignore` and `--select` still take them, and
+    say once that the code has changed."""
+    repo = make_repo(RETIRED_CODES)
+    found = _json(heal("--scan", "-f", "json", cwd=repo))["findings"]
+    assert [(f["rule"], f["span"]["start"]["line"]) for f in found] == [
+        ("heal:LOG101", 3), ("heal:PERF101", 14)]  # line 8 carries `heal: ignore[LGC101]`
+
+    result = heal("--scan", "-f", "json", "--ignore", "LGC101", cwd=repo)
+    assert [f["rule"] for f in _json(result)["findings"]] == ["heal:PERF101"]
+    assert result.stderr.count("heal: LGC101 is now LOG101") == 1
+
+    result = heal("--scan", "-f", "json", "--select", "heal:PRF101", cwd=repo)
+    assert [f["rule"] for f in _json(result)["findings"]] == ["heal:PERF101"]
+    assert "heal: PRF101 is now PERF101" in result.stderr
+
+
+def test_a_retired_fixer_code_in_the_config_still_ignores_its_rule(make_repo, heal):
+    repo = make_repo({**RETIRED_CODES, "pyproject.toml": '[tool.heal]\nanalyzers = ["native"]\n'
+                                                         'ignore = ["PRF101", "LGC101"]\n'})
+    result = heal("--scan", "-f", "json", cwd=repo)
+    assert _json(result)["findings"] == []
+    assert "heal: PRF101 is now PERF101" in result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from heal.config import Config
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.model import Category, Finding, Fix, Priority, Span
 from heal.soundness import repeats

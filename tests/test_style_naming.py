@@ -11,7 +11,7 @@ import pytest
 from heal.config import Config
 from heal.edits import apply_fixes, texts_after
 from heal.fixcheck import in_bounds
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.style._analysis import cap_words, snake_case, upper_case
 from heal.healers.style.rename_argument import RenameArgument
 from heal.healers.style.rename_function import RenameFunction

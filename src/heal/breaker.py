@@ -29,6 +29,7 @@ from pathlib import Path
 from heal.config import Config
 from heal.errors import HealError
 from heal.history import History
+from heal.rules import retired
 
 TRIPPED = "breaker_tripped"
 ENABLED = "breaker_enabled"
@@ -108,6 +109,7 @@ def streaks(history: History) -> dict[str, Streak]:
 def _pattern_states(root: Path, config: Config) -> dict[str, tuple[int, str]]:
     """pattern id -> (current version, status), from the pattern library; {} if unreadable."""
     try:
+        # start-up time: libcst and the fixers, only when a tripped source is a pattern
         from heal.patterns.library import PatternLibrary
 
         library = PatternLibrary(root, config)
@@ -180,10 +182,13 @@ def keys_for(code: str, candidates: Iterable[str] = ()) -> list[str]:
     """The breaker keys a user means by CODE: a fixer code (LGC109) or name (ruff-edits), a
     rule (F401, heal:LOG109: the fixers that heal it), a pattern id, or a key itself
     (`fixer:NAME`, `pattern:ID`). `candidates` (e.g. the tripped keys) are matched by their
-    id part too, so a source heal no longer ships can still be re-enabled."""
+    id part too, so a source heal no longer ships can still be re-enabled. A retired fixer
+    code (LGC109) means its rule's fixers (LOG109)."""
+    # start-up time: every rule and fixer, only to resolve what a user typed
     from heal import rulebook as rules
     from heal.healers import FIXERS
 
+    code = retired.current(code)
     keys: list[str] = []
     if code.startswith(("fixer:", "pattern:")):
         keys.append(source_key(code))

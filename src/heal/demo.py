@@ -11,7 +11,10 @@ from pathlib import Path
 from rich.console import Console
 
 from heal.errors import HealError
+from heal.pipeline import HealRequest, heal
+from heal.report.text import print_diff, render_heal, render_scan
 from heal.sandbox import git as gitops
+from heal.scan import ScanRequest, scan
 from heal.status import ProgressCallback
 
 
@@ -36,9 +39,6 @@ def copy_demo(target: Path) -> Path:
 
 def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | None = None) -> int:
     """Scan the demo, heal it (verify, land), and show what changed; returns an exit code."""
-    from heal.pipeline import HealRequest, heal
-    from heal.report.text import print_diff, render_heal, render_scan
-    from heal.scan import ScanRequest, scan
 
     workdir = Path(tempfile.mkdtemp(prefix="heal-demo-"))
     project = workdir

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from heal import breaker
 from heal.config import Config
 from heal.history import DB_NAME, History, RunSummary
 from heal.lock import LOCK_NAME, read_lock
@@ -340,8 +341,6 @@ def overview(state_dir: Path, now: float, config: Config | None = None) -> Overv
         runs = int(history.conn.execute("SELECT count(*) FROM runs").fetchone()[0])
         tripped: dict[str, str] = {}
         if config is not None:
-            from heal import breaker
-
             with contextlib.suppress(sqlite3.DatabaseError):
                 tripped = breaker.tripped(history, config, root=state_dir.parent)
         return Overview(
@@ -428,9 +427,7 @@ def _pattern_uses(state_dir: Path) -> dict[str, int]:
         for row in history.conn.execute(
                 "SELECT source, count(*) AS n FROM fixes WHERE source LIKE 'pattern:%' "
                 "GROUP BY source"):
-            from heal.breaker import source_key
-
-            key = source_key(str(row["source"]))[len("pattern:"):]
+            key = breaker.source_key(str(row["source"]))[len("pattern:"):]
             uses[key] = uses.get(key, 0) + int(row["n"])
         return uses
     finally:
@@ -442,6 +439,7 @@ def patterns(root: Path, config: Config | None = None) -> tuple[list[PatternRow]
     an error message when the library could not be read as a whole."""
     uses = _pattern_uses(root / ".heal")
     try:
+        # start-up time: libcst and the fixers load only for the patterns screen
         from heal.patterns.library import PatternLibrary
 
         library = PatternLibrary(root, config)

@@ -29,8 +29,8 @@ from heal.edits import (
     non_overlapping,
 )
 from heal.fixcheck import drop_unparsable, in_bounds, still_parses, touched_ranges
+from heal.fixer import Fixer, ModuleContext, alias
 from heal.healers import fixers_for
-from heal.healers.base import Fixer, ModuleContext, alias
 from heal.healers.style.format import format_lines, uses_formatter
 from heal.model import Declined, Finding, Fix, Safety
 

@@ -1,8 +1,8 @@
 """Every rule heal knows, from every tool: code, category, priority, summary, link and fix.
 
 ruff lists its own rules (`ruff rule --all`), mypy has its error-code table, bandit its plugin
-manager, and heal's detectors their registry. `--select` / `--ignore` are checked against this
-index, `heal rules` prints it and `heal rule CODE` explains one entry.
+manager, and heal's own rules their registry (`heal.rules.registry`). `--select` / `--ignore`
+are checked against this index, `heal rules` prints it and `heal rule CODE` explains one entry.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Any
 
 from heal import catalog
 from heal.analyzers.base import find_tool
+from heal.discover import SYNTAX_RULE, TOO_LARGE_RULE, UNREADABLE_RULE
 from heal.errors import HealError, UsageError
 from heal.fixable import fix_level_for
 from heal.model import Category, Priority
 from heal.ruledoc import docstring, title
+from heal.rules import retired
 
 MYPY_DOCS = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
 BANDIT_DOCS = "https://bandit.readthedocs.io/en/latest/plugins/index.html"
@@ -116,21 +118,14 @@ def _bandit_rules() -> list[RuleInfo]:
 
 
 def _native_rules() -> list[RuleInfo]:
-    from heal.detectors import DETECTORS
-    from heal.discover import SYNTAX_RULE, TOO_LARGE_RULE, UNREADABLE_RULE
+    from heal.rules.registry import RULES  # libcst and every rule: only when listing rules
 
     rules = [
         RuleInfo(rule=f"heal:{cls.CODE}", name=cls.NAME, category=cls.CATEGORY,
                  priority=cls.PRIORITY, tool="heal", summary=title(docstring(cls)),
                  url=f"docs/rules/{cls.CODE}.md")
-        for cls in DETECTORS.values()
+        for cls in RULES.values()
     ]
-    from heal.detectors.project_import_cycles import ImportCycle
-
-    rules.append(RuleInfo(rule=f"heal:{ImportCycle.CODE}", name=ImportCycle.NAME,
-                          category=ImportCycle.CATEGORY, priority=ImportCycle.PRIORITY,
-                          tool="heal", summary=title(docstring(ImportCycle)),
-                          url=f"docs/rules/{ImportCycle.CODE}.md"))
     rules += [
         RuleInfo(SYNTAX_RULE, "syntax-error", Category.LOGIC, Priority.P1, "heal",
                  "The file does not parse; no other tool can check it", "docs/rules.md"),
@@ -160,7 +155,9 @@ def by_rule() -> dict[str, RuleInfo]:
 
 
 def matches(rule: str, selector: str) -> bool:
-    """Does a namespaced rule match a selector: `F401`, `ruff:F4`, `mypy:`, `bandit:B5`, `PERF`?"""
+    """Does a namespaced rule match a selector: `F401`, `ruff:F4`, `mypy:`, `bandit:B5`, `PERF`?
+    A retired fixer code selects its rule (`LGC101` is `LOG101`)."""
+    selector = retired.current(selector)
     if ":" in selector:
         tool, _, code = selector.partition(":")
         return rule.startswith(f"{tool}:") and rule.split(":", 1)[1].startswith(code)
@@ -184,6 +181,7 @@ def check_selectors(selectors: Iterable[str], option: str) -> None:
 
 
 def lookup(code: str) -> RuleInfo:
+    code = retired.current(code)
     index = by_rule()
     if code in index:
         return index[code]

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
+from heal.analyze import with_fingerprints
 from heal.config import Config
 from heal.discover import SourceFile
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
@@ -31,8 +32,8 @@ from heal.fixcheck import (
     parses,
     written_lines,
 )
+from heal.fixer import Fixer, ModuleContext
 from heal.healers import FIXERS, fixers_for
-from heal.healers.base import Fixer, ModuleContext
 from heal.model import Declined, Finding, Fix, Position, Safety
 from heal.plan import Planner
 
@@ -135,8 +136,6 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
 def relocate(findings: Iterable[Finding], source: SourceFile, path: str) -> list[Finding]:
     """Findings of a copy of a file (analyzed under another path) as if they were the file's
     own: same path, fingerprints and groups computed as the pipeline does."""
-    from heal.analyze import with_fingerprints
-
     moved = [dataclasses.replace(f, path=path) for f in findings]
     return with_fingerprints(moved, {path: dataclasses.replace(source, path=path)})
 

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heal.analyze import analyze, merge
 from heal.cases import Invalid, Valid
 from heal.catalog import NATIVE_TWINS
 from heal.config import Config
 from heal.discover import discover
 from heal.edits import apply_fixes, non_overlapping
 from heal.fixcheck import parses
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.model import Declined, Finding, Fix
 
 MAX_ROUNDS = 4
@@ -73,8 +74,6 @@ def tools_for(fixer: type[Fixer]) -> tuple[str, ...]:
 
 
 def _analyze(folder: Path, paths: list[str], tools: Iterable[str]) -> list[Finding]:
-    from heal.analyze import analyze, merge
-
     config = Config(analyzers=tuple(sorted(set(tools))))
     found = discover(folder, paths, config)
     state = folder / ".heal"

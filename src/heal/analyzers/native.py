@@ -1,10 +1,11 @@
-"""heal's own libcst detectors (`heal/detectors/`), batched into one traversal per file.
+"""heal's own rules' detectors (`heal/rules/`), batched into one libcst traversal per file.
 
 Every enabled detector visits each module in one shared traversal. Answers are cached per file
 text (and detector code) under `.heal/cache/native/`, so a warm scan re-reads only what changed;
 a large cold scan spreads files over child processes. A detector that crashes on a file becomes
 an `AnalyzerError` naming the file, never a failed scan. A finding is suppressed by
-`# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line.
+`# heal: ignore` or `# heal: ignore[CODE, ...]` on its first line (a retired fixer code names
+its rule: `LGC101` is `LOG101`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from heal.analyzers.base import AnalyzeContext, AnalyzerResult
 from heal.cache import ResultCache
 from heal.discover import SourceFile
 from heal.model import AnalyzerError, Category, Finding, Priority, Span
+from heal.rules import retired
 
 if TYPE_CHECKING:  # libcst and the detectors load only when a file is not in the cache
-    from heal.detectors.base import Detector, Report
+    from heal.rules.base import Detector, Report
 
-DETECTORS_DIR = Path(__file__).resolve().parents[1] / "detectors"
+# one file per rule, `rules/<category>/<code>_<name>.py`
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 
 NAME = "native"
 _IGNORE = re.compile(r"#\s*heal:\s*ignore(?:\[(?P<codes>[^\]]*)\])?")
@@ -38,7 +41,7 @@ def suppressed(line: str, code: str) -> bool:
     if not match:
         return False
     codes = match.group("codes")
-    return codes is None or code in {c.strip() for c in codes.split(",")}
+    return codes is None or code in {retired.current(c.strip()) for c in codes.split(",")}
 
 
 CACHE_FORMAT = "rows-v2"
@@ -51,7 +54,7 @@ def detect_reports(text: str, detectors: list[type[Detector]]) -> list[Report]:
     """All detectors over one module's text, in one shared traversal (raises on a crash)."""
     import libcst as cst
 
-    from heal.detectors.base import run_detectors
+    from heal.rules.base import run_detectors
 
     visitors = run_detectors(cst.parse_module(text), detectors)
     return [report for visitor in visitors for report in visitor.reports]
@@ -81,7 +84,7 @@ def detect(source: SourceFile, detectors: list[type[Detector]]) -> list[Finding]
 def _salt(codes: list[str]) -> list[str]:
     """A cached answer is valid for this heal, these detectors and their code only (read from
     the files, so that a warm scan does not need to import libcst at all)."""
-    sources = sorted(DETECTORS_DIR.glob("*.py"))
+    sources = sorted(RULES_DIR.rglob("*.py"))
     return [__version__, CACHE_FORMAT, *sorted(codes),
             *(p.read_text(encoding="utf-8") for p in sources)]
 
@@ -97,7 +100,7 @@ def _detect_chunk(texts: list[str], codes: list[str]) -> list[list[Row] | str]:
     """Worker: encoded reports per text, or the error message (runs in a child process)."""
     from libcst import ParserSyntaxError
 
-    from heal.detectors import DETECTORS
+    from heal.rules.registry import DETECTORS
 
     detectors = [DETECTORS[code] for code in codes]
     out: list[list[Row] | str] = []
@@ -120,8 +123,8 @@ class NativeAnalyzer:
 
     def __init__(self, codes: list[str] | None = None) -> None:
         self.codes = codes if codes is not None else [
-            path.stem.split("_", 1)[0].upper() for path in sorted(DETECTORS_DIR.glob("*.py"))
-            if path.stem[:4] in ("perf", "log1")] + [PROJECT_RULE]
+            path.stem.split("_", 1)[0].upper() for path in sorted(RULES_DIR.glob("*/*.py"))
+            if path.stem[:4] in ("perf", "log1")]  # LOG113 (PROJECT_RULE) among them
 
     def check_available(self) -> None:
         return None
@@ -156,7 +159,7 @@ class NativeAnalyzer:
                                    for s in sorted(context.files, key=lambda s: s.path)))
         cached = cache.get("cycles-" + key)
         if not isinstance(cached, list):
-            from heal.detectors.project_import_cycles import cycle_findings
+            from heal.rules.logic.log113_import_cycles import cycle_findings
 
             found = cycle_findings(context.files, context.root)
             cached = [[f.path, f.span.start.line, f.span.start.column, f.span.end.line,

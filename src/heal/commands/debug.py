@@ -20,7 +20,7 @@ def debug(repo: Path | None) -> int:
     # start-up time: every analyzer and detector, and libcst with them
     from heal.analyzers import ANALYZERS
     from heal.analyzers.base import find_tool
-    from heal.detectors import DETECTORS
+    from heal.rules.registry import DETECTORS
 
     root = repo_root(repo)
     config = load_config(root)

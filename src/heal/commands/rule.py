@@ -15,6 +15,7 @@ from heal.config import load_config
 from heal.errors import EXIT_OK, UsageError
 from heal.history import History
 from heal.ruledoc import docstring
+from heal.rules import retired
 from heal.state import ensure_state_dir
 
 app = typer.Typer(add_completion=False)
@@ -23,13 +24,12 @@ app = typer.Typer(add_completion=False)
 def explain(code: str) -> int:
     # start-up time: every fixer, detector and analyzer, and libcst with them
     from heal import rulebook
-    from heal.detectors import DETECTORS
-    from heal.detectors.project_import_cycles import ImportCycle
     from heal.healers import FIXERS
+    from heal.rules.registry import RULES
 
     console = stdout_console()
     fixer = FIXERS.get(code.upper())
-    if fixer is not None:
+    if fixer is not None and fixer.CODE not in RULES:  # a native rule's fixer: its rule's page
         console.print(f"[bold]{fixer.CODE}[/] ({fixer.NAME}): a {fixer.CATEGORY.value} fixer, "
                       f"fix safety {fixer.SAFETY.value}; heals {', '.join(fixer.RULES)}")
         console.print()
@@ -40,8 +40,7 @@ def explain(code: str) -> int:
     console.print(f"category {info.category.value}, priority {info.priority.value}, "
                   f"tool {info.tool}, fix: {info.fix}"
                   + (f" ({', '.join(info.fixers)})" if info.fixers else ""))
-    native: dict[str, type] = {**DETECTORS, ImportCycle.CODE: ImportCycle}
-    detector = native.get(info.code) if info.tool == "heal" else None
+    detector = RULES.get(info.code) if info.tool == "heal" else None
     if detector is not None:
         console.print()
         console.print(docstring(detector), markup=False)
@@ -85,6 +84,7 @@ def rule_command(code: Annotated[str, typer.Argument(help="A rule code: PERF101,
                      "breaker switched them off.")] = False,
                  ) -> None:
     """Explain one rule: what it finds, why it matters, and how heal can fix it."""
+    code = retired.current(code)  # LGC101 -> LOG101, with a note
     if enable:
         raise typer.Exit(guarded(False, lambda: enable_rule(code)))
     raise typer.Exit(heal_errors(lambda: explain(code)))

@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from heal import metrics as data
+from heal.dashboard.detail import HealDetailScreen
 from heal.dashboard.screen import DashboardScreen, duration_text, verdict_text
 
 
@@ -61,8 +62,6 @@ class CategoryScreen(DashboardScreen):
         self.action_open_heal()
 
     def action_open_heal(self) -> None:
-        from heal.dashboard.detail import HealDetailScreen
-
         table = self.query_one("#heals", DataTable)
         if not self.rows:
             return

@@ -21,9 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from heal import decisions, review
-from heal.dashboard.detail import diff_syntax
+from heal.dashboard.detail import HealDetailScreen, diff_syntax
 from heal.dashboard.screen import DashboardScreen
 from heal.errors import HealError
+from heal.history import History
 from heal.review import ReviewItem
 
 
@@ -148,8 +149,6 @@ class ReviewScreen(DashboardScreen):
         self.action_open_heal()
 
     def action_open_heal(self) -> None:
-        from heal.dashboard.detail import HealDetailScreen
-
         item = self.selected()
         if item is not None:
             self.app.push_screen(HealDetailScreen(item.run_id, item.fix.id))
@@ -208,8 +207,6 @@ class ReviewScreen(DashboardScreen):
         self.app.push_screen(RejectScreen(item), decided)
 
     def reject(self, item_id: str, reason: str) -> None:
-        from heal.history import History
-
         try:
             history = History(self.dash.state_dir)
             try:

@@ -1,4 +1,6 @@
-"""The fixers heal has, one package per category, collected here by hand (plain dicts).
+"""The fixers heal has, collected here by hand (plain dicts): the fixers of other tools' rules,
+one package per category, and the fixers of heal's own rules, which live beside their
+detectors in `heal.rules` and share their code (`heal:LOG101` is healed by fixer LOG101).
 
 `fixers_for(rule)` gives the fixer classes that heal a rule, most specific first (a fixer that
 names the rule before one that takes every rule of a tool); `fix_level_for(rule)` says how
@@ -7,19 +9,20 @@ safely heal can fix a rule, for `heal rules` and the `fixable` field of findings
 
 from __future__ import annotations
 
-from heal.healers import imports, logic, performance, security, style, types
-from heal.healers.base import Fixer, alias
+from heal.fixer import Fixer, alias
+from heal.healers import imports, performance, security, style, types
 from heal.model import Safety
+from heal.rules import registry as rules
 
 TYPES = types.FIXERS
 IMPORTS = imports.FIXERS
 STYLE = style.FIXERS
 SECURITY = security.FIXERS
 PERFORMANCE = performance.FIXERS
-LOGIC = logic.FIXERS
+NATIVE = tuple(rules.FIXERS.values())
 
 FIXERS: dict[str, type[Fixer]] = {
-    cls.CODE: cls for cls in (*TYPES, *IMPORTS, *STYLE, *SECURITY, *PERFORMANCE, *LOGIC)
+    cls.CODE: cls for cls in (*TYPES, *IMPORTS, *STYLE, *SECURITY, *PERFORMANCE, *NATIVE)
 }
 _LEVEL_ORDER = {Safety.SAFE: 0, Safety.UNSAFE: 1, Safety.REVIEW: 2}
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from heal.edits import line_starts
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Category, Position, Safety, Span
 from heal.patterns.locate import candidates as candidate_nodes
 from heal.patterns.model import (

@@ -17,7 +17,7 @@ import re
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from heal.healers.base import ModuleContext, dropped_comments
+from heal.fixer import ModuleContext, dropped_comments
 from heal.patterns.render import Source
 from heal.patterns.template import (
     MANY,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from heal.config import Config
 from heal.errors import UsageError
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Declined, Finding, Fix, Safety
 from heal.patterns.learn import LearnReport, RecordLike, learn_records, learn_review
 from heal.patterns.locate import candidates

@@ -22,7 +22,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Span
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.patterns.locate import own_range
 from heal.patterns.model import METAVAR_RE
 from heal.patterns.template import Template, from_code, only_parameter

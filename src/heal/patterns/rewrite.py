@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from heal.edits import apply_edits
-from heal.healers.base import ModuleContext, dropped_comments
+from heal.fixer import ModuleContext, dropped_comments
 from heal.healers.imports.unused_imports import without
 from heal.model import Position, Span, TextEdit
 from heal.patterns.layout import (

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from heal import breaker
 from heal.config import Config
 from heal.errors import UsageError
 from heal.metrics import Rate, ReadOnlyHistory, open_history, sparkline
@@ -113,8 +114,6 @@ def _empty() -> dict[str, Any]:
 
 def _from_history(history: ReadOnlyHistory, root: Path, since: float, until: float,
                   config: Config) -> dict[str, Any]:
-    from heal import breaker
-
     conn = history.conn
     runs = [dict(r) for r in conn.execute(
         "SELECT * FROM runs WHERE started >= ? AND started < ? ORDER BY started", (since, until))]
@@ -272,6 +271,7 @@ def _pattern_insights(root: Path, config: Config, since: float,
                                 "patterns_error": None}
     evolution: list[dict[str, Any]] = []
     try:
+        # start-up time: libcst and the fixers load only where patterns evolved
         from heal.patterns.library import PatternLibrary
         from heal.patterns.model import Stats, wilson_lower_bound
 

@@ -1,12 +1,12 @@
 """Import fixers, collected here by hand.
 
-Import cycles are found by `heal.detectors.project_import_cycles` (a whole-project check,
+Import cycles are found by `heal.rules.logic.log113_import_cycles` (a whole-project check,
 rule heal:LOG113), not healed here: breaking a cycle is a design decision.
 """
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.imports.deprecated_imports import DeprecatedImport
 from heal.healers.imports.sorted_imports import SortedImports
 from heal.healers.imports.star_imports import StarImport

@@ -8,7 +8,7 @@ import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.edits import apply_edits
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import absolute_module, tightened
 from heal.healers.imports.unused_imports import without
 from heal.model import Category, Declined, Finding, Fix, Safety

@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from heal.edits import line_starts, offset
-from heal.healers.base import with_imports
+from heal.fixer import with_imports
 from heal.model import Position, Span, TextEdit
 
 SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist",

@@ -7,7 +7,7 @@ import libcst as cst
 from heal.cases import Invalid, Valid
 from heal.edits import apply_edits
 from heal.fixcheck import in_bounds
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import tightened
 from heal.healers.imports.unused_imports import matches
 from heal.model import Category, Declined, Finding, Fix, Safety

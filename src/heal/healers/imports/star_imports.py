@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import (
     is_stdlib,
     names_of,

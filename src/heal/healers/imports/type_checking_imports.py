@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, with_imports
+from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.imports.project import tightened
 from heal.healers.imports.sorted_imports import imported_modules
 from heal.healers.imports.unused_imports import matches, without

@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import add_imports, is_stdlib, symbol_index
 from heal.healers.types.typing_imports import TYPING_NAMES, home_of, undefined_name
 from heal.model import Category, Declined, Finding, Fix, Safety

@@ -8,7 +8,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, dropped_comments
+from heal.fixer import Fixer, ModuleContext, dropped_comments
 from heal.healers.imports.project import absolute_module, importers_of, literal_strings
 from heal.model import Category, Declined, Finding, Fix, Safety
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
-from heal.healers.performance._common import (
+from heal.fixer import Fixer, ModuleContext
+from heal.model import Category, Declined, Finding, Fix, Safety
+from heal.rules.rewrite import (
     block_of,
     comments_in,
     enclosing_scope,
@@ -15,9 +16,8 @@ from heal.healers.performance._common import (
     rewrite,
     single_small,
     uses_of,
-    walk,
 )
-from heal.model import Category, Declined, Finding, Fix, Safety
+from heal.rules.scope import walk
 
 # expressions that need parentheses as a comprehension's iterable or condition
 _LOOSE = (cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Yield)

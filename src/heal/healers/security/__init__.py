@@ -8,7 +8,7 @@ and declines rather than drop a comment inside the expression it rewrites.
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.security.eval_literal import EvalToLiteralEval
 from heal.healers.security.hardcoded_password import PasswordFromEnvironment
 from heal.healers.security.jinja_autoescape import JinjaAutoescape

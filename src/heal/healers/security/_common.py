@@ -25,7 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Finding
 
 STRING_NODES: tuple[type[cst.CSTNode], ...] = (

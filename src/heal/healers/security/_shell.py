@@ -14,7 +14,7 @@ import shlex
 
 import libcst as cst
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.security import _common as c
 from heal.healers.security import _template as t
 from heal.healers.security._template import UnsupportedError

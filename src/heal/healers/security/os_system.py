@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, with_imports
+from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.security import _common as c
 from heal.healers.security import _shell as sh
 from heal.healers.security._template import UnsupportedError

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.security import _common as c
 from heal.healers.security import _template as t
 from heal.healers.security._template import UnsupportedError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.style.rename_argument import RenameArgument
 from heal.healers.style.rename_class import RenameClass
 from heal.healers.style.rename_class_attribute import RenameClassAttribute

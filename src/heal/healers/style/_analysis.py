@@ -22,7 +22,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
+from heal.healers.imports.project import python_files
 
 BUILTINS = frozenset(dir(builtins))
 # calls that read a function's (or a module's) variables by name
@@ -320,8 +321,6 @@ def _mentions(path: Path) -> Mentions:
 
 
 def _python_files(root: Path) -> list[Path]:
-    from heal.healers.imports.project import python_files
-
     cached = _FILES.get(root)
     if cached is None or time.monotonic() - cached[0] > FILES_TTL:
         cached = (time.monotonic(), list(python_files(root)))

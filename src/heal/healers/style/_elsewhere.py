@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.healers.imports.project import absolute_module, module_name, package_of
 from heal.healers.style._analysis import Analysis, analyze
 from heal.model import FileEdits, Span, TextEdit

@@ -33,7 +33,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import LocalScope
 
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.style._analysis import (
     BUILTINS,
     LOCAL_DYNAMIC,

@@ -7,7 +7,7 @@ import contextlib
 from heal.cases import Invalid, Valid
 from heal.catalog import COMMENT_RULES
 from heal.edits import apply_edits
-from heal.healers.base import Fixer, ModuleContext, dropped_comments
+from heal.fixer import Fixer, ModuleContext, dropped_comments
 from heal.model import Category, Declined, Finding, Fix, Safety
 
 

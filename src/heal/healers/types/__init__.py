@@ -6,7 +6,7 @@ fixer here: ruff's UP006, UP007 and UP045 edits cover it through the style heale
 
 from __future__ import annotations
 
-from heal.healers.base import Fixer
+from heal.fixer import Fixer
 from heal.healers.types.empty_collections import EmptyCollectionAnnotation
 from heal.healers.types.implicit_optional import ImplicitOptional
 from heal.healers.types.literal_defaults import LiteralDefaults

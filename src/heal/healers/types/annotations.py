@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from heal.healers.base import ModuleContext
+from heal.fixer import ModuleContext
 from heal.model import Finding
 
 _PLACEHOLDER_DECORATORS = {"abstractmethod", "abstractproperty", "overload"}

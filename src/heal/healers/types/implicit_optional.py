@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext, with_imports
+from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.types.annotations import typing_alias
 from heal.model import Category, Declined, Finding, Fix, Safety
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.types.annotations import (
     MAGIC_RETURNS,
     RETURN_MISSING,

@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.types.annotations import all_params, enclosing_function, implicit_first
 from heal.model import Category, Declined, Finding, Fix, Safety
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from heal.cases import Invalid, Valid
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import add_imports
 from heal.model import Category, Declined, Finding, Fix, Safety
 

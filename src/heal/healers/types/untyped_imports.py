@@ -6,7 +6,7 @@ import re
 
 from heal.cases import Invalid, Valid
 from heal.fixcheck import comment_tokens
-from heal.healers.base import Fixer, ModuleContext
+from heal.fixer import Fixer, ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Safety, Span, TextEdit
 
 CODE = "import-untyped"

@@ -1,0 +1,258 @@
+"""The shape of a fixer: it reports a replacement, the engine writes (Fixit's rule).
+
+Both kinds of fixer build on it: the fixers of heal's own rules (`heal.rules`, beside their
+detectors) and the fixers of other tools' rules (`heal.healers`).
+
+A fixer declares a unique `CODE`, a `NAME`, the `CATEGORY` it belongs to, the namespaced
+`RULES` it heals (`"ruff:*"` for every rule of a tool), its `SAFETY`, and `VALID` / `INVALID`
+cases; its docstring has the headings What it does / Why is this bad? / Example / Fix safety.
+`fix(finding, context)` returns a `Fix` (edits against `context.text`), a `Declined` with the
+reason it will not touch this finding, or None when the finding is not its business.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from heal.cases import Invalid, Valid
+from heal.config import Config
+from heal.edits import diff_edits
+from heal.fixcheck import comment_tokens
+from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
+
+
+def module_names(module: cst.Module) -> set[str]:
+    """Names the module level binds: imports, classes, functions and assignment targets, in
+    module-level `if`/`try`/`with`/`for` blocks too (`if TYPE_CHECKING:` imports), not inside
+    functions or classes. A `*` import binds nothing here: its names are unknown."""
+    names: set[str] = set()
+
+    def visit(node: cst.CSTNode) -> None:
+        for child in node.children:
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                names.add(child.name.value)
+                continue
+            if isinstance(child, cst.Lambda):
+                continue
+            if isinstance(child, (cst.Import, cst.ImportFrom)) and \
+                    not isinstance(child.names, cst.ImportStar):
+                names.update((alias.evaluated_alias or alias.evaluated_name).split(".")[0]
+                             for alias in child.names)
+            elif isinstance(child, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For)):
+                names.update(n.value for n in _target_names(child.target))
+            visit(child)
+
+    visit(module)
+    return names
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names an assignment target binds (`a`, `a, (b, c)`; not `a.b` or `a[0]`)."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+@dataclass
+class ModuleContext:
+    """One file as a fixer sees it: its text, parsed lazily once, and the run's config."""
+
+    path: str
+    text: str
+    config: Config = field(default_factory=Config)
+    root: Path | None = None
+    target: tuple[int, int] = (3, 10)  # the oldest Python the project supports
+    # every file of the run as it is now (repo-relative path -> text): what a fix that also
+    # edits other files (a private name renamed across the project) must edit
+    others: Mapping[str, str] = field(default_factory=dict, repr=False)
+    _module: cst.Module | None = field(default=None, repr=False)
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
+    _names: frozenset[str] | None = field(default=None, repr=False)
+    _comments: Mapping[int, list[cst.Comment]] | None = field(default=None, repr=False)
+
+    @property
+    def module(self) -> cst.Module:
+        if self._module is None:
+            self._module = cst.parse_module(self.text)
+        return self._module
+
+    def _resolve(self) -> None:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self._positions = wrapper.resolve(PositionProvider)
+        self._parents = wrapper.resolve(ParentNodeProvider)
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            self._resolve()
+        assert self._positions is not None
+        return self._positions
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if self._parents is None:
+            self._resolve()
+        assert self._parents is not None
+        return self._parents.get(node)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Names code at module level can read: the builtins and what `module_names` finds
+        (what a fix may write without an import of its own)."""
+        if self._names is None:
+            self._names = frozenset(module_names(self.module) | set(dir(builtins)))
+        return self._names
+
+    def comments_on(self, line: int) -> list[cst.Comment]:
+        """The comments that start on a line (statements' positions leave them out)."""
+        if self._comments is None:
+            lines: dict[int, list[cst.Comment]] = {}
+            for node, where in self.positions.items():
+                if isinstance(node, cst.Comment):
+                    lines.setdefault(where.start.line, []).append(node)
+            self._comments = lines
+        return self._comments.get(line, [])
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def nodes_at(self, span: Span, kinds: tuple[type[cst.CSTNode], ...] = (cst.CSTNode,)
+                 ) -> list[cst.CSTNode]:
+        """Nodes of the given kinds whose range is exactly the span, outermost first."""
+        start = (span.start.line, span.start.column)
+        end = (span.end.line, span.end.column)
+        found = [node for node, where in self.positions.items()
+                 if isinstance(node, kinds) and (where.start.line, where.start.column) == start
+                 and (where.end.line, where.end.column) == end]
+        return sorted(found, key=lambda node: sum(1 for _ in self.ancestors(node)))
+
+    def nodes_covering(self, span: Span, kinds: tuple[type[cst.CSTNode], ...]
+                       ) -> list[cst.CSTNode]:
+        """Nodes of the given kinds that contain the span, innermost first."""
+        start = (span.start.line, span.start.column)
+        end = (span.end.line, span.end.column)
+        found = [(node, where) for node, where in self.positions.items()
+                 if isinstance(node, kinds) and (where.start.line, where.start.column) <= start
+                 and end <= (where.end.line, where.end.column)]
+        found.sort(key=lambda item: (item[1].start.line, item[1].start.column),
+                   reverse=True)
+        return [node for node, _ in found]
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode | cst.RemovalSentinel) -> str:
+        """The module's text with one node replaced (by identity; comments elsewhere kept)."""
+        replaced: object = (self.module.deep_remove(old) if isinstance(new, cst.RemovalSentinel)
+                            else self.module.deep_replace(old, new))
+        assert isinstance(replaced, cst.Module)
+        return replaced.code
+
+
+def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
+                 remove: Iterable[tuple[str, str | None]] = ()) -> str:
+    """Add `import m` / `from m import n` (and drop unused ones) through libcst's visitors,
+    which put them in the right block and keep everything else as it was."""
+    from libcst.codemod import CodemodContext  # slow to import; only fixers that add imports pay
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+    add, remove = list(add), list(remove)
+    if not add and not remove:
+        return text
+    module = cst.parse_module(text)
+    context = CodemodContext()
+    for module_name, name in add:
+        AddImportsVisitor.add_needed_import(context, module_name, name)
+    for module_name, name in remove:
+        RemoveImportsVisitor.remove_unused_import(context, module_name, name)
+    if add:
+        module = AddImportsVisitor(context).transform_module(module)
+    if remove:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    return module.code
+
+
+@functools.lru_cache(maxsize=8)  # every fix of a file asks about the same text
+def dropped_comments(before: str, after: str) -> list[str]:
+    """Comments `before` has and `after` no longer has (compared as a multiset of their text):
+    a fix that drops one should be unsafe (STYLE.md)."""
+    def found(text: str) -> Counter[str]:
+        return Counter(comment.rstrip() for _, _, comment in comment_tokens(text))
+
+    return sorted((found(before) - found(after)).elements())
+
+
+def alias(rule: str) -> str:
+    """The bandit rule a ruff flake8-bandit rule mirrors (ruff:S506 -> bandit:B506), else the
+    rule itself: a security fixer written for bandit's finding heals ruff's too."""
+    tool, _, code = rule.partition(":")
+    if tool == "ruff" and code.startswith("S") and code[1:].isdigit():
+        return f"bandit:B{code[1:]}"
+    return rule
+
+
+class Fixer:
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    CATEGORY: ClassVar[Category]
+    RULES: ClassVar[tuple[str, ...]]
+    SAFETY: ClassVar[Safety]
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    @classmethod
+    def handles(cls, rule: str) -> bool:
+        tool = rule.split(":", 1)[0]
+        return rule in cls.RULES or f"{tool}:*" in cls.RULES or alias(rule) in cls.RULES
+
+    @property
+    def source(self) -> str:
+        return f"fixer:{self.NAME}"
+
+    def fix(self, finding: Finding, context: ModuleContext) -> Fix | Declined | None:
+        raise NotImplementedError
+
+    # -- helpers for subclasses --------------------------------------------------------------
+    def make_fix(
+        self,
+        finding: Finding,
+        edits: tuple[TextEdit, ...],
+        description: str,
+        safety: Safety | None = None,
+        rationale: str = "",
+        also: tuple[FileEdits, ...] = (),
+    ) -> Fix:
+        return Fix(
+            fingerprints=(finding.fingerprint,), rule=finding.rule, category=finding.category,
+            path=finding.path, edits=edits, source=self.source, safety=safety or self.SAFETY,
+            description=description, priority=finding.priority, line=finding.span.start.line,
+            rationale=rationale, also=also,
+        )
+
+    def fix_from_text(self, finding: Finding, context: ModuleContext, new_text: str,
+                      description: str, safety: Safety | None = None, rationale: str = "") -> Fix | None:
+        """A fix from a rewritten module (line-level edits); None when nothing changed."""
+        if new_text == context.text:
+            return None
+        return self.make_fix(finding, diff_edits(context.text, new_text), description, safety,
+                             rationale)
+
+    def decline(self, finding: Finding, reason: str) -> Declined:
+        return Declined(fingerprint=finding.fingerprint, rule=finding.rule, path=finding.path,
+                        line=finding.span.start.line, source=self.source, reason=reason)
