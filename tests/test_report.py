@@ -23,7 +23,8 @@ from heal import breaker
 from heal.config import Config
 from heal.errors import UsageError
 from heal.history import History
-from heal.report.healing import parse_since, svg_line
+from heal.report.charts import svg_line
+from heal.report.healing import parse_since
 from test_heal_cli import PROJECT as HEAL_PROJECT
 from test_review_cli import PROJECT as REVIEW_PROJECT
 

@@ -214,6 +214,16 @@ def lost_comments(before: str, after: str, fixes: Sequence[Fix]) -> list[str]:
     return lost
 
 
+def dropped_comment(before: str, after: str, fix: Fix) -> str | None:
+    """A comment of `before` that `after` lost and that the fix may not lose (it is safe), or
+    None. Only an edit that replaces a range holding a `#` can drop one: the others are not
+    tokenized."""
+    if not any("#" in before[start:end] for start, end, _ in edit_offsets(before, fix.edits)):
+        return None
+    lost = lost_comments(before, after, [fix])
+    return lost[0] if lost else None
+
+
 def written_lines(before: str, fix: Fix) -> list[tuple[int, int]]:
     """The lines of the output (1-based, inclusive) that the fix's edits wrote."""
     spans = []

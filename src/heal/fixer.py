@@ -25,6 +25,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, Posi
 
 from heal.cases import Invalid, Valid
 from heal.config import Config
+from heal.cst import target_names
 from heal.edits import diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
@@ -48,22 +49,12 @@ def module_names(module: cst.Module) -> set[str]:
                 names.update((alias.evaluated_alias or alias.evaluated_name).split(".")[0]
                              for alias in child.names)
             elif isinstance(child, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For)):
-                names.update(n.value for n in _target_names(child.target))
+                names.update(n.value for n in target_names(child.target))
             visit(child)
 
     visit(module)
     return names
 
-
-def _target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
-    """The names an assignment target binds (`a`, `a, (b, c)`; not `a.b` or `a[0]`)."""
-    if isinstance(target, cst.Name):
-        yield target
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
 
 
 @dataclass

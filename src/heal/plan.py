@@ -28,7 +28,13 @@ from heal.edits import (
     diff_edits,
     non_overlapping,
 )
-from heal.fixcheck import drop_unparsable, in_bounds, still_parses, touched_ranges
+from heal.fixcheck import (
+    drop_unparsable,
+    dropped_comment,
+    in_bounds,
+    still_parses,
+    touched_ranges,
+)
 from heal.fixer import Fixer, ModuleContext, alias
 from heal.healers import fixers_for
 from heal.healers.style.format import format_lines, uses_formatter
@@ -225,6 +231,9 @@ class Planner:
             return "the fixed file does not parse"
         if fix.source != "fixer:ruff-edits" and not in_bounds(text, finding, fix):
             return "the fix edits code outside the finding's statement and the import block"
+        lost = dropped_comment(text, after, fix)
+        if lost is not None:
+            return f"the fix drops the comment `{lost}` and calls itself safe"
         return None
 
 

@@ -88,12 +88,14 @@ def _starts_in(finding: Finding, lines: Sequence[tuple[int, int]]) -> bool:
 
 
 def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: str,
-            after: Sequence[Finding], config: Config) -> list[Fix]:
+            after: Sequence[Finding], config: Config,
+            batch: Sequence[Fix] = ()) -> list[Fix]:
     """The fixes the same fixer proposes on the output of `fix` (re-analyzed as `after`) for
     the finding it fixed (its group did not shrink; of identical twins, the one in the lines it
     wrote), or for a new finding of the same rule that
     starts in the lines it wrote (not where a finding of that rule started before). Empty means
-    idempotent. Findings are those of the fix's file only."""
+    idempotent. Findings are those of the fix's file only. `batch`: the fixes of the file
+    applied together with it to give `after_text` (default: the fix alone)."""
     cls = fixer_of(fix.source)
     if cls is None:
         return []
@@ -101,12 +103,13 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
     mine = {group_of.get(fp, fp) for fp in fix.fingerprints}
     count_before = Counter(f.group or f.fingerprint for f in before)
     count_after = Counter(f.group or f.fingerprint for f in after)
-    wrote = written_lines(before_text, fix)
+    together = merged(batch) if batch else fix
+    wrote = written_by(before_text, together, fix)
     # a finding that starts where one of the same rule started before is that finding, its
     # text changed by the fix inside it (ruff's UP007 on `Union[A, Union[B, C]]` fixes the
     # inner Union first): it was there before the fix, so it is not the fix's doing
     started = {(f.rule, f.span.start) for f in before}
-    places = {_moved_line(before_text, fix, f.span.start) for f in before
+    places = {_moved_line(before_text, together, f.span.start) for f in before
               if f.fingerprint in fix.fingerprints}
     again = []
     for finding in after:
@@ -123,6 +126,8 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
                and _starts_in(finding, wrote))
         if same or new:
             again.append(finding)
+    if not again:
+        return []
     fixer = cls()
     context = ModuleContext(fix.path, after_text, config)
     proposed = []
@@ -131,6 +136,31 @@ def repeats(fix: Fix, before_text: str, before: Sequence[Finding], after_text: s
         if isinstance(result, Fix) and apply_fixes(after_text, [result]) != after_text:
             proposed.append(result)
     return proposed
+
+
+def merged(fixes: Sequence[Fix]) -> Fix:
+    """One fix with the edits of all (non-overlapping fixes of one file)."""
+    return dataclasses.replace(fixes[0], edits=tuple(e for f in fixes for e in f.edits),
+                               fingerprints=tuple(fp for f in fixes for fp in f.fingerprints))
+
+
+def written_by(before: str, together: Fix, fix: Fix) -> list[tuple[int, int]]:
+    """The lines of the output of `together` (1-based, inclusive) that `fix`'s own edits wrote."""
+    if together is fix:
+        return written_lines(before, fix)
+    mine = set(edit_offsets(before, fix.edits))
+    spans = [span for span, edit in zip(written_lines(before, together),
+                                        dict.fromkeys(edit_offsets(before, together.edits)),
+                                        strict=True) if edit in mine]
+    return spans
+
+
+def unstable(fixes: Sequence[Fix], before_text: str, before: Sequence[Finding],
+             after_text: str, after: Sequence[Finding], config: Config) -> list[Fix]:
+    """Of the fixes of one file applied together (giving `after_text`, re-analyzed as `after`),
+    those whose own fixer, asked again on that output, changes what it wrote: not idempotent."""
+    return [fix for fix in fixes
+            if repeats(fix, before_text, before, after_text, after, config, batch=fixes)]
 
 
 def relocate(findings: Iterable[Finding], source: SourceFile, path: str) -> list[Finding]:

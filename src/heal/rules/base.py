@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import Fixer
 from heal.model import Category, Priority, Span
 
@@ -211,16 +212,6 @@ def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
 
 def _normalised(node: cst.CSTNode) -> str:
     return " ".join(_EMPTY_MODULE.code_for_node(node).split())
-
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    """`a.b.c` for Name/Attribute chains, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = dotted_name(node.value)
-        return f"{inner}.{node.attr.value}" if inner else None
-    return None
 
 
 def call_name(node: cst.Call) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from heal.cst import target_names as target_nodes
 from heal.rules.base import SCOPES
 
 
@@ -33,13 +34,7 @@ def parameters(params: cst.Parameters) -> list[cst.Param]:
 
 def target_names(target: cst.CSTNode) -> set[str]:
     """The names an assignment or loop target binds (`a`, `a, (b, *c)`; not `a.b`, `a[0]`)."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in target_names(element.value)}
-    if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
-    return set()
+    return {name.value for name in target_nodes(target)}
 
 
 def bindings(scope: cst.CSTNode) -> dict[str, list[cst.CSTNode]]:

@@ -31,7 +31,7 @@ from heal.verify import baseline as baselines
 from heal.verify import coverage as coverage_map
 from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
-from heal.verify.recheck import Recheck, paths_of
+from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
 from heal.verify.runner import TestRun, TestRunner
 from heal.verify.select import Selector, text_hash
@@ -251,7 +251,11 @@ class Engine:
             self.record(fix, Verdict.REJECTED,
                         f"{NEW_FINDINGS}: {', '.join(introduced)}", round_no)
         kept = [f for f in rest if f not in culprits]
-        return kept, after, not (ineffective or culprits)
+        unstable = self.recheck.unstable(kept, candidates, findings, after, texts, self.current)
+        for fix in unstable:
+            self.record(fix, Verdict.REJECTED, f"fixer bug: {NOT_IDEMPOTENT}", round_no)
+        kept = [f for f in kept if f not in unstable]
+        return kept, after, not (ineffective or culprits or unstable)
 
     def round(self, round_no: int, findings: list[Finding]) -> tuple[bool, list[Finding]]:
         """Plan, check and verify one batch; (anything kept, the findings now)."""

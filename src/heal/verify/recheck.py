@@ -17,10 +17,12 @@ from heal.config import Config
 from heal.discover import discover
 from heal.model import Finding, Fix
 from heal.plan import Planner
+from heal.soundness import unstable
 from heal.verify import bisect
 from heal.verify.suite import Suite
 
 Keys = set[tuple[str, str]]
+NOT_IDEMPOTENT = "not idempotent: asked again on its own output, the fixer changes it again"
 
 
 def keys(findings: Iterable[Finding]) -> Keys:
@@ -113,3 +115,19 @@ class Recheck:
                 answers.append(not (keys(after) & bad_keys))
             return answers
         return bisect.verify(fixes, check).culprits
+
+    def unstable(self, kept: Sequence[Fix], batch: Sequence[Fix], before: Sequence[Finding],
+                 after: Sequence[Finding], texts: Mapping[str, str],
+                 current: Callable[[str], str]) -> list[Fix]:
+        """Of the kept fixes, those whose fixer, asked again on the batch's output, changes what
+        it wrote (the batch's fixes of each file were applied together to give `texts`)."""
+        found: list[Fix] = []
+        for path in sorted({fix.path for fix in kept if not fix.also}):
+            together = [f for f in batch if f.path == path and not f.also]
+            mine = [f for f in kept if f in together]
+            found += [fix for fix in unstable(together, current(path),
+                                              [f for f in before if f.path == path], texts[path],
+                                              [f for f in after if f.path == path], self.config)
+                      if fix in mine]
+        return found
+

@@ -25,6 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from heal.cst import dotted_name
 from heal.fixer import ModuleContext
 from heal.model import Finding
 
@@ -68,19 +69,10 @@ def qualified_names(context: ModuleContext, node: cst.CSTNode) -> set[str]:
         value = value()
     names = {q.name for q in value} if isinstance(value, (set, frozenset)) else set()
     if not names and isinstance(node, (cst.Name, cst.Attribute)):
-        text = dotted(node)
+        text = dotted_name(node)
         if text is not None:
             names.add(text)
     return names
-
-
-def dotted(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None
 
 
 def scope_of(context: ModuleContext, node: cst.CSTNode) -> Scope | None:
@@ -155,7 +147,7 @@ def assigned_names(context: ModuleContext, node: cst.CSTNode) -> list[str]:
                 [t.target for t in ancestor.targets] if isinstance(ancestor, cst.Assign)
                 else [ancestor.target])
             for target in targets:
-                names += _target_names(target)
+                names += _stored_names(target)
             break
         elif isinstance(ancestor, cst.Return):
             functions = enclosing_functions(context, ancestor)
@@ -168,7 +160,7 @@ def assigned_names(context: ModuleContext, node: cst.CSTNode) -> list[str]:
     return names
 
 
-def _target_names(target: cst.BaseExpression) -> list[str]:
+def _stored_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.Name):
         return [target.value]
     if isinstance(target, cst.Attribute):
@@ -177,7 +169,7 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
         key = subscript_key(target)
         return [key] if key else []
     if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _target_names(e.value)]
+        return [n for e in target.elements for n in _stored_names(e.value)]
     return []
 
 
@@ -252,9 +244,9 @@ def imported_modules(context: ModuleContext) -> set[str]:
     for node in context.positions:
         names: list[str] = []
         if isinstance(node, cst.Import):
-            names = [dotted(alias.name) or "" for alias in node.names]
+            names = [dotted_name(alias.name) or "" for alias in node.names]
         elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
-            names = [dotted(node.module) or ""]
+            names = [dotted_name(node.module) or ""]
         for name in names:
             parts = name.split(".")
             found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
@@ -272,14 +264,14 @@ def _bound_elsewhere(scope: Scope | None, name: str, module: str, imported_name:
         node = getattr(assignment, "node", None)
         if isinstance(node, cst.Import) and imported_name is None and any(
                 _alias_name(a) == name and (
-                    dotted(a.name) == module if a.asname is not None
-                    else (dotted(a.name) or "").split(".")[0] == module.split(".")[0])
+                    dotted_name(a.name) == module if a.asname is not None
+                    else (dotted_name(a.name) or "").split(".")[0] == module.split(".")[0])
                 for a in node.names):
             continue
         if isinstance(node, cst.ImportFrom) and imported_name is not None and \
-                node.module is not None and dotted(node.module) == module and \
+                node.module is not None and dotted_name(node.module) == module and \
                 not node.relative and not isinstance(node.names, cst.ImportStar) and any(
-                    dotted(a.name) == imported_name and _alias_name(a) == name
+                    dotted_name(a.name) == imported_name and _alias_name(a) == name
                     for a in node.names):
             continue
         return True
@@ -289,7 +281,7 @@ def _bound_elsewhere(scope: Scope | None, name: str, module: str, imported_name:
 def _alias_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return (dotted(alias.name) or "").split(".")[0]
+    return (dotted_name(alias.name) or "").split(".")[0]
 
 
 @dataclass(frozen=True)
@@ -313,7 +305,7 @@ def _module_imports(context: ModuleContext, module: str) -> list[cst.ImportAlias
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Import):
-                    found += [a for a in small.names if dotted(a.name) == module]
+                    found += [a for a in small.names if dotted_name(a.name) == module]
     return found
 
 

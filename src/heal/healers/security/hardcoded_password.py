@@ -11,6 +11,7 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.security import _common as c
 from heal.model import Category, Declined, Finding, Fix, Safety
@@ -315,8 +316,8 @@ class PasswordFromEnvironment(Fixer):
             future = "annotations" in {
                 n for s in context.module.body if isinstance(s, cst.SimpleStatementLine)
                 for i in s.body if isinstance(i, cst.ImportFrom) and i.module is not None
-                and c.dotted(i.module) == "__future__" and not isinstance(i.names, cst.ImportStar)
-                for n in [c.dotted(a.name) or "" for a in i.names]}
+                and dotted_name(i.module) == "__future__" and not isinstance(i.names, cst.ImportStar)
+                for n in [dotted_name(a.name) or "" for a in i.names]}
             if context.target < (3, 10) and not future:
                 return self.decline(finding, "the parameter is annotated and the project supports "
                                              "Pythons without `X | None`")

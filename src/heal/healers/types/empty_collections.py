@@ -7,6 +7,7 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import Fixer, ModuleContext, with_imports
 from heal.healers.types.annotations import enclosing_function, literal_type, names_in
 from heal.model import Category, Declined, Finding, Fix, Safety
@@ -28,15 +29,6 @@ def empty_kind(value: cst.BaseExpression) -> str | None:
         return "dict"
     if isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name):
         return _EMPTY_CALLS.get(value.func.value)
-    return None
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else None
     return None
 
 
@@ -74,7 +66,7 @@ class _Uses(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and dotted(func.value) == self.key):
+        if not (isinstance(func, cst.Attribute) and dotted_name(func.value) == self.key):
             return
         method, args = func.attr.value, [a.value for a in node.args]
         if any(a.keyword is not None or a.star for a in node.args):
@@ -90,12 +82,12 @@ class _Uses(cst.CSTVisitor):
             self._add(self.values, args[1])
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if dotted(node.target) == self.key:
+        if dotted_name(node.target) == self.key:
             self._add_display(node.value)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         target = node.target
-        if isinstance(target, cst.Subscript) and dotted(target.value) == self.key:
+        if isinstance(target, cst.Subscript) and dotted_name(target.value) == self.key:
             parent_value = self._value
             if self.kind != "dict" or parent_value is None or len(target.slice) != 1 or \
                     not isinstance(target.slice[0].slice, cst.Index):
@@ -237,7 +229,7 @@ class EmptyCollectionAnnotation(Fixer):
         assign = context.parent(context.parent(target) or target)
         if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
             return self.decline(finding, "not a single-target assignment")
-        key = dotted(target)
+        key = dotted_name(target)
         kind = empty_kind(assign.value)
         if key is None or kind is None:
             return self._from_hint(finding, context, assign, target, match.group("hint"))
@@ -299,5 +291,5 @@ class EmptyCollectionAnnotation(Fixer):
                             value=assign.value)
         text = with_imports(context.replace(assign, new), add=imports)
         fix = self.fix_from_text(finding, context, text,
-                                 f"annotate `{dotted(target)}: {annotation}` {why}", safety)
+                                 f"annotate `{dotted_name(target)}: {annotation}` {why}", safety)
         return fix if fix is not None else self.decline(finding, "nothing to change")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.model import Category, Priority
-from heal.rules.base import Detector, call_name, dotted_name
+from heal.rules.base import Detector, call_name
 
 # `x in x` can be meaningful (a string contains itself), so membership is left out
 COMPARISONS = (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot, cst.LessThan, cst.LessThanEqual,

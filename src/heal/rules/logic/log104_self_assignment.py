@@ -8,9 +8,10 @@ import builtins
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
-from heal.rules.base import Detector, NativeFixer, dotted_name
+from heal.rules.base import Detector, NativeFixer
 from heal.rules.rewrite import (
     bindings,
     block_of,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.model import Category, Priority
-from heal.rules.base import Detector, dotted_name
+from heal.rules.base import Detector
 
 # `try: import x / except ImportError: pass` is the optional-dependency idiom
 OPTIONAL_IMPORT = frozenset({"ImportError", "ModuleNotFoundError"})

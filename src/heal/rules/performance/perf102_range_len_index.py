@@ -6,9 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import ModuleContext
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
-from heal.rules.base import SCOPES, Detector, NativeFixer, dotted_name
+from heal.rules.base import SCOPES, Detector, NativeFixer
 from heal.rules.rewrite import (
     comments_in,
     enclosing_scope,

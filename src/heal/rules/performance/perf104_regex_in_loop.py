@@ -8,9 +8,10 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import ModuleContext, with_imports
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
-from heal.rules.base import Detector, ModuleIndex, NativeFixer, dotted_name
+from heal.rules.base import Detector, ModuleIndex, NativeFixer
 from heal.rules.rewrite import comments_in, fresh_name, names_in, rewrite
 from heal.rules.scope import walk
 

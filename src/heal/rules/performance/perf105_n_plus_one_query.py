@@ -7,8 +7,9 @@ import re
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.model import Category, Priority
-from heal.rules.base import SCOPES, Detector, dotted_name
+from heal.rules.base import SCOPES, Detector
 from heal.rules.scope import target_names
 
 EXECUTE = frozenset({"execute", "executemany"})

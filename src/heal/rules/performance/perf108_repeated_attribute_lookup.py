@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.model import Category, Priority
-from heal.rules.base import Detector, ModuleIndex, dotted_name
+from heal.rules.base import Detector, ModuleIndex
 from heal.rules.scope import walk
 
 MIN_DEPTH = 3  # names in the chain: `a.b.c`

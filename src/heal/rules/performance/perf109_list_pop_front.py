@@ -6,9 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from heal.cases import Invalid, Valid
+from heal.cst import dotted_name
 from heal.fixer import ModuleContext, with_imports
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety
-from heal.rules.base import SCOPES, Detector, ModuleIndex, NativeFixer, dotted_name
+from heal.rules.base import SCOPES, Detector, ModuleIndex, NativeFixer
 from heal.rules.rewrite import comments_in, declared_global, enclosing_scope, rewrite, uses_of
 from heal.rules.scope import parameters, walk
 

@@ -1,4 +1,4 @@
-"""Coverage-aware verification: evidence per fix, affected-test selection, and its safety net."""
+"""Test selection (verify/select.py) through the CLI: the coverage map, evidence, affected tests."""
 
 from __future__ import annotations
 

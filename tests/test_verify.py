@@ -1,0 +1,241 @@
+"""Step 4 through the CLI: the baseline, the analyzers' re-check, batches, bisection and
+retries, on throwaway repositories with their real test suites."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import git
+from test_heal_cli import PROJECT, heal_json, snapshot
+
+
+def test_culprit_is_rolled_back_and_the_rest_lands(make_repo, heal):
+    repo = make_repo(PROJECT)
+    doc, result = heal_json(heal, repo)
+    assert result.returncode == 0, result.stderr
+    verdicts = {(f["path"], f["rule"], f["diff"].count("-import")): f["verdict"] for f in doc["fixes"]}
+    by_verdict: dict[str, list[dict]] = {}
+    for fix in doc["fixes"]:
+        by_verdict.setdefault(fix["verdict"], []).append(fix)
+    rejected = by_verdict["rejected"]
+    assert len(rejected) == 1, verdicts
+    # the import error fails collection of the test module, so pytest names the module
+    assert "-from json import dumps" in rejected[0]["diff"]
+    assert "tests/test_pkg.py" in rejected[0]["reason"]
+    assert rejected[0]["failing_tests"] == ["tests/test_pkg.py"]
+    assert len(by_verdict["verified"]) == 3
+    util = (repo / "pkg/util.py").read_text()
+    assert "import os" not in util and "import re" not in util and "from json import dumps" in util
+    assert "import sys" not in (repo / "pkg/other.py").read_text()
+    # bisection, not one run per fix: batch + two halves + ... far fewer than 4 runs per fix
+    assert doc["test_runs"] <= 1 + 1 + 2 * 2 + 1
+    # nothing staged, tests still pass in the user's tree
+    assert git(repo, "diff", "--cached", "--name-only") == ""
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=repo, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout
+
+
+def test_baseline_failures_and_flaky_tests_are_never_blamed(make_repo, heal, tmp_path):
+    marker = tmp_path / "flaky-marker"
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/m.py": "import os\n\n\ndef f():\n    return 1\n",
+        "tests/test_m.py": '''
+            import os
+            from pathlib import Path
+
+            from pkg.m import f
+
+
+            def test_already_broken():
+                assert f() == 2
+
+
+            def test_flaky():
+                marker = Path(os.environ["FLAKY_MARKER"])
+                if not marker.exists():
+                    marker.write_text("failed once")
+                    raise AssertionError("flaky")
+
+
+            def test_ok():
+                assert f() == 1
+        ''',
+    })
+    doc, result = heal_json(heal, repo, env={"FLAKY_MARKER": str(marker)})
+    assert result.returncode == 0, result.stderr
+    baseline = doc["summary"]["baseline"]
+    assert baseline["known_failures"] == ["tests/test_m.py::test_already_broken"]
+    assert baseline["flaky"] == ["tests/test_m.py::test_flaky"]
+    assert [f["verdict"] for f in doc["fixes"]] == ["verified"]
+    assert "import os" not in (repo / "pkg/m.py").read_text()
+
+
+def test_hung_test_times_out_and_the_fix_is_rejected(make_repo, heal):
+    repo = make_repo({**PROJECT, "tests/test_pkg.py": '''
+        import time
+
+
+        def test_import_or_hang():
+            import importlib
+
+            if not hasattr(importlib.import_module("pkg.util"), "du" + "mps"):
+                time.sleep(600)
+    '''})
+    doc, _ = heal_json(heal, repo, "--timeout", "3")
+    rejected = [f for f in doc["fixes"] if f["verdict"] == "rejected"]
+    assert len(rejected) == 1 and "timed out" in rejected[0]["reason"]
+    assert "from json import dumps" in (repo / "pkg/util.py").read_text()
+
+
+def test_baseline_that_cannot_run_stops_with_a_clear_error(make_repo, heal):
+    repo = make_repo({"pkg/__init__.py": "", "pkg/m.py": "import os\n",
+                      "tests/test_x.py": "import nonexistent\n"})
+    before = snapshot(repo)
+    result = heal(cwd=repo)
+    assert result.returncode == 2
+    assert "baseline tests cannot run" in result.stderr and "--no-verify" in result.stderr
+    assert snapshot(repo)["files"] == before["files"]
+    result = heal("--no-verify", "--format", "json", cwd=repo)
+    doc = json.loads(result.stdout)
+    assert {f["verdict"] for f in doc["fixes"]} == {"unverified"}
+    assert "import os" not in (repo / "pkg/m.py").read_text()
+
+
+def test_worktree_tests_import_the_worktree_not_the_editable_install(make_repo, heal, tmp_path):
+    """An editable src-layout install points at the user's tree; the tests must not follow it."""
+    repo = make_repo({
+        "pyproject.toml": '[project]\nname = "edpkg"\nversion = "0"\n',
+        "src/edpkg/__init__.py": "",
+        "src/edpkg/core.py": "import os\n\n\ndef where():\n    return __file__\n",
+        "tests/test_where.py": '''
+            import os
+            from pathlib import Path
+
+            from edpkg.core import where
+
+
+            def test_where():
+                Path(os.environ["WHERE_LOG"]).open("a").write(where() + "\\n")
+        ''',
+    })
+    venv = repo / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python*/site-packages"))
+    heal_site = next(p for p in sys.path if p.endswith("site-packages") and "pytest" in os.listdir(p))
+    (site / "heal-test-deps.pth").write_text(heal_site + "\n")
+    (site / "__editable__.edpkg.pth").write_text(str(repo / "src") + "\n")  # what pip -e writes
+    log = tmp_path / "where.log"
+    doc, result = heal_json(heal, repo, env={"WHERE_LOG": str(log)})
+    assert result.returncode == 0, result.stderr
+    assert [f["verdict"] for f in doc["fixes"]] == ["verified"]
+    imported = log.read_text().split()
+    assert imported and all(".heal/worktrees/" in p for p in imported), imported
+
+
+def test_a_failing_test_that_names_a_file_points_the_bisection_at_it(make_repo, heal):
+    """A data-driven test reads `cases/case_07.py` as data: the fix there breaks it, and no
+    coverage map can see that, but the test names the folder, so heal runs it for fixes there.
+    The failing test's id names the file, so bisection tries that file's fix against all the
+    others at once instead of halving sixteen fixes four times."""
+    project = {f"cases/case_{n:02}.py": "import os\n\n\nVALUE = 1\n" for n in range(16)}
+    project["tests/test_cases.py"] = '''
+        import pathlib
+
+        import pytest
+
+        CASES = sorted((pathlib.Path(__file__).parent.parent / "cases").glob("*.py"))
+
+
+        @pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+        def test_case(case):
+            if case.name == "case_07.py":  # the case this test is about
+                assert case.read_text().startswith("import os")
+    '''
+    repo = make_repo(project)
+    doc, result = heal_json(heal, repo, "--select", "ruff:F401")
+    assert result.returncode == 0, result.stderr
+    rejected = [f for f in doc["fixes"] if f["verdict"] == "rejected"]
+    assert [f["path"] for f in rejected] == ["cases/case_07.py"], rejected
+    assert "test_case[case_07.py]" in rejected[0]["reason"]
+    assert sum(f["verdict"] == "verified" for f in doc["fixes"]) == 15
+    assert not any(m.startswith("selection miss") for m in doc["summary"]["messages"])
+    # baseline, the batch, case_07's fix against the other fifteen, the fifteen again (the
+    # full run before landing); halving would take 1 + 1 + 2·4 + 1
+    assert doc["test_runs"] <= 4, doc["test_runs"]
+    assert (repo / "cases/case_07.py").read_text().startswith("import os")
+    assert not (repo / "cases/case_03.py").read_text().startswith("import os")
+
+
+def test_a_fix_that_brings_a_finding_no_fixer_mends_is_rejected(make_repo, heal):
+    """Making `x: int = None` honest (`int | None`) in `scale` brings an [assignment] error on
+    `y: int = x`: the rule has a fixer, but it declines that case, so the run would end with
+    as many errors as it began with. In `shift` the same fix brings nothing and lands."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/calc.py": '''
+            def scale(x: int = None) -> int:
+                y: int = x
+                return y * 2
+
+
+            def shift(x: int = None) -> int:
+                return 1 if x is None else x + 1
+        ''',
+        "tests/test_calc.py": '''
+            from pkg.calc import scale, shift
+
+
+            def test_calc():
+                assert scale(2) == 4 and shift() == 1 and shift(1) == 2
+        ''',
+    })
+    doc, result = heal_json(heal, repo, "--select", "mypy:assignment")
+    assert result.returncode in (0, 1), result.stderr
+    by_line = {f["line"]: f for f in doc["fixes"]}
+    assert by_line[1]["verdict"] == "rejected", by_line
+    assert "brings new findings: mypy:assignment" in by_line[1]["reason"]
+    assert by_line[6]["verdict"] == "verified", [(f["line"], f["diff"], f["reason"]) for f in doc["fixes"]]
+    text = (repo / "pkg/calc.py").read_text()
+    assert "def scale(x: int = None)" in text and "def shift(x: int | None = None)" in text
+
+
+def test_a_fix_turned_down_by_its_batch_is_tried_again_and_one_run_is_enough(make_repo, heal):
+    """`second`'s implicit-Optional fix writes `Optional[str]` (the file's style) in the batch
+    that makes `first`'s `Optional[str]` into `str | None`, so UP045's finding looks still
+    there and that fix is turned down. Once nothing else is left, heal tries it again against
+    what landed: one run ends where two ended before, and a second run has nothing to do."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/calc.py": '''
+            from typing import Optional
+
+
+            def first(a: Optional[str] = None) -> str:
+                return a or ""
+
+
+            def second(b: str = None) -> str:
+                return b or ""
+        ''',
+        "tests/test_calc.py": '''
+            from pkg.calc import first, second
+
+
+            def test_calc():
+                assert first() == second() == "" and first("a") == second("a") == "a"
+        ''',
+    })
+    doc, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1), result.stderr
+    text = (repo / "pkg/calc.py").read_text()
+    assert "Optional" not in text, (text, [(f["rule"], f["line"], f["verdict"], f["reason"])
+                                           for f in doc["fixes"]])
+    assert "def first(a: str | None = None)" in text and "def second(b: str | None = None)" in text
+    assert [f["verdict"] for f in doc["fixes"]] == ["verified"] * 4, doc["fixes"]  # no stale rejection
+    again, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1) and again["fixes"] == [], again["fixes"]
