@@ -120,14 +120,16 @@ class Recheck:
                  after: Sequence[Finding], texts: Mapping[str, str],
                  current: Callable[[str], str]) -> list[Fix]:
         """Of the kept fixes, those whose fixer, asked again on the batch's output, changes what
-        it wrote (the batch's fixes of each file were applied together to give `texts`)."""
+        it wrote (the batch's fixes of each file were applied together to give `texts`). Only a
+        file the batch edits with one fix can tell: with two, a finding the other one brought
+        (UP006 turning `List` into `list` leaves `from typing import List` unused) would be
+        blamed on the fix whose lines it starts in."""
         found: list[Fix] = []
         for path in sorted({fix.path for fix in kept if not fix.also}):
-            together = [f for f in batch if f.path == path and not f.also]
-            mine = [f for f in kept if f in together]
-            found += [fix for fix in unstable(together, current(path),
-                                              [f for f in before if f.path == path], texts[path],
-                                              [f for f in after if f.path == path], self.config)
-                      if fix in mine]
+            together = [f for f in batch if path in f.paths]
+            if len(together) != 1 or together[0] not in kept:  # with two, what the other one
+                continue  # did would count as this one's doing
+            found += unstable(together, current(path), [f for f in before if f.path == path],
+                              texts[path], [f for f in after if f.path == path], self.config)
         return found
 
