@@ -55,8 +55,8 @@ def svg_bars(daily: list[dict[str, Any]], width: int = 940, height: int = 200) -
 
 
 def svg_line(values: list[float | None], label: str, color: str, *, percent: bool = False,
-             width: int = 940, height: int = 140) -> str:
-    """A line over the runs (None values are gaps)."""
+             width: int = 940, height: int = 140, names: list[str] | None = None) -> str:
+    """A line over the runs, or over `names` (what each point is; None values are gaps)."""
     known = [v for v in values if v is not None]
     if not known:
         return f'<p class="muted">No data for {_e(label)}.</p>'
@@ -89,7 +89,8 @@ def svg_line(values: list[float | None], label: str, color: str, *, percent: boo
         segment.append(point(i, v))
         shown = f"{100 * v:.0f}%" if percent else f"{v:g}"
         x, y = point(i, v).split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"><title>run {i + 1}: '
+        name = names[i] if names is not None and i < len(names) else f"run {i + 1}"
+        parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"><title>{_e(name)}: '
                      f'{shown}</title></circle>')
     if segment:
         segments.append(segment)
