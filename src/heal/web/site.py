@@ -1,0 +1,51 @@
+"""What every page of the web dashboard reads from: one repository's `.heal/`, its config, the
+clock, and this server's token and mode."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from heal import metrics
+from heal.config import Config
+from heal.state import state_dir
+
+
+@dataclass
+class Site:
+    root: Path
+    config: Config = field(default_factory=Config)
+    read_only: bool = False
+    clock: Callable[[], float] = time.time
+    # approve and reject need it: it is only in this server's pages, which another origin
+    # cannot read
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    notes: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def state_dir(self) -> Path:
+        return state_dir(self.root)
+
+    def read(self, query: Callable[[metrics.ReadOnlyHistory], metrics.T],
+             default: metrics.T) -> metrics.T:
+        """`query` on the history, read-only; `default` when there is none yet."""
+        return metrics.read(self.state_dir, query, default)
+
+    def note(self, text: str) -> str:
+        """Keep a message for the next page (an approval's outcome); returns its key."""
+        key = secrets.token_hex(6)
+        with self._lock:
+            self.notes[key] = text
+            while len(self.notes) > 50:
+                self.notes.popitem(last=False)
+        return key
+
+    def noted(self, key: str | None) -> str | None:
+        with self._lock:
+            return self.notes.get(key or "")
