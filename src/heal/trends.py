@@ -123,12 +123,13 @@ def over_time(history: History, now: float, period: str = "7d", mode: str = HEAL
     return buckets
 
 
-def bucket_label(bucket: Bucket, period: str) -> str:
-    """How a slice is named on a chart: its day, and hour for 24h and 7d (the year first: the
-    bar chart shows what follows it)."""
+def bucket_label(bucket: Bucket, period: str, short: bool = False) -> str:
+    """How a slice is named: its day and hour (its day alone for 30d); `short`, under a bar:
+    the hour for 24h, weekday and hour for 7d, month and day for 30d."""
     moment = time.localtime(bucket.start)
-    return time.strftime({"24h": "%Y-%m-%d %H:00", "7d": "%Y-%m-%d %H:00"}.get(period, "%Y-%m-%d"),
-                         moment)
+    if short:
+        return time.strftime({"24h": "%H:00", "7d": "%a %H:00"}.get(period, "%m-%d"), moment)
+    return time.strftime("%Y-%m-%d" if period == "30d" else "%Y-%m-%d %H:00", moment)
 
 
 def run_counts(history: History) -> dict[str, int]:

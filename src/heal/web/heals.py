@@ -86,8 +86,10 @@ def heal_page(site: Site, run_id: str, fix_id: str) -> str | None:
         ("time", seconds(row.duration, row.estimated)), ("when", when(row.created)),
     ]
     if detail.review_status:
-        about.append(("review", detail.review_status
-                      + (f": {detail.review_reason}" if detail.review_reason else "")))
+        status: Cell = link(url("review"), "pending: decide in the review queue") \
+            if detail.review_status == "pending" else detail.review_status
+        about.append(("review", Raw(e(status) + (f": {e(detail.review_reason)}"
+                                                 if detail.review_reason else ""))))
     evidence = [("level", (detail.evidence or "-") + (f" ({explained})" if explained else "")),
                 ("covering tests", _listed(detail.covering_tests)),
                 ("failing tests", _listed(detail.failing_tests)),

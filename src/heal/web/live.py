@@ -46,7 +46,8 @@ def event(name: str, data: dict[str, Any]) -> str:
 
 async def events(site: Site, disconnected: Callable[[], Awaitable[bool]]
                  ) -> AsyncIterator[str]:
-    """The stream of one page: `active` and `changed` events until the page goes away."""
+    """The stream of one page: `active` and `changed` events until the page goes away (or
+    the server stops)."""
     yield f"retry: {int(EVERY * 1000)}\n\n"
     state = site.state_dir
     runs = metrics.signature(state, RUN_FILES)
@@ -55,7 +56,7 @@ async def events(site: Site, disconnected: Callable[[], Awaitable[bool]]
     yield event("active", current)
     last_panel = last_changed = last_sent = time.monotonic()
     pending = False
-    while not await disconnected():
+    while not site.stopping() and not await disconnected():
         await anyio.sleep(TICK)
         now = time.monotonic()
         runs_now = metrics.signature(state, RUN_FILES)

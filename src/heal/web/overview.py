@@ -66,6 +66,9 @@ def charts(data: OverviewData, period: str) -> Raw:
     daily = [{"day": name, "verified": b.verified, "needs_review": b.review,
               "rejected": b.rejected} for name, b in zip(names, data.buckets, strict=True)]
     shown = [b for b in daily if b["verified"] or b["needs_review"] or b["rejected"]]
+    bars = svg_bars(daily, labels=[trends.bucket_label(b, period, short=True)
+                                   for b in data.buckets]) if shown else \
+        '<p class="muted">No heals in this period.</p>'
     return Raw(
         f'<h2>Over time <span class="tabs">{tabs}</span></h2>'
         '<div class="chart" id="chart-rate">'
@@ -75,7 +78,7 @@ def charts(data: OverviewData, period: str) -> Raw:
         + svg_line([b.findings for b in data.buckets], f"findings per heal run, last {period}",
                    COLORS["findings"], names=names)
         + '</div><div class="chart" id="chart-heals">'
-        + (svg_bars(daily) if shown else '<p class="muted">No heals in this period.</p>')
+        + bars
         + "</div>")
 
 

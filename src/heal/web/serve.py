@@ -63,6 +63,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8080, read_only: bool
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
+    site.stopping = lambda: server.should_exit
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn hands Ctrl-C back once it has shut down

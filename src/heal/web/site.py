@@ -26,6 +26,8 @@ class Site:
     # cannot read
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     notes: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    # the server asks its live streams to end (Ctrl-C): an open page must not hold it up
+    stopping: Callable[[], bool] = lambda: False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
