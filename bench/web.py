@@ -30,9 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+import httpx2
 from starlette.testclient import TestClient
 
 from heal import lock, review
@@ -114,7 +114,7 @@ def build(root: Path, runs: int, seed: int = 7) -> dict[str, str]:
             for table, column in (("runs", "started"), ("runs", "finished"), ("fixes", "created"),
                                   ("review", "created")):
                 key = "id" if table == "runs" else "run_id"
-                conn.execute(f"UPDATE {table} SET {column} = ? - ? * (? - CAST(substr({key}, 5) "
+                conn.execute(f"UPDATE {table} SET {column} = ? - ? * (? - CAST(substr({key}, 5) "  # nosec B608 - names from the tuple above
                              f"AS INTEGER)) / ?", (now, SPAN, runs, runs))
     finally:
         history.close()
@@ -159,30 +159,30 @@ def whole_process(root: Path, paths: list[str], count: int) -> tuple[dict[str, f
         assert match, "the server did not say where it listens"
         base = match.group(0)[:-len("/healing")]
 
-        def fetch(path: str) -> None:
-            with urllib.request.urlopen(base + path, timeout=30) as answer:
-                answer.read()
+        with httpx2.Client(base_url=base, timeout=30) as http:
 
-        figures = {path: median_ms(fetch, path, count) for path in paths}
-        return figures, live_latency(root, base)
+            def fetch(path: str) -> None:
+                assert http.get(path).status_code == 200, path
+
+            figures = {path: median_ms(fetch, path, count) for path in paths}
+            return figures, live_latency(root, http)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def live_latency(root: Path, base: str, tries: int = 5) -> float:
+def live_latency(root: Path, http: httpx2.Client, tries: int = 5) -> float:
     """Median ms from `write_status` to the event stream carrying the new phase."""
     state = root / ".heal"
     delays = []
-    with lock.held(state, "heal", "bench-live"), \
-            urllib.request.urlopen(base + "/healing/live", timeout=30) as stream:
+    with lock.held(state, "heal", "bench-live"), http.stream("GET", "/healing/live") as stream:
+        lines = stream.iter_lines()
         for attempt in range(tries):
             phase = f"verify-{attempt}"
             time.sleep(0.3)  # let the stream settle between tries
             start = time.perf_counter()
             write_status(state, "bench-live", phase, attempt, tries)
-            for raw in stream:
-                line = raw.decode()
+            for line in lines:
                 if line.startswith("data:") and json.loads(line[5:]).get("phase") == phase:
                     delays.append((time.perf_counter() - start) * 1000)
                     break

@@ -25,14 +25,14 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import GIT_ENV, TEST_ENV, git, run_heal, write
+from conftest import GIT_ENV, TEST_ENV, run_heal
 from heal import lock
 from heal.history import History
 from heal.state import ensure_state_dir
 from heal.status import write_status
 from heal.web.app import allowed_hosts, create_app, host_name
 from heal.web.site import Site
-from test_dashboard import PROJECT
+from test_dashboard import heal_twice
 
 pytestmark = pytest.mark.slow
 
@@ -45,17 +45,7 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
 
 @pytest.fixture(scope="module")
 def healed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import init_repo
-
-    root = init_repo(tmp_path_factory.mktemp("web") / "repo", PROJECT)
-    first = run_heal(cwd=root)
-    assert first.returncode == 1, first.stderr  # review items wait
-    write(root, {"pkg/extra.py": "import sys\nimport json\n\n\ndef one():\n    return 1\n"})
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "more")
-    preview = run_heal("--dry-run", cwd=root)
-    assert preview.returncode in (0, 1), preview.stderr
-    return root
+    return heal_twice(tmp_path_factory.mktemp("web") / "repo", "--dry-run")  # then a preview
 
 
 @pytest.fixture
