@@ -129,11 +129,16 @@ def routes(ids: dict[str, str]) -> list[str]:
             "/healing/patterns", f"/healing/patterns/{ids['pattern']}", "/healing/api/live"]
 
 
-def median_ms(fetch, path: str, count: int) -> float:  # type: ignore[no-untyped-def]
+def median_ms(fetch, path: str, count: int, touch=None) -> float:  # type: ignore[no-untyped-def]
+    """The median of `count` answers after two warm-ups; `touch()` (untimed) before each one
+    writes to history, so the page cannot answer from what it kept (the first request after
+    a heal wrote something)."""
     for _ in range(2):
         fetch(path)
     times = []
     for _ in range(count):
+        if touch is not None:
+            touch()
         start = time.perf_counter()
         fetch(path)
         times.append((time.perf_counter() - start) * 1000)
@@ -150,23 +155,31 @@ def in_process(root: Path, paths: list[str], count: int) -> dict[str, float]:
     return {path: median_ms(fetch, path, count) for path in paths}
 
 
-def whole_process(root: Path, paths: list[str], count: int) -> tuple[dict[str, float], float]:
+def whole_process(root: Path, paths: list[str], count: int
+                  ) -> tuple[dict[str, float], dict[str, float], float]:
+    """Over HTTP from the real server: (warm figures, cold figures, live delay)."""
     server = subprocess.Popen([sys.executable, "-m", "heal", "dashboard", "--web", "--port", "0"],
                               cwd=root, stdout=subprocess.PIPE, text=True)
+    history = History(root / ".heal")
     try:
         assert server.stdout is not None
         match = re.search(r"http://[^ ]+/healing", server.stdout.readline())
         assert match, "the server did not say where it listens"
         base = match.group(0)[:-len("/healing")]
 
+        def touch() -> None:
+            history.event("bench", "bench_touch", "ok")
+
         with httpx2.Client(base_url=base, timeout=30) as http:
 
             def fetch(path: str) -> None:
                 assert http.get(path).status_code == 200, path
 
-            figures = {path: median_ms(fetch, path, count) for path in paths}
-            return figures, live_latency(root, http)
+            warm = {path: median_ms(fetch, path, count) for path in paths}
+            cold = {path: median_ms(fetch, path, count, touch) for path in paths}
+            return warm, cold, live_latency(root, http)
     finally:
+        history.close()
         server.terminate()
         server.wait(timeout=30)
 
@@ -203,16 +216,17 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f}s ({size / 1e6:.1f} MB)")
         paths = routes(ids)
         inside = in_process(root, paths, args.requests)
-        outside, live = whole_process(root, paths, args.requests)
+        warm, cold, live = whole_process(root, paths, args.requests)
     width = max(len(p) for p in paths)
-    print(f"{'route':<{width}}  in-process ms  whole-process ms  (median of {args.requests})")
+    print(f"median of {args.requests} answers, ms; in process: TestClient; HTTP: the real server "
+          "over loopback; cold: history written just before each request")
+    print(f"{'route':<{width}}  in process  HTTP warm  HTTP cold")
     for path in paths:
-        print(f"{path:<{width}}  {inside[path]:>13.1f}  {outside[path]:>16.1f}")
-    worst = max(outside.values())
+        print(f"{path:<{width}}  {inside[path]:>10.1f}  {warm[path]:>9.1f}  {cold[path]:>9.1f}")
+    worst = max(max(warm.values()), max(cold.values()))
     print(f"slowest page over HTTP: {worst:.1f} ms (goal <= 100 ms): "
           f"{'ok' if worst <= 100 else 'OVER'}")
     print(f"live update: status written -> event received, median {live:.0f} ms (goal <= 1000)")
-
 
 if __name__ == "__main__":
     main()

@@ -17,16 +17,14 @@ from typing import Any
 import anyio
 
 from heal import metrics
-from heal.history import DB_NAME
 from heal.lock import LOCK_NAME
 from heal.status import STATUS_NAME
 from heal.web.html import active_panel
-from heal.web.site import Site
+from heal.web.site import HISTORY_FILES, Site
 
 TICK = 0.2  # seconds between looks at `.heal/`: a status written is shown well within 1 s
 EVERY = 1.0  # the most often `changed` is sent; the panel's refresh while a heal runs
 KEEPALIVE = 15.0
-HISTORY_FILES = (DB_NAME, DB_NAME + "-wal", "patterns")
 RUN_FILES = (LOCK_NAME, STATUS_NAME)
 
 

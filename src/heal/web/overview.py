@@ -11,6 +11,8 @@ from heal.report.charts import COLORS, svg_bars, svg_line
 from heal.web.html import Cell, Raw, e, link, page, pct, table, tag, url
 from heal.web.site import Site
 
+FRESH = 10.0
+
 
 @dataclass(frozen=True)
 class OverviewData:
@@ -22,7 +24,13 @@ class OverviewData:
 
 
 def gather(site: Site, period: str) -> OverviewData:
+    """The overview's figures; kept while history stands still, for at most `FRESH` seconds
+    (the windows move with the clock)."""
     now = site.clock()
+    return site.cached(("overview", period, int(now // FRESH)), lambda: _gather(site, period, now))
+
+
+def _gather(site: Site, period: str, now: float) -> OverviewData:
     view = metrics.overview(site.state_dir, now, site.config)
     empty_rates = {mode: {name: metrics.Rate(0, 0) for name, _ in metrics.WINDOWS}
                    for mode in (trends.HEAL, trends.PREVIEW)}

@@ -12,7 +12,7 @@ from heal.web.site import Site
 
 
 def patterns_page(site: Site) -> str:
-    rows, error = metrics.patterns(site.root, site.config)
+    rows, error = site.cached("patterns", lambda: metrics.patterns(site.root, site.config))
     threshold = site.config.auto_apply_confidence
     active = sum(1 for r in rows if r.status == "active")
     learned = sum(1 for r in rows if r.origin != "builtin")
@@ -35,7 +35,10 @@ def patterns_page(site: Site) -> str:
 
 
 def pattern_page(site: Site, pattern_id: str) -> str | None:
-    pattern = trends.pattern_record(site.root, pattern_id, site.config)
+    # a pattern file changes by a rename in .heal/patterns/ (the folder's stat moves with it)
+    pattern = site.cached(("pattern", pattern_id),
+                          lambda: trends.pattern_record(site.root, pattern_id, site.config),
+                          files=("patterns",))
     if pattern is None:
         return None
     rows: list[metrics.HealRow] = site.read(
