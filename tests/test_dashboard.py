@@ -61,17 +61,23 @@ FROZEN = 1_767_268_800.0  # 2026-01-01 12:00 UTC: the dashboard's clock in snaps
 RUN_STARTS = (FROZEN - 2 * 86400, FROZEN - 1800)  # two days ago, half an hour ago
 
 
-@pytest.fixture(scope="module")
-def healed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = init_repo(tmp_path_factory.mktemp("dashboard") / "repo", PROJECT)
+def heal_twice(root: Path, *second: str) -> Path:
+    """PROJECT in `root` healed, then a file with unused imports committed and `heal *second`
+    run (the web dashboard's tests make that second run a preview: `--dry-run`)."""
+    init_repo(root, PROJECT)
     first = run_heal(cwd=root)
     assert first.returncode == 1, first.stderr  # review items wait
     write(root, {"pkg/extra.py": "import sys\nimport json\n\n\ndef one():\n    return 1\n"})
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "more")
-    second = run_heal(cwd=root)
-    assert second.returncode in (0, 1), second.stderr
+    again = run_heal(*second, cwd=root)
+    assert again.returncode in (0, 1), again.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def healed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return heal_twice(tmp_path_factory.mktemp("dashboard") / "repo")
 
 
 @pytest.fixture

@@ -69,9 +69,12 @@ def read(state_dir: Path, query: Callable[[ReadOnlyHistory], T], default: T) -> 
         history.close()
 
 
-def signature(state_dir: Path) -> tuple[tuple[int, int], ...]:
-    """Changes whenever history, the lock, the status file or learned patterns change."""
-    names = (DB_NAME, DB_NAME + "-wal", STATUS_NAME, LOCK_NAME, "patterns")
+WATCHED = (DB_NAME, DB_NAME + "-wal", STATUS_NAME, LOCK_NAME, "patterns")
+
+
+def signature(state_dir: Path, names: Sequence[str] = WATCHED) -> tuple[tuple[int, int], ...]:
+    """Changes whenever one of `names` in `.heal/` changes (by default: history, the lock, the
+    status file or learned patterns)."""
     out = []
     for name in names:
         try:
@@ -165,6 +168,7 @@ class HealRow:
     duration: float | None
     estimated: bool  # duration is the run's time shared among its fixes, not measured
     landed: bool
+    preview: bool = False  # tried by a dry run: nothing was meant to land
 
     @property
     def where(self) -> str:
@@ -357,13 +361,14 @@ def overview(state_dir: Path, now: float, config: Config | None = None) -> Overv
 # -- drill-down and detail ------------------------------------------------------------------
 HEALS_QUERY = (
     "SELECT f.run_id, f.id, f.created, f.path, f.line, f.rule, f.category, f.source, f.verdict, "
-    "f.duration, f.landed, r.duration AS run_duration, "
+    "f.duration, f.landed, r.duration AS run_duration, r.mode AS run_mode, "
     "(SELECT count(*) FROM fixes g WHERE g.run_id = f.run_id) AS run_fixes "
     "FROM fixes f LEFT JOIN runs r ON r.id = f.run_id WHERE (? IS NULL OR f.category = ?) "
+    "AND (? IS NULL OR f.run_id = ?) AND (? IS NULL OR substr(f.source, 1, length(?)) = ?) "
     "ORDER BY f.created DESC, f.path, f.line, f.id LIMIT ?")
 DETAIL_QUERY = (
     "SELECT f.run_id, f.id, f.created, f.path, f.line, f.rule, f.category, f.source, f.verdict, "
-    "f.duration, f.landed, r.duration AS run_duration, "
+    "f.duration, f.landed, r.duration AS run_duration, r.mode AS run_mode, "
     "(SELECT count(*) FROM fixes g WHERE g.run_id = f.run_id) AS run_fixes, "
     "f.priority, f.safety, f.reason, f.diff, f.evidence, f.covering_tests, f.failing_tests, "
     "f.output, f.round FROM fixes f LEFT JOIN runs r ON r.id = f.run_id "
@@ -381,12 +386,16 @@ def _heal_row(row: sqlite3.Row) -> HealRow:
                    category=str(row["category"] or ""), source=str(row["source"] or ""),
                    verdict=str(row["verdict"] or ""),
                    duration=float(duration) if duration is not None else None,
-                   estimated=estimated, landed=bool(row["landed"]))
+                   estimated=estimated, landed=bool(row["landed"]),
+                   preview=row["run_mode"] == "dry-run")
 
 
-def heals(history: History, category: str | None = None, limit: int = 500) -> list[HealRow]:
-    """Fixes tried, newest first (ties broken by place), in one category or all."""
-    rows = history.conn.execute(HEALS_QUERY, (category, category, limit))
+def heals(history: History, category: str | None = None, limit: int = 500, *,
+          run_id: str | None = None, source: str | None = None) -> list[HealRow]:
+    """Fixes tried, newest first (ties broken by place), in one category or all; only one
+    run's, and only those whose source starts with `source` (`pattern:ID@`), when given."""
+    rows = history.conn.execute(HEALS_QUERY, (category, category, run_id, run_id, source,
+                                              source, source, limit))
     return [_heal_row(row) for row in rows]
 
 

@@ -14,8 +14,10 @@ def _e(value: Any) -> str:
     return html.escape(str(value if value is not None else ""), quote=True)
 
 
-def svg_bars(daily: list[dict[str, Any]], width: int = 940, height: int = 200) -> str:
-    """Stacked bars per day: verified, needs review, rejected."""
+def svg_bars(daily: list[dict[str, Any]], width: int = 940, height: int = 200,
+             labels: list[str] | None = None) -> str:
+    """Stacked bars per day (or per slice of time, each with its label under it): verified,
+    needs review, rejected."""
     if not daily:
         return '<p class="muted">No fixes in this period.</p>'
     keys = ("verified", "needs_review", "rejected")
@@ -43,7 +45,8 @@ def svg_bars(daily: list[dict[str, Any]], width: int = 940, height: int = 200) -
                              f'{key.replace("_", " ")}</title></rect>')
         if len(daily) <= 14 or index % max(1, len(daily) // 10) == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" font-size="11" '
-                         f'text-anchor="middle">{_e(day["day"][5:])}</text>')
+                         f'text-anchor="middle">'
+                         f'{_e(labels[index] if labels else day["day"][5:])}</text>')
     legend_x = left
     for key in keys:
         parts.append(f'<rect x="{legend_x}" y="4" width="10" height="10" fill="{COLORS[key]}"/>'
@@ -55,8 +58,8 @@ def svg_bars(daily: list[dict[str, Any]], width: int = 940, height: int = 200) -
 
 
 def svg_line(values: list[float | None], label: str, color: str, *, percent: bool = False,
-             width: int = 940, height: int = 140) -> str:
-    """A line over the runs (None values are gaps)."""
+             width: int = 940, height: int = 140, names: list[str] | None = None) -> str:
+    """A line over the runs, or over `names` (what each point is; None values are gaps)."""
     known = [v for v in values if v is not None]
     if not known:
         return f'<p class="muted">No data for {_e(label)}.</p>'
@@ -89,7 +92,8 @@ def svg_line(values: list[float | None], label: str, color: str, *, percent: boo
         segment.append(point(i, v))
         shown = f"{100 * v:.0f}%" if percent else f"{v:g}"
         x, y = point(i, v).split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"><title>run {i + 1}: '
+        name = names[i] if names is not None and i < len(names) else f"run {i + 1}"
+        parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"><title>{_e(name)}: '
                      f'{shown}</title></circle>')
     if segment:
         segments.append(segment)
