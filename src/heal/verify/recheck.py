@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from heal.analyze import analyze, merge
+from heal.clock import Clock
 from heal.config import Config
 from heal.discover import discover
 from heal.model import Finding, Fix
@@ -40,15 +41,20 @@ def fixable(finding: Finding, config: Config) -> bool:
 
 class Recheck:
     def __init__(self, suite: Suite, config: Config, state_dir: Path, python: str,
-                 planner: Planner, secrets: set[str]) -> None:
+                 planner: Planner, secrets: set[str], clock: Clock) -> None:
         self.suite = suite
         self.config = config
         self.state_dir = state_dir
         self.python = python
         self.planner = planner
         self.secrets = secrets  # what the analyzers flag as secrets: grows with each re-check
+        self.clock = clock
 
     def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+        with self.clock.phase("recheck"):
+            return self._rescan(texts, paths)
+
+    def _rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
         tree = self.suite.materialized(texts)
         found = discover(tree.path, sorted(set(paths)), self.config)
         results, _ = analyze(tree.path, found.files, self.config, self.state_dir, self.python)
@@ -99,7 +105,8 @@ class Recheck:
         maybe = [f for f in findings if fixable(f, self.config)]
         if not maybe:
             return findings
-        plan = self.planner.plan(maybe, everything, skip=skip)
+        with self.clock.phase("plan"):
+            plan = self.planner.plan(maybe, everything, skip=skip)
         fixed = {fp for fix in [*plan.fixes, *plan.waiting] for fp in fix.fingerprints}
         return [f for f in findings if f.fingerprint not in fixed]
 
@@ -120,14 +127,22 @@ class Recheck:
                  after: Sequence[Finding], texts: Mapping[str, str],
                  current: Callable[[str], str]) -> list[Fix]:
         """Of the kept fixes, those whose fixer, asked again on the batch's output, changes what
-        it wrote (the batch's fixes of each file were applied together to give `texts`)."""
+        it wrote (the batch's fixes of each file were applied together to give `texts`). Only a
+        file the batch edits with one fix can tell: with two, a finding the other one brought
+        (UP006 turning `List` into `list` leaves `from typing import List` unused) would be
+        blamed on the fix whose lines it starts in."""
+        with self.clock.phase("plan"):  # fixers asked again on their output: fix checks
+            return self._unstable(kept, batch, before, after, texts, current)
+
+    def _unstable(self, kept: Sequence[Fix], batch: Sequence[Fix], before: Sequence[Finding],
+                  after: Sequence[Finding], texts: Mapping[str, str],
+                  current: Callable[[str], str]) -> list[Fix]:
         found: list[Fix] = []
         for path in sorted({fix.path for fix in kept if not fix.also}):
-            together = [f for f in batch if f.path == path and not f.also]
-            mine = [f for f in kept if f in together]
-            found += [fix for fix in unstable(together, current(path),
-                                              [f for f in before if f.path == path], texts[path],
-                                              [f for f in after if f.path == path], self.config)
-                      if fix in mine]
+            together = [f for f in batch if path in f.paths]
+            if len(together) != 1 or together[0] not in kept:  # with two, what the other one
+                continue  # did would count as this one's doing
+            found += unstable(together, current(path), [f for f in before if f.path == path],
+                              texts[path], [f for f in after if f.path == path], self.config)
         return found
 
