@@ -239,3 +239,40 @@ def test_a_fix_turned_down_by_its_batch_is_tried_again_and_one_run_is_enough(mak
     assert [f["verdict"] for f in doc["fixes"]] == ["verified"] * 4, doc["fixes"]  # no stale rejection
     again, result = heal_json(heal, repo)
     assert result.returncode in (0, 1) and again["fixes"] == [], again["fixes"]
+
+
+def _culprits_project(modules: int, culprits: dict[str, str]) -> dict[str, str]:
+    """`modules` modules with two unused imports each; the tests read `culprits` (module ->
+    imported name) back by name at run time, so removing those imports breaks them."""
+    files = {"pkg/__init__.py": ""}
+    for number in range(modules):
+        files[f"pkg/m{number}.py"] = "import json\nimport os\n\n\ndef f():\n    return 1\n"
+    lookups = "\n".join(
+        f'{module.replace(".", "_")}_{name} = getattr(importlib.import_module("pkg.{module}"), '
+        f'"{name}")' for module, name in culprits.items())
+    checks = "\n".join(f"def test_{module}_{name}():\n    assert {module}_{name} is not None\n\n"
+                       for module, name in culprits.items())
+    files["tests/test_pkg.py"] = f"import importlib\n\n{lookups}\n\n\n{checks}" \
+                                 "def test_plain():\n    assert True\n"
+    return files
+
+
+def test_bisection_runs_only_the_failing_tests(make_repo, heal):
+    """k culprits among N fixes: the batch runs whole once, bisection runs only the tests that
+    failed, the kept set runs whole once more, and the culprits are exactly the fixes that
+    break the tests (what bisection with the whole suite at every step finds)."""
+    culprits = {"m1": "json", "m4": "os", "m6": "json"}
+    repo = make_repo(_culprits_project(8, culprits))
+    for mode in ("full", "affected"):
+        git(repo, "checkout", "-q", "--", ".")
+        doc, result = heal_json(heal, repo, "--verify", mode)
+        assert result.returncode == 0, result.stderr
+        rejected = {(f["path"], f["diff"].split("-import ")[1].split("\n")[0])
+                    for f in doc["fixes"] if f["verdict"] == "rejected"}
+        assert rejected == {(f"pkg/{m}.py", name) for m, name in culprits.items()}, mode
+        assert sum(f["verdict"] == "verified" for f in doc["fixes"]
+                   if f["path"].startswith("pkg/")) == 16 - len(culprits)
+        runs = doc["summary"]["test_runs"]
+        baseline = 1 if mode == "full" else 2  # affected: a plain run, then one recording coverage
+        assert runs["full"] - baseline <= 2, (mode, runs)
+        assert runs["selected"] >= 2, (mode, runs)  # the bisection's runs

@@ -1,10 +1,18 @@
-"""The libcst helpers every rule and fixer shares: names as they are written."""
+"""The libcst helpers every rule and fixer shares: names as they are written, and the parse of
+each file version, made once per run (`parsed`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar, cast
 
 import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+
+T = TypeVar("T")
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:
@@ -26,3 +34,104 @@ def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
             yield from target_names(element.value)
     elif isinstance(target, cst.StarredElement):
         yield from target_names(target.value)
+
+
+class Parsed:
+    """One version of one file's text, parsed once for the whole run: the module, its node
+    positions and parents, and what fixers compute over them (`memo`). Shared by every
+    fixer, pattern, fix check and the learner that asks about this very text (`parsed()`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._module: cst.Module | None = None
+        self._wrapper: MetadataWrapper | None = None
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None
+        self._memo: dict[str, object] = {}
+
+    @property
+    def module(self) -> cst.Module:
+        if self._module is None:
+            self._module = cst.parse_module(self.text)
+        return self._module
+
+    @property
+    def wrapper(self) -> MetadataWrapper:
+        """The one metadata wrapper of this text: each provider (positions, parents, scopes,
+        qualified names...) is resolved once, whoever asks first."""
+        if self._wrapper is None:
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper
+
+    def _resolve(self) -> None:
+        self._positions = self.wrapper.resolve(PositionProvider)
+        self._parents = self.wrapper.resolve(ParentNodeProvider)
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            self._resolve()
+        assert self._positions is not None
+        return self._positions
+
+    @property
+    def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        if self._parents is None:
+            self._resolve()
+        assert self._parents is not None
+        return self._parents
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per text: an analysis every finding of the file shares (which
+        imports are unused, the names the module binds...)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
+
+    @property
+    def spans(self) -> dict[tuple[int, int, int, int], list[cst.CSTNode]]:
+        """Nodes by their exact range (start line, column, end line, column), in the order the
+        positions were recorded."""
+        def index() -> dict[tuple[int, int, int, int], list[cst.CSTNode]]:
+            found: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
+            for node, where in self.positions.items():
+                key = (where.start.line, where.start.column, where.end.line, where.end.column)
+                found.setdefault(key, []).append(node)
+            return found
+
+        return self.memo("spans", index)
+
+    def on_line(self, line: int) -> list[cst.CSTNode]:
+        """The nodes whose range includes the line, in the order the positions were recorded."""
+        def index() -> dict[int, list[cst.CSTNode]]:
+            found: dict[int, list[cst.CSTNode]] = {}
+            for node, where in self.positions.items():
+                for number in range(where.start.line, where.end.line + 1):
+                    found.setdefault(number, []).append(node)
+            return found
+
+        return self.memo("lines", index).get(line, [])
+
+
+_PARSED: OrderedDict[tuple[int, str], Parsed] = OrderedDict()
+_LOCK = threading.Lock()
+PARSED_KEPT = 48  # file versions kept; about 10 MB each for a 1,000-line module
+
+
+def parsed(text: str, keep: bool = True) -> Parsed:
+    """The one `Parsed` of this text (by its content: an edited file is a new entry, never
+    the old parse). `keep=False` for a text asked about once: made if missing, not kept."""
+    key = (len(text), hashlib.sha1(text.encode("utf-8", "surrogatepass"),
+                                   usedforsecurity=False).hexdigest())
+    with _LOCK:
+        found = _PARSED.get(key)
+        if found is not None:
+            _PARSED.move_to_end(key)
+            return found
+        found = Parsed(text)
+        if not keep:
+            return found
+        _PARSED[key] = found
+        if len(_PARSED) > PARSED_KEPT:
+            _PARSED.popitem(last=False)
+        return found

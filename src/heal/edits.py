@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from heal.model import Fix, Position, Span, TextEdit
 
 
-def line_starts(text: str) -> list[int]:
+@functools.lru_cache(maxsize=64)  # every edit of a file asks about the same text
+def line_starts(text: str) -> tuple[int, ...]:
     """Offset of the start of every line; lines end after '\\n' (so CRLF stays in its line)."""
     starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
+    index = text.find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return tuple(starts)
 
 
 def offset(starts: Sequence[int], text: str, position: Position) -> int:

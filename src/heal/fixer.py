@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange
 
 from heal.cases import Invalid, Valid
 from heal.config import Config
-from heal.cst import target_names
+from heal.cst import Parsed, parsed, target_names
 from heal.edits import diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
@@ -69,53 +69,43 @@ class ModuleContext:
     # every file of the run as it is now (repo-relative path -> text): what a fix that also
     # edits other files (a private name renamed across the project) must edit
     others: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _module: cst.Module | None = field(default=None, repr=False)
-    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
-    _parents: Mapping[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
-    _names: frozenset[str] | None = field(default=None, repr=False)
-    _comments: Mapping[int, list[cst.Comment]] | None = field(default=None, repr=False)
+    _parsed: Parsed | None = field(default=None, repr=False)
+
+    @property
+    def parsed(self) -> Parsed:
+        """This text's parse, shared by everything that asks about the same text in the run."""
+        if self._parsed is None:
+            self._parsed = parsed(self.text)
+        return self._parsed
 
     @property
     def module(self) -> cst.Module:
-        if self._module is None:
-            self._module = cst.parse_module(self.text)
-        return self._module
-
-    def _resolve(self) -> None:
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self._positions = wrapper.resolve(PositionProvider)
-        self._parents = wrapper.resolve(ParentNodeProvider)
+        return self.parsed.module
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        if self._positions is None:
-            self._resolve()
-        assert self._positions is not None
-        return self._positions
+        return self.parsed.positions
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        if self._parents is None:
-            self._resolve()
-        assert self._parents is not None
-        return self._parents.get(node)
+        return self.parsed.parents.get(node)
 
     @property
     def names(self) -> frozenset[str]:
         """Names code at module level can read: the builtins and what `module_names` finds
         (what a fix may write without an import of its own)."""
-        if self._names is None:
-            self._names = frozenset(module_names(self.module) | set(dir(builtins)))
-        return self._names
+        return self.parsed.memo("names", lambda: frozenset(
+            module_names(self.module) | set(dir(builtins))))
 
     def comments_on(self, line: int) -> list[cst.Comment]:
         """The comments that start on a line (statements' positions leave them out)."""
-        if self._comments is None:
+        def by_line() -> dict[int, list[cst.Comment]]:
             lines: dict[int, list[cst.Comment]] = {}
             for node, where in self.positions.items():
                 if isinstance(node, cst.Comment):
                     lines.setdefault(where.start.line, []).append(node)
-            self._comments = lines
-        return self._comments.get(line, [])
+            return lines
+
+        return self.parsed.memo("comments", by_line).get(line, [])
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parent(node)
@@ -126,11 +116,8 @@ class ModuleContext:
     def nodes_at(self, span: Span, kinds: tuple[type[cst.CSTNode], ...] = (cst.CSTNode,)
                  ) -> list[cst.CSTNode]:
         """Nodes of the given kinds whose range is exactly the span, outermost first."""
-        start = (span.start.line, span.start.column)
-        end = (span.end.line, span.end.column)
-        found = [node for node, where in self.positions.items()
-                 if isinstance(node, kinds) and (where.start.line, where.start.column) == start
-                 and (where.end.line, where.end.column) == end]
+        key = (span.start.line, span.start.column, span.end.line, span.end.column)
+        found = [node for node in self.parsed.spans.get(key, ()) if isinstance(node, kinds)]
         return sorted(found, key=lambda node: sum(1 for _ in self.ancestors(node)))
 
     def nodes_covering(self, span: Span, kinds: tuple[type[cst.CSTNode], ...]
@@ -138,12 +125,14 @@ class ModuleContext:
         """Nodes of the given kinds that contain the span, innermost first."""
         start = (span.start.line, span.start.column)
         end = (span.end.line, span.end.column)
-        found = [(node, where) for node, where in self.positions.items()
-                 if isinstance(node, kinds) and (where.start.line, where.start.column) <= start
+        positions = self.positions
+        found = [node for node in self.parsed.on_line(span.start.line)
+                 if isinstance(node, kinds) and (
+                     (where := positions[node]).start.line, where.start.column) <= start
                  and end <= (where.end.line, where.end.column)]
-        found.sort(key=lambda item: (item[1].start.line, item[1].start.column),
+        found.sort(key=lambda n: (positions[n].start.line, positions[n].start.column),
                    reverse=True)
-        return [node for node, _ in found]
+        return found
 
     def code_of(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

@@ -25,6 +25,7 @@ import git
 
 from heal import breaker, decisions, lock, review
 from heal.audit import AuditLog
+from heal.clock import Clock
 from heal.config import Config
 from heal.errors import HealError, StoppedError, UsageError
 from heal.healers import fixers_for
@@ -57,30 +58,14 @@ class HealRequest:
     approve_all: bool = False  # --approve-all-verified: land review fixes too (batch use in CI)
 
 
-class Phases:
-    """Where a run's time went: one phase at a time, each entered when the last one ends."""
-
-    def __init__(self) -> None:
-        self.times: dict[str, float] = defaultdict(float)
-        self._start = time.perf_counter()
-        self._name = ""
-
-    def enter(self, name: str) -> None:
-        now = time.perf_counter()
-        if self._name:
-            self.times[self._name] += now - self._start
-        self._name, self._start = name, now
-
-    def done(self) -> dict[str, float]:
-        self.enter("")
-        return {k: round(v, 3) for k, v in self.times.items() if k}
-
-
 def heal(request: HealRequest, progress: ProgressCallback = quiet,
-         skip_missing: bool = False) -> HealResult:
-    """Scan, fix in a worktree, verify with the tests, land what passed, record everything."""
+         skip_missing: bool = False,
+         on_landed: Callable[[HealResult], None] | None = None) -> HealResult:
+    """Scan, fix in a worktree, verify with the tests, land what passed, record everything,
+    learn. `on_landed(result)` is called once the fixes landed and were recorded, before
+    learning: the front end can report then (learning adds its messages to the result)."""
     started = time.perf_counter()
-    phases = Phases()
+    clock = Clock()
     repo, root = _open_repository(request)
     state_dir = ensure_state_dir(root)
     run_id = new_run_id()
@@ -94,7 +79,7 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
         engine: Engine | None = None
         outcome: HealResult | None = None
         try:
-            phases.enter("scan")
+            clock.enter("scan")
             scanned = scan(request.scan, progress, skip_missing)
             config = scanned.config
             history.record_findings(run_id, [
@@ -110,17 +95,17 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             engine = Engine.open(repo, root, state_dir, config, run_id, originals, history,
                                  progress, scanned.secrets, patterns=library.propose,
                                  blocked=_breaker(history, config, root),
-                                 no_verify=request.no_verify)
+                                 no_verify=request.no_verify, clock=clock)
             findings = _verify(engine, [f for f in scanned.findings if f.path in originals],
-                               result, phases, review.settled(history))
+                               result, clock, review.settled(history))
 
-            phases.enter("land")
+            clock.enter("land")
             write_status(state_dir, run_id, "land", 0, 0)
             landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
                                    request.commit, request.branch)
             _take(result, landed, engine, findings)
 
-            phases.enter("record")
+            clock.enter("record")
             write_status(state_dir, run_id, "record", 0, 0)
             record_fixes(history, audit, run_id, result.records, landed, engine.secrets)
             if proc.stop_requested():
@@ -132,9 +117,15 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                        f"failures ({why}); `heal rule ... --enable` turns it on")
             if not request.dry_run:
                 _queue_for_review(history, repo, root, result, engine, request.approve_all)
+            if on_landed is not None:
+                result.duration = time.perf_counter() - started
+                on_landed(result)
+            if not request.dry_run:
+                clock.enter("learn")
+                write_status(state_dir, run_id, "learn", 0, 0)
                 result.messages += learn_patterns(history, library, run_id, result.records,
                                                   result.landed)
-            result.phases = phases.done()
+            result.phases = clock.done()
             result.duration = time.perf_counter() - started
             history.finish_run(run_id, "ok", findings=len(scanned.findings),
                                landed=len(result.by_verdict(Verdict.VERIFIED)) if result.landed
@@ -201,7 +192,7 @@ def _recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Pa
     return messages
 
 
-def _verify(engine: Engine, findings: list[Finding], result: HealResult, phases: Phases,
+def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: Clock,
             settled: Callable[..., bool]) -> list[Finding]:
     """Step 4: the baseline, then round after round to a fixpoint, then the fixes for review.
     A selection miss (the final full run fails where every selected run passed) verifies
@@ -211,25 +202,27 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, phases:
               or any(cls.SAFETY is Safety.REVIEW for cls in fixers_for(f.rule)
                      if f.rule in cls.RULES)]
     if wanted:
+        clock.enter("plan")  # what the engine does outside its tests and re-checks
         if not engine.no_verify:
-            phases.enter("verify")
             engine.establish_baseline()
             result.baseline = engine.suite.baseline
         start = findings
         try:
-            findings = engine.rounds(findings, phases.enter, result.messages)
+            findings = engine.rounds(findings, result.messages)
         except SelectionMissError as miss:
             result.messages.append(
                 "selection miss: the final full run failed "
                 f"({', '.join(miss.run.failed[:3]) or 'see history'}) although every "
                 "selected test passed; verified everything again with full runs")
             engine.reset_for_full_runs()
-            findings = engine.rounds(start, phases.enter, result.messages)
+            findings = engine.rounds(start, result.messages)
         engine.review_phase(findings, config.max_iterations + 1, settled)
         result.messages += engine.selector.messages + engine.messages
     result.records = engine.ledger.records
     result.declined = list(engine.ledger.declined.values())
     result.test_runs = engine.suite.runs
+    result.test_run_kinds = {"full": engine.suite.full_runs,
+                             "selected": engine.suite.runs - engine.suite.full_runs}
     return findings
 
 

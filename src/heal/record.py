@@ -20,6 +20,8 @@ from heal.patterns.model import pattern_id_of
 from heal.redact import redact
 from heal.verify.records import FixRecord
 
+LEARN_BUDGET = 60.0  # seconds a run spends generalising its verified fixes into patterns
+
 
 def record_fixes(history: History, audit: AuditLog, run_id: str, records: Sequence[FixRecord],
                  landed: Landed, secrets: set[str]) -> None:
@@ -49,12 +51,14 @@ def record_fixes(history: History, audit: AuditLog, run_id: str, records: Sequen
 
 
 def learn_patterns(history: History, library: PatternLibrary, run_id: str,
-                   records: Sequence[FixRecord], landed: Sequence[str]) -> list[str]:
-    """Every verified, landed fixer fix teaches a pattern; every pattern fix moves its
-    confidence. Recorded in history as pattern events; returns the messages for the user."""
+                   records: Sequence[FixRecord], landed: Sequence[str],
+                   budget: float = LEARN_BUDGET) -> list[str]:
+    """Every verified, landed fixer fix teaches a pattern (for `budget` seconds at most);
+    every pattern fix moves its confidence. Recorded in history as pattern events; returns
+    the messages for the user."""
     written = set(landed)
     kept = [r for r in records if r.verdict is not Verdict.VERIFIED or r.fix.path in written]
-    report = library.learn(run_id, kept)  # each record carries its base
+    report = library.learn(run_id, kept, budget)  # each record carries its base
     for record in kept:
         owner = pattern_id_of(record.fix.source)
         if owner is not None:
@@ -66,7 +70,13 @@ def learn_patterns(history: History, library: PatternLibrary, run_id: str,
         history.event(run_id, "pattern_learned", "created", tool=f"pattern:{pattern_id}")
     for pattern_id in report.retired:
         history.event(run_id, "pattern_retired", "retired", tool=f"pattern:{pattern_id}")
+    messages = []
     if report.created:
-        return [f"learned {len(report.created)} new patterns in .heal/patterns/ "
-                "(commit them with your code)"]
-    return []
+        messages.append(f"learned {len(report.created)} new patterns in .heal/patterns/ "
+                        "(commit them with your code)")
+    if report.unlearned:
+        messages.append(f"learning stops after {budget:.0f}s a run: {report.unlearned} verified "
+                        "fixes were not generalised into patterns this time")
+        history.event(run_id, "learning_budget", "spent", tool="patterns",
+                      parameters={"unlearned": report.unlearned, "budget_s": budget})
+    return messages

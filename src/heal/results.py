@@ -44,6 +44,7 @@ class HealResult:
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     test_runs: int = 0
+    test_run_kinds: dict[str, int] = field(default_factory=dict)  # full / selected
     duration: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     baseline: Baseline | None = None

@@ -114,8 +114,9 @@ class progress_display:  # noqa: N801 - used as a context manager, reads like a 
         return self.update
 
     def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
+        if self.status is not None:  # may be called early (a report before the end): once
             self.status.__exit__(*exc)
+            self.status = None
 
     def update(self, event: str, name: str, detail: str) -> None:
         if not self.enabled or self.status is None:

@@ -28,6 +28,7 @@ from heal.model import Category
 
 if TYPE_CHECKING:
     from heal.pipeline import HealRequest
+    from heal.results import HealResult
     from heal.scan import ScanRequest
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -200,10 +201,22 @@ def heal_and_report(request: HealRequest, output: Path | None, skip_missing: boo
     fmt = str(request.scan.overrides.get("output_format") or "text")
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt}: healing reports as text or json (use --scan for {fmt})")
-    with progress_display(enabled=fmt == "text" and output is None) as progress:
-        result = pipeline.heal(request, progress=progress, skip_missing=skip_missing)
+    early = fmt == "text" and output is None  # report as soon as the fixes landed
+    display = progress_display(enabled=early)
+    shown: list[str] = []  # the messages the early report showed
+
+    def report(result: HealResult) -> None:  # landed and recorded; learning is still to come
+        display.__exit__(None, None, None)
+        shown.extend(result.messages)
+        text_report.render_heal(result, stdout_console())
+
+    with display as progress:
+        result = pipeline.heal(request, progress=progress, skip_missing=skip_missing,
+                               on_landed=report if early else None)
     if fmt == "json":
         emit(json_report.render_heal(result), output)
+    elif early:  # what learning had to say, after the report
+        text_report.render_notes(result.messages[len(shown):], stdout_console())
     else:
         _emit_text(partial(text_report.render_heal, result), output)
     if hook and result.landed:

@@ -79,7 +79,7 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     cut = narrow(before, after)
     before, after = cut.before, cut.after
     try:
-        old, new = Parsed.of(before), Parsed.of(after)
+        old, new = Parsed.of(before, keep=False), Parsed.of(after, keep=False)
     except (cst.ParserSyntaxError, RecursionError):
         return "the code does not parse"
     where = None if line is None else line - cut.lines

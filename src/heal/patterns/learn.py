@@ -17,6 +17,7 @@ is mine.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -57,6 +58,7 @@ class LearnReport:
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (pattern id, outcome)
     retired: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (fix id, why not learned)
+    unlearned: int = 0  # verified fixes left when the learning budget was spent
 
 
 # verdict of a pattern-made fix -> the outcomes it counts as
@@ -94,14 +96,17 @@ def record_outcome(library: Library, pattern_id: str, outcome: str) -> Pattern:
     return library.record(pattern_id, outcome)
 
 
-def learn_records(library: Library, run_id: str, records: Iterable[RecordLike]
-                  ) -> LearnReport:
+def learn_records(library: Library, run_id: str, records: Iterable[RecordLike],
+                  budget: float | None = None) -> LearnReport:
     """Each record carries the text its fix was made on (`base`): one finding can be fixed,
     and recorded, in two rounds on two versions of its file, and a map by fix id once gave
     both records the later one (a UP045 fix of `path: Optional[str]` applied where `version:
-    str = None` had grown by ` | None` taught `str | NoneNone`)."""
+    str = None` had grown by ` | None` taught `str | NoneNone`). `budget`: seconds to spend on
+    generalising new fixes; the fixes left when it is spent are counted in `report.unlearned`
+    (pattern outcomes are always counted: they cost nothing)."""
     report = LearnReport()
     known = set(library.ids())
+    deadline = None if budget is None else time.perf_counter() + budget
     for record in records:
         owner = pattern_id_of(record.fix.source)
         if owner is not None:
@@ -122,6 +127,9 @@ def learn_records(library: Library, run_id: str, records: Iterable[RecordLike]
             continue
         if record.base is None:
             report.skipped.append((record.fix.id, "no base text given"))
+            continue
+        if deadline is not None and time.perf_counter() > deadline:
+            report.unlearned += 1
             continue
         learn_fix(library, run_id, record.fix, record.base, report)
     return report

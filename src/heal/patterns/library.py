@@ -236,11 +236,12 @@ class PatternLibrary:
         return self.set_status(pattern_id, "active", why)
 
     # -- learning ----------------------------------------------------------------------------
-    def learn(self, run_id: str, records: Iterable[RecordLike]) -> LearnReport:
+    def learn(self, run_id: str, records: Iterable[RecordLike],
+              budget: float | None = None) -> LearnReport:
         """After a run: outcomes of pattern-made fixes, and new or reinforced patterns from
         verified fixer-made ones, each learned on its record's `base` (the file as it was in
-        the round that proposed the fix)."""
-        return learn_records(self, run_id, records)
+        the round that proposed the fix); `budget` bounds the seconds spent generalising."""
+        return learn_records(self, run_id, records, budget)
 
     def reviewed(self, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from heal.cst import parsed
 from heal.edits import line_starts
 from heal.model import Position, Span
 from heal.patterns.locate import own_range
@@ -44,13 +45,14 @@ class Parsed:
     text: str
     module: cst.Module
     positions: Mapping[cst.CSTNode, Any]
-    starts: list[int]
+    starts: tuple[int, ...]
 
     @classmethod
-    def of(cls, text: str) -> Parsed:
-        module = cst.parse_module(text)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        return cls(text, module, wrapper.resolve(PositionProvider), line_starts(text))
+    def of(cls, text: str, keep: bool = True) -> Parsed:
+        """`keep=False`: a text parsed for this alone (a fix's statement, cut out), not worth a
+        place among the run's shared parses."""
+        shared = parsed(text, keep=keep)
+        return cls(text, shared.module, shared.positions, line_starts(text))
 
     def offsets(self, node: cst.CSTNode) -> tuple[int, int]:
         span = self.span(node)
@@ -110,27 +112,40 @@ class Narrowed:
                     Position(span.end.line - self.lines, max(0, span.end.column - self.indent)))
 
 
+@functools.lru_cache(maxsize=16)  # every fix of a file is learned from the same base text
+def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
+    """(start offset, end offset, first line with decorators, last line, column) of every
+    statement, in ast's walk order; None when `text` does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    starts = line_starts(text)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.end_lineno is None or \
+                node.end_col_offset is None:
+            continue
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        found.append((starts[node.lineno - 1] + node.col_offset,
+                      starts[node.end_lineno - 1] + node.end_col_offset, first, node.end_lineno,
+                      node.col_offset))
+    return tuple(found)
+
+
 def narrow(before: str, after: str) -> Narrowed:
     """The innermost statement that holds the whole change, cut out of both texts and
     dedented (parsing a 3,000-line file with positions for a one-line edit costs seconds);
     the whole texts when no statement can be cut out cleanly."""
     whole = Narrowed(before, after, 0, 0)
     start, end_before, end_after = _changed_region(before, after)
-    try:
-        tree = ast.parse(before)
-    except (SyntaxError, ValueError, RecursionError):
+    statements = _statements(before)
+    if statements is None:
         return whole
-    starts = line_starts(before)
     best: tuple[int, int, int, int] | None = None  # (size, first line, last line, column)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or node.end_lineno is None or \
-                node.end_col_offset is None:
-            continue
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        lo = starts[node.lineno - 1] + node.col_offset
-        hi = starts[node.end_lineno - 1] + node.end_col_offset
+    for lo, hi, first, last, column in statements:
         if lo <= start and end_before <= hi and (best is None or hi - lo < best[0]):
-            best = (hi - lo, first, node.end_lineno, node.col_offset)
+            best = (hi - lo, first, last, column)
     if best is None:
         return whole
     _, first, last, column = best

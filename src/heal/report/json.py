@@ -55,6 +55,7 @@ def heal_document(result: HealResult) -> dict[str, Any]:
             "remaining": len(result.remaining),
             "findings": len(result.scan.findings),
             "phases": result.phases,
+            "test_runs": result.test_run_kinds,
             "commit": result.commit,
             "branch": result.branch,
             "baseline": None if result.baseline is None else {

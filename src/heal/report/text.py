@@ -4,6 +4,8 @@ set or output is not a terminal)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -104,9 +106,13 @@ def print_diff(diff: str, console: Console) -> None:
         console.print(escape(line), style=style or None, soft_wrap=True)
 
 
-def render_heal(result: HealResult, console: Console) -> None:
-    for message in result.messages:
+def render_notes(messages: Sequence[str], console: Console) -> None:
+    for message in messages:
         console.print(f"[yellow]note:[/] {escape(message)}")
+
+
+def render_heal(result: HealResult, console: Console) -> None:
+    render_notes(result.messages, console)
     verified = result.by_verdict(Verdict.VERIFIED)
     unverified = result.by_verdict(Verdict.UNVERIFIED)
     rejected = result.by_verdict(Verdict.REJECTED)

@@ -13,6 +13,7 @@ docstring and cases: a user sees one rule under one code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -229,7 +230,9 @@ def _handlers(cls: type) -> list[tuple[str, str, str]]:
         found = []
         for name in dir(cls):
             kind, _, node = name.partition("_")
-            if kind in ("visit", "leave") and node[:1].isupper() and "_" not in node:
+            # libcst's visitor base defines a no-op for every node type: only a rule's own count
+            if kind in ("visit", "leave") and node[:1].isupper() and "_" not in node and \
+                    getattr(cls, name) is not getattr(cst.BatchableCSTVisitor, name, None):
                 found.append((kind, node, name))
         _HANDLERS[cls] = found
     return _HANDLERS[cls]
@@ -263,5 +266,37 @@ class Batch(cst.CSTVisitor):
 def run_detectors(module: cst.Module, detectors: list[type[Detector]]) -> list[Detector]:
     index = ModuleIndex(module)
     instances = [cls(module, index) for cls in detectors]
-    module.visit(Batch(instances, index))
+    walk_tree(module, Batch(instances, index))
     return instances
+
+
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def walk_tree(root: cst.CSTNode, visitor: Batch) -> None:
+    """`visitor.on_visit` / `on_leave` over every node, depth first: what `root.visit()` does,
+    without libcst's rebuilding of every node on the way back up (a detector never changes
+    the tree), which cost more than the detectors themselves. Children come in their fields'
+    order; every rule keeps its state per node it enters and leaves, never per sibling order
+    (the same reports on every corpus project and on heal itself)."""
+    pending: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while pending:
+        node, leaving = pending.pop()
+        if leaving:
+            visitor.on_leave(node)
+            continue
+        pending.append((node, True))
+        if not visitor.on_visit(node):
+            continue
+        names = _CHILD_FIELDS.get(type(node))
+        if names is None:
+            names = _CHILD_FIELDS[type(node)] = tuple(
+                field.name for field in dataclasses.fields(node))
+        children: list[cst.CSTNode] = []
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(item for item in value if isinstance(item, cst.CSTNode))
+        pending.extend((child, False) for child in reversed(children))

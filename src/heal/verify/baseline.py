@@ -115,7 +115,7 @@ def establish(runner: TestRunner, worktree: Path, recording: dict[str, str] | No
                 "only safe fixes unverified")
         if not (runner.is_pytest and run.returncode == 1 and run.failed):
             raise _cannot_run(run, runner)
-        rerun = runner.run(worktree, only=run.failed)
+        rerun = runner.run(worktree, only=run.failed, keep_going=True)
         runs.append(rerun)
         still = set(rerun.failed) if not rerun.passed else set()
         baseline.known_failures += [t for t in run.failed if t in still]

@@ -10,7 +10,7 @@ run once more as a whole with the full suite, which then also serves as the fina
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -51,19 +51,31 @@ def why_rejected(run: TestRun | None) -> str:
 
 
 def test_batch(fixes: list[Fix], jobs: int,
-               selected: Callable[[Sequence[Fix], str], TestRun],
+               selected: Callable[[Sequence[Fix], str, Sequence[str] | None], TestRun],
                full: Callable[[Sequence[Fix]], TestRun | None],
-               covered_by: Callable[[TestRun, Sequence[Fix]], list[Fix]]) -> BatchOutcome:
-    """Keep the largest part of `fixes` the tests pass with. `selected(group, kind)` runs the
-    tests that can see `group`; `full(group)` the whole suite (None: it already passed on
-    exactly that state); `covered_by(run, fixes)` the fixes whose lines the failing tests run."""
+               covered_by: Callable[[TestRun, Sequence[Fix]], list[Fix]],
+               hint: Iterable[str] = ()) -> BatchOutcome:
+    """Keep the largest part of `fixes` the tests pass with. `selected(group, kind, focus)`
+    runs the tests that can see `group` (with `focus`, those and the named failing tests);
+    `full(group)` the whole suite (None: it already passed on exactly that state);
+    `covered_by(run, fixes)` the fixes whose lines the failing tests run. `hint`: tests a run
+    of these fixes with others failed (the look-ahead's): the batch run tries those first.
+
+    Once a run fails, every bisection step runs only the tests that have failed so far (and
+    what selection says can see the group); the set that is kept is run whole once more."""
     runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had
+    failing: set[str] = set(hint)  # every test a run of this batch saw fail
 
     def check(candidates: Candidates) -> list[bool]:
         def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
             group = [*pair[0], *pair[1]]
-            run = selected(group, "batch" if not runs else "bisect")
+            first = not runs
+            focus = sorted(failing) or None
+            run = selected(group, "batch" if first else "bisect", focus)
+            if first and focus is not None and run.passed:  # the hint's failures are not ours
+                run = selected(group, "batch", None)
             runs[frozenset(f.id for f in group)] = run
+            failing.update(run.failed)
             return run.passed
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(candidates)))) as pool:
             return list(pool.map(one, candidates))
@@ -77,20 +89,21 @@ def test_batch(fixes: list[Fix], jobs: int,
                 answers.append(True)
                 continue
             runs[frozenset(f.id for f in group)] = run
+            failing.update(run.failed)
             answers.append(run.passed)
         return answers
 
-    def suspects(base: Sequence[Fix], failing: Sequence[Fix]) -> list[Fix]:
-        run = runs.get(frozenset(f.id for f in [*base, *failing]))
+    def suspects(base: Sequence[Fix], failing_fixes: Sequence[Fix]) -> list[Fix]:
+        run = runs.get(frozenset(f.id for f in [*base, *failing_fixes]))
         if run is None or run.passed:
             return []
-        named = named_by(run, failing)
-        return named or covered_by(run, failing)
+        named = named_by(run, failing_fixes)
+        return named or covered_by(run, failing_fixes)
 
     outcome = bisect.verify(fixes, check, recheck=recheck, suspects=suspects)
     result = BatchOutcome(kept=outcome.kept)
     for culprit in outcome.culprits:
-        failing = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
-        run = min(failing, key=lambda pair: pair[0])[1] if failing else None
+        failed = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
+        run = min(failed, key=lambda pair: pair[0])[1] if failed else None
         result.culprits.append((culprit, run))
     return result

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import git
 
+from heal.clock import Clock
 from heal.config import Config, project_python, project_target
 from heal.discover import SourceFile, digest
 from heal.edits import apply_fixes, independent, texts_after, unified_diff
@@ -33,7 +34,7 @@ from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
 from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
-from heal.verify.runner import TestRun, TestRunner
+from heal.verify.runner import PYTEST_NO_TESTS, PYTEST_USAGE, TestRun, TestRunner
 from heal.verify.select import Selector, text_hash
 from heal.verify.suite import Suite
 
@@ -53,7 +54,7 @@ class Engine:
     def __init__(self, root: Path, state_dir: Path, config: Config, run_id: str,
                  originals: Mapping[str, SourceFile], history: History, suite: Suite,
                  planner: Planner, python: str, progress: ProgressCallback,
-                 secrets: set[str], no_verify: bool = False) -> None:
+                 secrets: set[str], no_verify: bool = False, clock: Clock | None = None) -> None:
         self.root = root
         self.state_dir = state_dir
         self.config = config
@@ -65,20 +66,23 @@ class Engine:
         self.python = python
         self.progress = progress
         self.no_verify = no_verify
+        self.clock = clock or Clock()
         self.selector = Selector(root, state_dir, config, run_id, originals,
                                  gitops.listed_files(suite.sandbox.repo), history, python)
-        self.recheck = Recheck(suite, config, state_dir, python, planner, secrets)
+        self.recheck = Recheck(suite, config, state_dir, python, planner, secrets, self.clock)
         self.ledger = Ledger()
         self.state: dict[str, str] = {}  # path -> verified text (only changed files)
         self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
         self.lookahead_findings: list[Finding] = []
+        self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
         self.messages: list[str] = []
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
              originals: Mapping[str, SourceFile], history: History, progress: ProgressCallback,
              secrets: set[str], patterns: PatternSource | None = None,
-             blocked: Callable[[str], bool] | None = None, no_verify: bool = False) -> Engine:
+             blocked: Callable[[str], bool] | None = None, no_verify: bool = False,
+             clock: Clock | None = None) -> Engine:
         """An engine with its own worktrees (call `close()` in a `finally`)."""
         python = project_python(root, config)
         suite = Suite(Sandbox(repo, root, state_dir, run_id, originals), config.jobs, history,
@@ -86,7 +90,7 @@ class Engine:
         planner = Planner(config, root=root, target=project_target(root), patterns=patterns,
                           blocked=blocked)
         return cls(root, state_dir, config, run_id, originals, history, suite, planner, python,
-                   progress, secrets, no_verify)
+                   progress, secrets, no_verify, clock)
 
     def close(self) -> None:
         self.suite.close()
@@ -110,15 +114,36 @@ class Engine:
     def select(self, fixes: Sequence[Fix]) -> Selection:
         return self.selector.select(fixes, self.state, self.suite.failed_last)
 
-    def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None) -> TestRun:
+    def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None,
+             keep_going: bool = False) -> TestRun:
         """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
         only = self.selector.narrow(selection)
         if only is None:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        return self.suite.run(self.texts(fixes), kind, len(fixes), only)
+        return self.suite.run(self.texts(fixes), kind, len(fixes), only, keep_going)
+
+    def test_for_batch(self, group: Sequence[Fix], kind: str,
+                       focus: Sequence[str] | None) -> TestRun:
+        """A batch or bisection run: the tests that can see `group`, and with `focus` (the
+        tests that failed so far) only those and them. Past the first failure, so that every
+        failing test is named; a focus pytest cannot run (an id it does not find) falls back
+        to the plain selection."""
+        selection = self.select(group)
+        if focus is not None and self.suite.runner is not None and self.suite.runner.is_pytest:
+            # not a selection the final run must back: the kept set is run whole at the end
+            tests = set(focus) | (set() if selection.everything else set(selection.tests))
+            run = self.suite.run(self.texts(group), kind, len(group), sorted(tests),
+                                 keep_going=True)
+            if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
+                return run
+        return self.test(group, kind, selection, keep_going=True)
 
     def establish_baseline(self) -> None:
+        with self.clock.phase("baseline"):
+            self._establish_baseline()
+
+    def _establish_baseline(self) -> None:
         runner = self.suite.runner = TestRunner(self.config.test_command, self.python,
                                                 self.config.test_timeout)
         tree = self.suite.primary()
@@ -153,7 +178,7 @@ class Engine:
                       + (" (recording coverage)" if recording else ""))
         baseline, runs = baselines.establish(runner, tree.path, recording, only)
         for run in runs:
-            self.suite.record_run("baseline", run)
+            self.suite.record_run("baseline", run, selected=len(only))
         self.history.event(self.run_id, "baseline", "ok", tool="tests",
                            parameters={"known_failures": baseline.known_failures,
                                        "flaky": baseline.flaky,
@@ -195,16 +220,21 @@ class Engine:
     def test_batch(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
         if self.no_verify or not fixes:
             return fixes, []
+        with self.clock.phase("tests"):
+            return self._test_batch(fixes, round_no)
+
+    def _test_batch(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
 
         def full(group: Sequence[Fix]) -> TestRun | None:
             if self.suite.last_passed == self.texts(group):
                 return None
-            return self.test(group, "recheck")
+            return self.test(group, "recheck", keep_going=True)
 
+        hint, self.hint = self.hint, set()
         outcome = test_batch(
-            fixes, self.config.jobs, lambda group, kind: self.test(group, kind, self.select(group)),
-            full, lambda run, failing: self.selector.suspects(run, failing, self.state,
-                                                               self.suite.failed_last))
+            fixes, self.config.jobs, self.test_for_batch, full,
+            lambda run, failing: self.selector.suspects(run, failing, self.state,
+                                                        self.suite.failed_last), hint)
         for culprit, run in outcome.culprits:
             self.record(culprit, Verdict.REJECTED, why_rejected(run), round_no, run)
         return outcome.kept, [culprit for culprit, _ in outcome.culprits]
@@ -213,7 +243,9 @@ class Engine:
                    record: bool = True) -> tuple[list[Fix], bool]:
         """This round's batch from the planner: (fixes, whether fixer bugs were dropped)."""
         ledger = self.ledger
-        plan = self.planner.plan(findings, texts, skip=ledger.given_up | set(ledger.deferred))
+        with self.clock.phase("plan"):
+            plan = self.planner.plan(findings, texts,
+                                     skip=ledger.given_up | set(ledger.deferred))
         ledger.note_declined(plan.declined)
         if not record:
             return ([] if plan.bugs else plan.fixes), bool(plan.bugs)
@@ -348,10 +380,12 @@ class Engine:
             now = [f for f in now if f.path not in touched] + rescanned
         if len(steps) == 1:
             return False
-        run = self.suite.run_all_rounds(state)
+        with self.clock.phase("tests"):
+            run = self.suite.run_all_rounds(state)
         if not run.passed:
             self.history.event(self.run_id, "lookahead", "failed", tool="tests",
                                parameters={"rounds": len(steps)})
+            self.hint = set(run.failed)
             return False
         for offset, (step_state, fixes) in enumerate(steps):
             self.state = step_state
@@ -414,15 +448,12 @@ class Engine:
         return kept
 
     # -- the whole run -----------------------------------------------------------------------
-    def rounds(self, findings: list[Finding], enter: Callable[[str], None],
-               notes: list[str]) -> list[Finding]:
+    def rounds(self, findings: list[Finding], notes: list[str]) -> list[Finding]:
         """Plan and verify round after round until nothing more changes (then once more for the
         fixes the analyzers turned down, if anything landed after them), then the final check.
-        `enter(phase)` is told when planning and the final verification start; what the user
-        should know is appended to `notes`."""
+        What the user should know is appended to `notes`."""
         round_no = 1
         while round_no <= self.config.max_iterations:
-            enter("plan")
             changed, findings = self.round(round_no, findings)
             round_no += 1
             if not changed and not self.retry_rejected():
@@ -430,8 +461,8 @@ class Engine:
         else:
             notes.append(f"stopped after {self.config.max_iterations} rounds "
                          "(max-iterations); rerun heal to continue")
-        enter("verify")
-        self.final_check()
+        with self.clock.phase("tests"):
+            self.final_check()
         return findings
 
     def final_check(self) -> None:
@@ -466,7 +497,8 @@ class Engine:
         `decided(fix, hash of its base text)` says whether the review queue settled it already
         (a reviewer rejected it, or it waits there for this very text): not verified again."""
         texts = {p: self.current(p) for p in self.originals}
-        plan = self.planner.plan(findings, texts, skip=self.ledger.given_up)
+        with self.clock.phase("plan"):
+            plan = self.planner.plan(findings, texts, skip=self.ledger.given_up)
         self.ledger.note_declined(plan.declined)
         deferred = self.ledger.deferred
         waiting = [dataclasses.replace(fix, safety=Safety.REVIEW,

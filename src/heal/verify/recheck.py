@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from heal.analyze import analyze, merge
+from heal.clock import Clock
 from heal.config import Config
 from heal.discover import discover
 from heal.model import Finding, Fix
@@ -40,15 +41,20 @@ def fixable(finding: Finding, config: Config) -> bool:
 
 class Recheck:
     def __init__(self, suite: Suite, config: Config, state_dir: Path, python: str,
-                 planner: Planner, secrets: set[str]) -> None:
+                 planner: Planner, secrets: set[str], clock: Clock) -> None:
         self.suite = suite
         self.config = config
         self.state_dir = state_dir
         self.python = python
         self.planner = planner
         self.secrets = secrets  # what the analyzers flag as secrets: grows with each re-check
+        self.clock = clock
 
     def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+        with self.clock.phase("recheck"):
+            return self._rescan(texts, paths)
+
+    def _rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
         tree = self.suite.materialized(texts)
         found = discover(tree.path, sorted(set(paths)), self.config)
         results, _ = analyze(tree.path, found.files, self.config, self.state_dir, self.python)
@@ -99,7 +105,8 @@ class Recheck:
         maybe = [f for f in findings if fixable(f, self.config)]
         if not maybe:
             return findings
-        plan = self.planner.plan(maybe, everything, skip=skip)
+        with self.clock.phase("plan"):
+            plan = self.planner.plan(maybe, everything, skip=skip)
         fixed = {fp for fix in [*plan.fixes, *plan.waiting] for fp in fix.fingerprints}
         return [f for f in findings if f.fingerprint not in fixed]
 
@@ -124,6 +131,12 @@ class Recheck:
         file the batch edits with one fix can tell: with two, a finding the other one brought
         (UP006 turning `List` into `list` leaves `from typing import List` unused) would be
         blamed on the fix whose lines it starts in."""
+        with self.clock.phase("plan"):  # fixers asked again on their output: fix checks
+            return self._unstable(kept, batch, before, after, texts, current)
+
+    def _unstable(self, kept: Sequence[Fix], batch: Sequence[Fix], before: Sequence[Finding],
+                  after: Sequence[Finding], texts: Mapping[str, str],
+                  current: Callable[[str], str]) -> list[Fix]:
         found: list[Fix] = []
         for path in sorted({fix.path for fix in kept if not fix.also}):
             together = [f for f in batch if path in f.paths]

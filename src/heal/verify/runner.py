@@ -21,6 +21,7 @@ from heal.verify.coverage import PLUGIN, environment_for_plugin
 
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<id>\S+?)(?: - .*)?$", re.MULTILINE)
 OUTPUT_TAIL = 3000
+PYTEST_USAGE = 4  # pytest's exit code for bad arguments (a test id it does not find)
 PYTEST_NO_TESTS = 5
 
 
@@ -68,10 +69,10 @@ class TestRunner:
         return env
 
     def command(self, deselect: Iterable[str] = (), only: Sequence[str] = (),
-                keep_going: bool = True, plugin: str | None = None,
+                keep_going: bool = False, plugin: str | None = None,
                 worktree: Path | None = None) -> list[str]:
         """The argv for one run: `only` replaces the command's own test paths (a selection);
-        `keep_going` drops -x (to see every failure of a re-run)."""
+        `keep_going` drops -x (to see every failure: a bisection then runs just those)."""
         argv = list(self.argv)
         if not self.is_pytest:
             return argv
@@ -80,9 +81,9 @@ class TestRunner:
             argv = argv[:start] + [a for a in argv[start:] if not (
                 worktree and not a.startswith("-") and not Path(a).is_absolute()
                 and (worktree / a.split("::")[0]).exists())]
-            if keep_going:
-                argv = [a for a in argv if a != "-x"]
             argv += list(only)
+        if keep_going:
+            argv = [a for a in argv if a != "-x"]
         for test_id in deselect:
             argv += ["--deselect", test_id]
         if plugin:
@@ -90,7 +91,7 @@ class TestRunner:
         return argv
 
     def run(self, worktree: Path, deselect: Iterable[str] = (), only: Sequence[str] = (),
-            keep_going: bool = True, recording: dict[str, str] | None = None) -> TestRun:
+            keep_going: bool = False, recording: dict[str, str] | None = None) -> TestRun:
         plugin = None
         env = self.environment(worktree)
         if recording is not None:

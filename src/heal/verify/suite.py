@@ -33,6 +33,7 @@ class Suite:
         self.runner: TestRunner | None = None
         self.baseline: Baseline | None = None
         self.runs = 0  # test runs made, the baseline's included
+        self.full_runs = 0  # of them, runs of the whole suite (not a selection of its tests)
         self.failed_last: set[str] = set()  # every test a run of this suite saw fail
         self.last_passed: dict[str, str] | None = None  # the texts the last full pass had
 
@@ -59,14 +60,17 @@ class Suite:
         finally:
             self.pool.put(tree)
 
-    def run(self, texts: dict[str, str], kind: str, fixes: int, only: Sequence[str] = ()) -> TestRun:
-        """The suite (or only the tests `only` names) with these texts in place of the seed."""
+    def run(self, texts: dict[str, str], kind: str, fixes: int, only: Sequence[str] = (),
+            keep_going: bool = False) -> TestRun:
+        """The suite (or only the tests `only` names) with these texts in place of the seed;
+        `keep_going`: past the first failure, so that every failing test is named."""
         assert self.runner is not None and self.baseline is not None
         with self.borrowed() as tree:
             tree.materialize(texts)
             run = self.runner.run(tree.path, deselect=self.baseline.deselected(), only=only,
-                                  keep_going=False)
+                                  keep_going=keep_going)
         self.runs += 1
+        self.full_runs += not only
         if not only and run.passed:
             self.last_passed = texts
         self.failed_last.update(run.failed)
@@ -87,6 +91,7 @@ class Suite:
             tree.materialize(texts)
             run = self.runner.run(tree.path, deselect=self.baseline.deselected())
         self.runs += 1
+        self.full_runs += 1
         self.failed_last.update(run.failed)
         self.history.record_test_run(self.run_id, "batch", len(texts), run.passed, run.returncode,
                                      run.duration, run.failed)
@@ -94,9 +99,10 @@ class Suite:
                                         f"({run.duration:.1f}s)")
         return run
 
-    def record_run(self, kind: str, run: TestRun) -> None:
+    def record_run(self, kind: str, run: TestRun, selected: int = 0) -> None:
         """Count and record a run made outside `run` (the baseline's, coverage recording)."""
         self.runs += 1
+        self.full_runs += not selected
         self.history.record_test_run(self.run_id, kind, 0, run.passed, run.returncode,
                                      run.duration, run.failed)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from heal.cases import Invalid, Valid
 from heal.fixer import Fixer, ModuleContext, dropped_comments
@@ -40,18 +39,22 @@ def annotated_only(module: cst.Module) -> set[str]:
             and isinstance(small.target, cst.Name)}
 
 
-def unused(module: cst.Module, alias: cst.ImportAlias, statement: cst.Import | cst.ImportFrom
-           ) -> bool:
+def unused(context: ModuleContext, alias: cst.ImportAlias,
+           statement: cst.Import | cst.ImportFrom) -> bool:
     """libcst's RemoveImports check: no reference in scope, not exported through `__all__`,
-    not named in a string annotation."""
+    not named in a string annotation. The scope analysis runs once per file version."""
     from libcst.codemod import CodemodContext  # slow to import (libcst.matchers): `heal --scan`
     from libcst.codemod.visitors import GatherUnusedImportsVisitor  # loads this module, not it
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
-    gather = GatherUnusedImportsVisitor(CodemodContext(wrapper=wrapper))
-    module.visit(gather)
-    return bool(gather.filter_unused_imports([(alias, statement)]))
+    def gather() -> GatherUnusedImportsVisitor:
+        wrapper = context.parsed.wrapper
+        wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
+        visitor = GatherUnusedImportsVisitor(CodemodContext(wrapper=wrapper))
+        context.module.visit(visitor)
+        return visitor
+
+    visitor = context.parsed.memo("unused-imports", gather)
+    return bool(visitor.filter_unused_imports([(alias, statement)]))
 
 
 def without(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias
@@ -220,7 +223,7 @@ class UnusedImport(Fixer):
             if users:
                 return self.decline(finding, f"`{bound}` is imported from this module by "
                                              f"{', '.join(users)}: a re-export")
-        if not unused(context.module, alias, statement):
+        if not unused(context, alias, statement):
             return self.decline(finding, f"libcst still sees a use of `{bound}`")
         rest = without(statement, alias)
         line = context.parent(statement)

@@ -8,7 +8,7 @@ nodes with `with_changes` so that comments and formatting around them stay.
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -19,7 +19,6 @@ from libcst.metadata import (
     ExpressionContext,
     ExpressionContextProvider,
     GlobalScope,
-    MetadataWrapper,
     QualifiedNameProvider,
     Scope,
     ScopeProvider,
@@ -41,24 +40,15 @@ class Meta:
     contexts: Mapping[cst.CSTNode, ExpressionContext]
 
 
-_CACHE: OrderedDict[int, tuple[cst.Module, Meta]] = OrderedDict()
 
 
 def meta(context: ModuleContext) -> Meta:
-    """Qualified names, scopes and load/store contexts of the context's own module nodes."""
-    module = context.module
-    key = id(module)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is module:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    found = Meta(wrapper.resolve(QualifiedNameProvider), wrapper.resolve(ScopeProvider),
-                 wrapper.resolve(ExpressionContextProvider))
-    _CACHE[key] = (module, found)
-    while len(_CACHE) > 8:
-        _CACHE.popitem(last=False)
-    return found
+    """Qualified names, scopes and load/store contexts of the context's own module nodes
+    (resolved once per file version, with every other fixer's metadata)."""
+    wrapper = context.parsed.wrapper
+    return context.parsed.memo("security-meta", lambda: Meta(
+        wrapper.resolve(QualifiedNameProvider), wrapper.resolve(ScopeProvider),
+        wrapper.resolve(ExpressionContextProvider)))
 
 
 def qualified_names(context: ModuleContext, node: cst.CSTNode) -> set[str]:

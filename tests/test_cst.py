@@ -1,0 +1,45 @@
+"""One parse per file version (heal/cst.py): shared while the text is the same, never reused
+once it changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+
+from heal.analyze import findings_in
+from heal.config import Config
+from heal.cst import parsed
+from heal.discover import read_source
+from heal.edits import apply_fixes
+from heal.fixer import ModuleContext
+from heal.plan import Planner
+
+
+def test_a_text_is_parsed_once_and_an_edited_text_anew() -> None:
+    text = "import os\n\n\ndef f():\n    return 1\n"
+    first, again = ModuleContext("m.py", text), ModuleContext("m.py", text)
+    assert first.module is again.module  # every fixer asking about this text shares it
+    edited = ModuleContext("m.py", "# a comment above\n" + text)
+    assert edited.module is not first.module
+    function = next(n for n in edited.positions if isinstance(n, cst.FunctionDef))
+    assert edited.positions[function].start.line == 5  # the new text's lines, not the old
+    assert parsed("x = 1\n") is parsed("x = 1\n") and parsed("x = 1\n") is not parsed("x = 2\n")
+
+
+def test_a_fix_is_planned_on_the_text_as_it_is_now(tmp_path: Path) -> None:
+    """Plan, edit the file above the finding, plan again: the second fix is made on the
+    edited text (the old parse would put its edit three lines too high)."""
+    config = Config(analyzers=("ruff",))
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff.lint]\nselect = ['F401']\n")
+    versions = ["import os\nimport sys\n\nprint(sys.argv)\n",
+                "# moved down\n# by an edit\n# above it\nimport os\nimport sys\n\nprint(sys.argv)\n"]
+    outputs = []
+    for text in versions:
+        (tmp_path / "m.py").write_text(text)
+        findings = findings_in(tmp_path, [read_source(tmp_path, "m.py", config)], config)
+        plan = Planner(config, root=tmp_path).plan(findings, {"m.py": text})
+        assert len(plan.fixes) == 1
+        outputs.append(apply_fixes(text, plan.fixes))
+    assert outputs == ["import sys\n\nprint(sys.argv)\n",
+                       "# moved down\n# by an edit\n# above it\nimport sys\n\nprint(sys.argv)\n"]
