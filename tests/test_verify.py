@@ -164,9 +164,10 @@ def test_a_failing_test_that_names_a_file_points_the_bisection_at_it(make_repo, 
     assert "test_case[case_07.py]" in rejected[0]["reason"]
     assert sum(f["verdict"] == "verified" for f in doc["fixes"]) == 15
     assert not any(m.startswith("selection miss") for m in doc["summary"]["messages"])
-    # baseline, the batch, case_07's fix against the other fifteen, the fifteen again (the
-    # full run before landing); halving would take 1 + 1 + 2·4 + 1
-    assert doc["test_runs"] <= 4, doc["test_runs"]
+    # baseline and the batch (whole); case_07's fix against the other fifteen, both with only
+    # the test that failed; the fifteen whole (the full run before landing): halving would
+    # take 1 + 1 + 2·4 + 1, and bisection with the whole suite each time 4 full runs
+    assert doc["summary"]["test_runs"] == {"full": 3, "selected": 2}, doc["summary"]
     assert (repo / "cases/case_07.py").read_text().startswith("import os")
     assert not (repo / "cases/case_03.py").read_text().startswith("import os")
 

@@ -130,7 +130,7 @@ def test_runs_and_one_run(repo: Path) -> None:
     previews = web.get("/healing/runs?mode=dry-run").text
     assert runs[1]["id"] in previews and runs[0]["id"] not in previews
     page = web.get(f"/healing/runs/{runs[0]['id']}").text
-    assert "Where the time went" in page and "verify" in page
+    assert "Where the time went" in page and "tests" in page and "plan" in page
     fixes = query(repo, "SELECT id FROM fixes WHERE run_id = ?", runs[0]["id"])
     assert page.count('href="/healing/heal/') == len(fixes)
 

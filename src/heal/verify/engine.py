@@ -39,6 +39,14 @@ from heal.verify.select import Selector, text_hash
 from heal.verify.suite import Suite
 
 
+def focused(tests: set[str]) -> list[str]:
+    """Test ids to run, without the ids inside a test file that is itself among them (a file
+    that failed to import is named alone, and pytest finds none of its tests' ids)."""
+    files = {test for test in tests if "::" not in test}
+    return sorted(test for test in tests
+                  if "::" not in test or test.split("::", 1)[0] not in files)
+
+
 class SelectionMissError(Exception):
     """The final full run failed although every selective batch run passed."""
 
@@ -132,11 +140,16 @@ class Engine:
         selection = self.select(group)
         if focus is not None and self.suite.runner is not None and self.suite.runner.is_pytest:
             # not a selection the final run must back: the kept set is run whole at the end
-            tests = set(focus) | (set() if selection.everything else set(selection.tests))
-            run = self.suite.run(self.texts(group), kind, len(group), sorted(tests),
-                                 keep_going=True)
+            tests = focused(set(focus) | (set() if selection.everything else set(selection.tests)))
+            run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True)
             if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
                 return run
+            # an id pytest does not find (one it printed cut short): their whole files instead
+            files = focused({test.split("::", 1)[0] for test in tests})
+            if files != tests:
+                run = self.suite.run(self.texts(group), kind, len(group), files, keep_going=True)
+                if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
+                    return run
         return self.test(group, kind, selection, keep_going=True)
 
     def establish_baseline(self) -> None:
