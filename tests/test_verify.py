@@ -205,6 +205,45 @@ def test_a_fix_that_brings_a_finding_no_fixer_mends_is_rejected(make_repo, heal)
     assert "def scale(x: int = None)" in text and "def shift(x: int | None = None)" in text
 
 
+def test_only_the_fix_that_brings_a_finding_is_rejected_and_a_rewritten_old_one_is_not(
+        make_repo, heal):
+    """One batch, two fixes in one file. Making `value: int = None` honest writes a line too
+    long (E501 on the line it wrote): only that fix is turned down, and its reason names the
+    finding and its line. The %-format rewrite (to `.format`) lengthens a line that was already
+    too long: its E501 now says 99 where it said 93, the same old finding, and that fix lands."""
+    long_def = "def scale_the_given_measurement(value: int = None, factor_used_here: int = 2) -> int:"
+    long_return = '    return "a rather long message that says how many items there are in all: %s, ok!" % count'
+    assert len(long_def) <= 88 < len(long_def) + len(" | None") and len(long_return) > 90
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/calc.py": f"""{long_def}
+    return (value or 0) * factor_used_here
+
+
+def label(count: int) -> str:
+{long_return}
+""",
+        "tests/test_calc.py": '''
+            from pkg.calc import label, scale_the_given_measurement
+
+
+            def test_calc():
+                assert scale_the_given_measurement(2) == 4 and "3" in label(3)
+        ''',
+    })
+    doc, result = heal_json(heal, repo, "--unsafe-fixes",
+                            "--select", "ruff:UP031,ruff:E501,mypy:assignment")
+    assert result.returncode in (0, 1), result.stderr
+    by_rule = {f["rule"]: f for f in doc["fixes"]}
+    assert by_rule["ruff:UP031"]["verdict"] == "verified", by_rule["ruff:UP031"]["reason"]
+    rejected = by_rule["mypy:assignment"]
+    assert rejected["verdict"] == "rejected"
+    assert rejected["reason"].startswith("the fix brings new findings: ruff:E501 at pkg/calc.py:1 "
+                                         "(Line too long ("), rejected["reason"]
+    text = (repo / "pkg/calc.py").read_text()
+    assert long_def in text and 'in all: {}, ok!".format(count)' in text
+
+
 def test_a_fix_turned_down_by_its_batch_is_tried_again_and_one_run_is_enough(make_repo, heal):
     """`second`'s implicit-Optional fix writes `Optional[str]` (the file's style) in the batch
     that makes `first`'s `Optional[str]` into `str | None`, so UP045's finding looks still

@@ -30,6 +30,7 @@ from heal.sandbox.worktree import Sandbox
 from heal.status import ProgressCallback
 from heal.verify import baseline as baselines
 from heal.verify import coverage as coverage_map
+from heal.verify.attribute import describe
 from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
 from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
@@ -288,13 +289,14 @@ class Engine:
         for fix in ineffective:
             self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
         rest = [f for f in candidates if f not in ineffective]
-        bad_keys = self.recheck.new_unfixable(findings, after, touched, self.everything(texts),
-                                              self.ledger.given_up)
-        culprits = self.recheck.attribute(rest, bad_keys, self.texts) if bad_keys and rest else []
+        brought = self.recheck.brought(findings, after, self.current, texts, touched,
+                                       self.everything(texts), self.ledger.given_up)
+        blamed = self.recheck.blame(candidates, brought, findings, self.current, self.texts) \
+            if brought and rest else {}
+        culprits = [fix for fix in rest if fix in blamed]  # the still-there ones are turned down
         for fix in culprits:
-            introduced = sorted({k[0] for k in bad_keys})
-            self.record(fix, Verdict.REJECTED,
-                        f"{NEW_FINDINGS}: {', '.join(introduced)}", round_no)
+            self.record(fix, Verdict.REJECTED, f"{NEW_FINDINGS}: {describe(blamed[fix])}",
+                        round_no)
         kept = [f for f in rest if f not in culprits]
         unstable = self.recheck.unstable(kept, candidates, findings, after, texts, self.current)
         for fix in unstable:
@@ -381,9 +383,9 @@ class Engine:
                 more_texts = self.texts(more)
                 rescanned = self.recheck.rescan(more_texts, touched)
                 gone = not self.recheck.ineffective(more, now, rescanned)
-                clean = not self.recheck.new_unfixable(now, rescanned, touched,
-                                                       self.everything(more_texts),
-                                                       self.ledger.given_up)
+                clean = not self.recheck.brought(now, rescanned, self.current, more_texts,
+                                                 touched, self.everything(more_texts),
+                                                 self.ledger.given_up)
             finally:
                 self.state = base_state
             if not (gone and clean):

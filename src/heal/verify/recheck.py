@@ -2,8 +2,10 @@
 that heal cannot fix.
 
 The analyzers run again in the primary worktree on the files the batch touched. A fix whose
-finding is still there is turned down; findings that appear and that no fixer of the next round
-would mend are attributed to their fixes by bisection, with the analyzers as the check.
+finding is still there is turned down. Findings that match none from before (`attribute.py`)
+and that no fixer of the next round would mend are blamed on the fix whose lines they lie on,
+or else on the suspects that bring them when re-checked apart (bisection, with the analyzers as
+the check); the other fixes of the batch are not blamed for them.
 """
 
 from __future__ import annotations
@@ -19,15 +21,10 @@ from heal.discover import discover
 from heal.model import Finding, Fix
 from heal.plan import Planner
 from heal.soundness import unstable
-from heal.verify import bisect
+from heal.verify import attribute, bisect
 from heal.verify.suite import Suite
 
-Keys = set[tuple[str, str]]
 NOT_IDEMPOTENT = "not idempotent: asked again on its own output, the fixer changes it again"
-
-
-def keys(findings: Iterable[Finding]) -> Keys:
-    return {(f.rule, f.fingerprint) for f in findings}
 
 
 def paths_of(fixes: Iterable[Fix]) -> set[str]:
@@ -81,19 +78,13 @@ class Recheck:
                 stuck += [f for f in group_fixes if f not in stuck]
         return stuck
 
-    def new_unfixable(self, before: Sequence[Finding], after: Sequence[Finding],
-                      paths: set[str], everything: Mapping[str, str], skip: set[str]) -> Keys:
-        """Findings the fixes (giving the texts `everything`) brought that heal cannot fix. A
-        finding whose node the fix edited has a new fingerprint but is no new problem (bandit's
-        B101 on an `assert` a rename passed through): per file, rule and message, only a rise in
-        the count is new."""
-        known = keys(before)
-        had = Counter((f.path, f.rule, f.message) for f in before if f.path in paths)
-        has = Counter((f.path, f.rule, f.message) for f in after if f.path in paths)
-        new = [f for f in after
-               if f.path in paths and (f.rule, f.fingerprint) not in known
-               and has[(f.path, f.rule, f.message)] > had[(f.path, f.rule, f.message)]]
-        return keys(self.unfixable(new, everything, skip))
+    def brought(self, before: Sequence[Finding], after: Sequence[Finding],
+                old: Callable[[str], str], texts: Mapping[str, str], paths: set[str],
+                everything: Mapping[str, str], skip: set[str]) -> list[Finding]:
+        """Findings the fixes (giving `texts` from the old texts `old(path)`) brought that heal
+        cannot fix: those that match no finding from before (`attribute.new_findings`)."""
+        maps = attribute.line_maps({p: old(p) for p in paths}, texts, paths)
+        return self.unfixable(attribute.new_findings(before, after, maps), everything, skip)
 
     def unfixable(self, findings: list[Finding], everything: Mapping[str, str],
                   skip: set[str]) -> list[Finding]:
@@ -110,18 +101,45 @@ class Recheck:
         fixed = {fp for fix in [*plan.fixes, *plan.waiting] for fp in fix.fingerprints}
         return [f for f in findings if f.fingerprint not in fixed]
 
-    def attribute(self, fixes: list[Fix], bad_keys: Keys,
-                  texts: Callable[[Sequence[Fix]], dict[str, str]]) -> list[Fix]:
-        """Which fixes bring in the new findings: bisect with the analyzers as the check."""
+    def blame(self, fixes: Sequence[Fix], brought: Sequence[Finding],
+              before: Sequence[Finding], old: Callable[[str], str],
+              texts: Callable[[Sequence[Fix]], dict[str, str]]) -> dict[Fix, list[Finding]]:
+        """Which fix brought each finding in `brought` (the batch `fixes` gave `texts(fixes)`):
+        the one whose lines it lies on, or else the suspects that bring it when re-checked
+        apart from the rest of the batch, bisected with the analyzers as the check."""
+        whole = texts(fixes)
+        blamed, rest = attribute.by_location(
+            brought, fixes, attribute.line_maps({p: old(p) for p in paths_of(fixes)}, whole,
+                                                paths_of(fixes)))
+        if not rest:
+            return blamed
+        targets = {attribute.shape(f) for f in rest}
+        suspects = [fix for fix in fixes
+                    if any(fix in attribute.suspects(f, fixes) for f in rest)]
+        seen: dict[Fix, list[Finding]] = {}
+
         def check(candidates: Sequence[tuple[Sequence[Fix], Sequence[Fix]]]) -> list[bool]:
             answers = []
             for base, subset in candidates:
                 group = [*base, *subset]
                 paths = paths_of(group)
-                after = self.rescan(texts(group), paths) if paths else []
-                answers.append(not (keys(after) & bad_keys))
+                group_texts = texts(group)
+                after = self.rescan(group_texts, paths) if paths else []
+                maps = attribute.line_maps({p: old(p) for p in paths}, group_texts, paths)
+                found = [f for f in attribute.new_findings(before, after, maps)
+                         if attribute.shape(f) in targets]
+                if len(subset) == 1:
+                    seen[subset[0]] = found
+                answers.append(not found)
             return answers
-        return bisect.verify(fixes, check).culprits
+
+        culprits = bisect.verify(suspects, check).culprits
+        if not culprits and len(suspects) < len(fixes):  # brought by fixes of other files
+            culprits = bisect.verify(fixes, check).culprits
+        for fix in culprits:
+            mine = seen.get(fix) or [f for f in rest if f.path in fix.paths] or list(rest)
+            blamed = {**blamed, fix: [*blamed.get(fix, []), *mine]}
+        return blamed
 
     def unstable(self, kept: Sequence[Fix], batch: Sequence[Fix], before: Sequence[Finding],
                  after: Sequence[Finding], texts: Mapping[str, str],
