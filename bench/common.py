@@ -3,10 +3,13 @@ environment a corpus project's tools run in, and heal's own executables."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 FETCH = HERE.parents[1] / "shared" / "bench" / "fetch-corpus.sh"
@@ -30,3 +33,18 @@ def env_for(python: str) -> dict[str, str]:
     env["PATH"] = f"{Path(python).parent}{os.pathsep}{env['PATH']}"
     env.pop("PYTHONPATH", None)
     return env
+
+
+def each_project(rows: list[tuple[str, Path, str, str]],
+                 measure: Callable[[str, Path, str, str], dict[str, Any]],
+                 show: Callable[[str, dict[str, Any]], None], save: str | None) -> int:
+    """Measure each project, print its figures as soon as they are in, and save them all
+    (after each project, so an interrupted run keeps what it measured)."""
+    saved: dict[str, Any] = {}
+    for name, src, python, test_cmd in rows:
+        saved[name] = measure(name, src, python, test_cmd)
+        show(name, saved[name])
+        sys.stdout.flush()
+        if save:
+            Path(save).write_text(json.dumps(saved, indent=1))
+    return 0

@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from common import BIN, corpus, env_for
+from common import BIN, corpus, each_project, env_for
 
 MODES = {"default": [], "unsafe": ["--unsafe-fixes"]}
 
@@ -186,14 +186,10 @@ def main() -> int:
             sys.stdout.flush()
         return 0
     modes = args.modes.split(",")
-    saved: dict[str, Any] = {}
-    for name, src, python, test_cmd in rows:
-        saved[name] = project(args.heal, name, src, python, test_cmd, modes)
-        print_project(name, saved[name], modes)
-        sys.stdout.flush()
-        if args.save:
-            Path(args.save).write_text(json.dumps(saved, indent=1))
-    return 0
+    return each_project(
+        rows, lambda name, src, python, test_cmd: project(args.heal, name, src, python,
+                                                          test_cmd, modes),
+        lambda name, figures: print_project(name, figures, modes), args.save)
 
 
 if __name__ == "__main__":
