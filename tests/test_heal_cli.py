@@ -89,6 +89,11 @@ def test_second_run_changes_nothing(make_repo, heal):
     assert doc["summary"]["baseline"] is None or doc["summary"]["baseline"]["cached"] in (True, False)
     after = snapshot(repo)
     assert before["files"] == after["files"]
+    # where each run's time went, as the run's JSON summary gave it
+    runs = json.loads(heal("history", "--format", "json", cwd=repo).stdout)["runs"]
+    assert runs[0]["phases"] == doc["summary"]["phases"] and "scan" in runs[0]["phases"]
+    table = heal("history", cwd=repo).stdout
+    assert "seconds by phase" in table and "scan " in table
 
 
 def test_dry_run_writes_nothing(make_repo, heal):

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,7 @@ class RunSummary:
     review: int
     test_runs: int
     duration: float | None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase (heal runs)
 
 
 class History:
@@ -248,8 +249,9 @@ class History:
     def runs(self, limit: int = 20) -> list[RunSummary]:
         rows = self.conn.execute(
             "SELECT id, started, finished, command, mode, status, findings, landed, rejected, "
-            "review, test_runs, duration FROM runs ORDER BY started DESC LIMIT ?", (limit,))
-        return [RunSummary(**dict(row)) for row in rows]
+            "review, test_runs, duration, phases FROM runs ORDER BY started DESC LIMIT ?",
+            (limit,))
+        return [RunSummary(**{**dict(row), "phases": _phases(row["phases"])}) for row in rows]
 
     def fixes(self, run_id: str | None = None) -> list[dict[str, Any]]:
         if run_id is None:
@@ -267,3 +269,12 @@ class History:
         rows = self.conn.execute("SELECT * FROM test_runs WHERE run_id = ? ORDER BY started",
                                  (run_id,))
         return [dict(row) for row in rows]
+
+
+def _phases(text: str | None) -> dict[str, float]:
+    """A run's seconds by phase, as `finish` stored them (none for runs from before phases)."""
+    try:
+        stored = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): float(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
