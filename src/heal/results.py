@@ -9,6 +9,7 @@ from pathlib import Path
 
 from heal.config import Config
 from heal.discover import SourceFile
+from heal.llm.fixer import Usage
 from heal.model import AnalyzerError, Category, Declined, Finding, Priority, Verdict
 from heal.verify.baseline import Baseline
 from heal.verify.records import FixRecord
@@ -52,6 +53,7 @@ class HealResult:
     commit: str | None = None
     branch: str | None = None
     remaining: list[Finding] = field(default_factory=list)
+    llm: Usage | None = None  # the model's requests and tokens, when `[tool.heal.llm]` is on
 
     def by_verdict(self, verdict: Verdict) -> list[FixRecord]:
         return [r for r in self.records if r.verdict is verdict]
