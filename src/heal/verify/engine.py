@@ -556,6 +556,11 @@ class Engine:
             self.messages.append("the LLM fixer needs the tests to verify its answers; it is off "
                                  "with --no-verify")
             return
+        if self.planner.blocked(llm.source):
+            self.messages.append(f"the LLM fixer ({llm.source}) is off: the circuit breaker "
+                                 "tripped after repeated failures; `heal rule "
+                                 f"{llm.source} --enable` turns it on")
+            return
         fixed = {fp for r in self.ledger.records if r.verdict is not Verdict.REJECTED
                  for fp in r.fix.fingerprints}
         texts = {p: self.current(p) for p in self.originals}
