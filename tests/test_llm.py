@@ -80,7 +80,8 @@ def test_answers_are_verified_queued_and_land_on_approve(make_repo, heal):
     with serving(answer, cap=2) as fake:
         repo = make_repo({**PROJECT, "pyproject.toml": pyproject(fake.url, **{
             "max-concurrency": 2})})
-        result = heal("--format", "json", cwd=repo, env={"FAKE_LLM_KEY": "sk-test-key"})
+        result = heal("--format", "json", "--approve-all-verified", cwd=repo,
+                      env={"FAKE_LLM_KEY": "sk-test-key"})
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
     by_rule_line = {(f["verdict"], f["line"]): f for f in doc["fixes"]}
@@ -92,6 +93,8 @@ def test_answers_are_verified_queued_and_land_on_approve(make_repo, heal):
     declined = {d["line"]: d["reason"] for d in doc["declined"] if d["source"] == "llm:fake-coder"}
     assert "no fenced ```python block" in declined[11]
     assert "timeout" in declined[15]
+    assert "--approve-all-verified lands no fix a model wrote (waiting in the review queue: 1; " \
+        "`heal review` lists them)" in doc["summary"]["messages"]
     assert doc["summary"]["llm"] == {"model": "fake-coder", "requests": 4, "prompt_tokens": 30,
                                      "completion_tokens": 15, "tokens": 45}
     assert fake.most_in_flight == 2  # two at once, never more

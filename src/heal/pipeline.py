@@ -268,7 +268,12 @@ def _queue_for_review(history: History, repo: git.Repo, root: Path, result: Heal
     if not queued:
         return
     review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
-    if approve_all:
+    written = [e for e in queued if e.fix.source.startswith("llm:")]
+    queued = [e for e in queued if e not in written]  # a model's fix always waits for a human
+    if approve_all and written:
+        result.messages.append(f"--approve-all-verified lands no fix a model wrote (waiting in "
+                               f"the review queue: {len(written)}; `heal review` lists them)")
+    if approve_all and queued:
         result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
         outcome = decisions.approve_items(history, repo, root, result.config,
                                        [review.find(history, e.fix.id) for e in queued],

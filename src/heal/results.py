@@ -6,13 +6,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from heal.config import Config
 from heal.discover import SourceFile
-from heal.llm.fixer import Usage
 from heal.model import AnalyzerError, Category, Declined, Finding, Priority, Verdict
 from heal.verify.baseline import Baseline
 from heal.verify.records import FixRecord
+
+if TYPE_CHECKING:
+    from heal.llm.fixer import Usage
 
 
 @dataclass
