@@ -56,9 +56,9 @@ def _json(result):
 
 def test_tools_scan_and_dry_run(make_repo):
     repo = make_repo(PROJECT)
-    tools, (scanned, preview, queue, rule, bad) = _call(repo, [
-        ("scan", {}), ("dry_run", {}), ("review_list", {}), ("rule", {"code": "F401"}),
-        ("review_reject", {"ids": ["nope"], "reason": "x"})])
+    tools, (scanned, preview, healed, queue, rule, bad) = _call(repo, [
+        ("scan", {}), ("dry_run", {}), ("heal", {"repo": str(repo)}), ("review_list", {}),
+        ("rule", {"code": "F401"}), ("review_reject", {"ids": ["nope"], "reason": "x"})])
     assert tools == ["dry_run", "heal", "review_approve", "review_list", "review_reject",
                      "rule", "scan"]
     findings = _json(scanned)["findings"]
@@ -66,7 +66,21 @@ def test_tools_scan_and_dry_run(make_repo):
     doc = _json(preview)
     assert doc["dry_run"] is True and doc["summary"]["verified"] == 1
     assert "-import os" in doc["patch"]["pkg/util.py"]
-    assert "import os" in (repo / "pkg/util.py").read_text()  # a dry run writes nothing
+    # the dry run wrote nothing: the heal after it still had the import to remove
+    assert _json(healed)["summary"]["landed_files"] == ["pkg/util.py"]
+    assert "import os" not in (repo / "pkg/util.py").read_text()  # `heal` landed it
     assert _json(queue) == {"version": 1, "items": []}
     assert _json(rule)["rule"] == "ruff:F401"
     assert bad.is_error and "no review item `nope`" in bad.content[0].text
+
+
+def test_without_the_mcp_package_the_message_names_the_extra(monkeypatch, tmp_path):
+    import pytest
+
+    from heal.commands.mcp import server
+    from heal.errors import ToolMissingError
+
+    monkeypatch.setitem(sys.modules, "mcp.server.mcpserver", None)  # no heal[mcp] installed
+    with pytest.raises(ToolMissingError) as error:
+        server(tmp_path)
+    assert error.value.message == "heal mcp needs the mcp package: pip install 'heal[mcp]'"
