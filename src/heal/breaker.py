@@ -181,7 +181,7 @@ def trip_events(history: History) -> list[dict[str, object]]:
 def keys_for(code: str, candidates: Iterable[str] = ()) -> list[str]:
     """The breaker keys a user means by CODE: a fixer code (LGC109) or name (ruff-edits), a
     rule (F401, heal:LOG109: the fixers that heal it), a pattern id, or a key itself
-    (`fixer:NAME`, `pattern:ID`). `candidates` (e.g. the tripped keys) are matched by their
+    (`fixer:NAME`, `pattern:ID`, `llm:MODEL`). `candidates` (e.g. the tripped keys) are matched by their
     id part too, so a source heal no longer ships can still be re-enabled. A retired fixer
     code (LGC109) means its rule's fixers (LOG109)."""
     # start-up time: every rule and fixer, only to resolve what a user typed
@@ -190,7 +190,7 @@ def keys_for(code: str, candidates: Iterable[str] = ()) -> list[str]:
 
     code = retired.current(code)
     keys: list[str] = []
-    if code.startswith(("fixer:", "pattern:")):
+    if code.startswith(("fixer:", "pattern:", "llm:")):
         keys.append(source_key(code))
     fixer = FIXERS.get(code.upper())
     if fixer is not None:

@@ -1,7 +1,7 @@
 """Where a run's time went, phase by phase, with no phase holding another's time.
 
 The pipeline moves through its steps with `enter` (scan, verify, land, record, learn); the
-engine marks what it does inside them with `phase` (baseline, plan, recheck, tests). A phase
+engine marks what it does inside them with `phase` (baseline, plan, recheck, tests, llm). A phase
 opened inside another is carved out of it: planning done during an analyzer re-check counts as
 plan, not recheck. Only the main thread keeps the clock: worker threads (a batch's parallel
 test runs) are inside the phase their caller opened.

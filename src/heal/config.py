@@ -26,10 +26,25 @@ else:  # pragma: no cover - exercised on 3.10 only
 ANALYZER_NAMES = ("ruff", "mypy", "bandit", "native")
 DEFAULT_TEST_COMMAND = "python -m pytest -q -x -p no:cacheprovider"
 MAX_JOBS = 5
+MAX_LLM_CONCURRENCY = 5  # the specification's cap on model calls in flight
 
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_JOBS))
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """`[tool.heal.llm]`: an OpenAI-compatible chat-completions endpoint for the findings no
+    pattern and no fixer fixed. The key itself never goes in a file: `api_key_env` names the
+    environment variable holding it (none: a local server that wants no key)."""
+
+    base_url: str
+    model: str
+    api_key_env: str = ""
+    max_concurrency: int = 2
+    max_requests: int = 20
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class Config:
     max_iterations: int = 10
     batch_size: int = 16
     verify_mode: str = "affected"
+    llm: LLMConfig | None = None  # off unless `[tool.heal.llm]` configures it
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def with_overrides(self, **values: Any) -> Config:
@@ -168,7 +184,43 @@ def load_config(repo: Path) -> Config:
     return parse_table(table, f"{path.name} [tool.heal]")
 
 
+LLM_KEYS: dict[str, tuple[str, Any]] = {
+    "base-url": ("base_url", _typed(str)),
+    "model": ("model", _typed(str)),
+    "api-key-env": ("api_key_env", _typed(str)),
+    "max-concurrency": ("max_concurrency", _positive_int),
+    "max-requests": ("max_requests", _positive_int),
+    "timeout": ("timeout", _typed(float)),
+}
+
+
+def parse_llm(table: Any, where: str) -> LLMConfig:
+    """`[tool.heal.llm]`, every key checked; a problem is one line naming the key."""
+    where = f"{where.removesuffix(' [tool.heal]')} [tool.heal.llm]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table with base-url and model")
+    unknown = sorted(set(table) - set(LLM_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key `{unknown[0]}`; known keys: {', '.join(LLM_KEYS)}")
+    values = {LLM_KEYS[key][0]: LLM_KEYS[key][1](raw, key, where) for key, raw in table.items()}
+    for key in ("base-url", "model"):
+        if not str(values.get(LLM_KEYS[key][0], "")).strip():
+            raise ConfigError(f"{where}: `{key}` is required (e.g. base-url = "
+                              "\"http://127.0.0.1:11434/v1\", model = \"qwen2.5-coder\")")
+    if not str(values["base_url"]).startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: `base-url` must start with http:// or https://, "
+                          f"not {values['base_url']!r}")
+    if values.get("max_concurrency", 1) > MAX_LLM_CONCURRENCY:
+        raise ConfigError(f"{where}: `max-concurrency` must be at most {MAX_LLM_CONCURRENCY}, "
+                          f"not {values['max_concurrency']}")
+    if values.get("timeout", 1.0) <= 0:
+        raise ConfigError(f"{where}: `timeout` must be a number of seconds above 0")
+    return LLMConfig(**values)
+
+
 def parse_table(table: dict[str, Any], where: str) -> Config:
+    table = dict(table)
+    llm = parse_llm(table.pop("llm"), where) if "llm" in table else None
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(f"{where}: unknown key `{unknown[0]}`; known keys: {', '.join(KEYS)}")
@@ -180,7 +232,11 @@ def parse_table(table: dict[str, Any], where: str) -> Config:
         raise ConfigError(f"{where}: `auto-apply-confidence` must be between 0 and 1")
     if "jobs" in values:
         values["jobs"] = min(values["jobs"], MAX_JOBS)
-    return Config(**values, sources={name: "pyproject.toml" for name in values})
+    sources = {name: "pyproject.toml" for name in values}
+    if llm is not None:
+        values["llm"] = llm
+        sources["llm"] = "pyproject.toml"
+    return Config(**values, sources=sources)
 
 
 def describe(config: Config) -> list[tuple[str, str, str]]:
@@ -195,6 +251,9 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
         else:
             shown = str(value)
         rows.append((key, shown or "-", config.sources.get(name, "default")))
+    llm = config.llm
+    rows.append(("llm", f"{llm.model} at {llm.base_url}" if llm else "off",
+                 config.sources.get("llm", "default")))
     return rows
 
 

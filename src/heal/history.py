@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, started REAL NOT NULL, finished REAL, command TEXT, mode TEXT,
     status TEXT, head TEXT, findings INTEGER DEFAULT 0, landed INTEGER DEFAULT 0,
     rejected INTEGER DEFAULT 0, review INTEGER DEFAULT 0, test_runs INTEGER DEFAULT 0,
-    duration REAL, error TEXT, phases TEXT
+    duration REAL, error TEXT, phases TEXT, llm_requests INTEGER DEFAULT 0,
+    llm_tokens INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS findings (
     run_id TEXT NOT NULL, fingerprint TEXT NOT NULL, rule TEXT, category TEXT, priority TEXT,
@@ -103,6 +104,18 @@ def _unwritable(path: str, error: sqlite3.OperationalError) -> Exception:
                      "make heal's state folder writable, then rerun heal")
 
 
+# columns added since a database was first made: added to older ones when opened
+ADDED_COLUMNS = {"runs": (("llm_requests", "INTEGER DEFAULT 0"), ("llm_tokens", "INTEGER DEFAULT 0"))}
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns:
+            if name not in have:  # names and types from ADDED_COLUMNS above, not from input
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
 @dataclass(frozen=True)
 class RunSummary:
     id: str
@@ -117,6 +130,8 @@ class RunSummary:
     review: int
     test_runs: int
     duration: float | None
+    llm_requests: int = 0
+    llm_tokens: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase (heal runs)
 
 
@@ -155,6 +170,7 @@ class History:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
+        _add_columns(conn)
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("SELECT count(*) FROM runs").fetchone()
         return conn
@@ -180,7 +196,7 @@ class History:
 
     def finish_run(self, run_id: str, status: str, **figures: Any) -> None:
         allowed = {"findings", "landed", "rejected", "review", "test_runs", "duration", "error",
-                   "phases"}
+                   "phases", "llm_requests", "llm_tokens"}
         values = {k: (json.dumps(v) if k == "phases" else v) for k, v in figures.items()
                   if k in allowed}
         columns = ", ".join(f"{k} = ?" for k in values)  # names from `allowed`, values bound
@@ -249,8 +265,8 @@ class History:
     def runs(self, limit: int = 20) -> list[RunSummary]:
         rows = self.conn.execute(
             "SELECT id, started, finished, command, mode, status, findings, landed, rejected, "
-            "review, test_runs, duration, phases FROM runs ORDER BY started DESC LIMIT ?",
-            (limit,))
+            "review, test_runs, duration, llm_requests, llm_tokens, phases FROM runs "
+            "ORDER BY started DESC LIMIT ?", (limit,))
         return [RunSummary(**{**dict(row), "phases": _phases(row["phases"])}) for row in rows]
 
     def fixes(self, run_id: str | None = None) -> list[dict[str, Any]]:

@@ -26,11 +26,12 @@ import git
 from heal import breaker, decisions, lock, review
 from heal.audit import AuditLog
 from heal.clock import Clock
-from heal.config import Config
+from heal.config import Config, load_config
 from heal.errors import HealError, StoppedError, UsageError
 from heal.healers import fixers_for
 from heal.history import History, new_run_id
 from heal.land import Landed, land_verified
+from heal.llm.fixer import LLMFixer
 from heal.lock import RunLock
 from heal.model import Finding, Safety, Verdict
 from heal.patterns.library import PatternLibrary
@@ -56,6 +57,7 @@ class HealRequest:
     branch: str | None = None
     command: str = "heal"
     approve_all: bool = False  # --approve-all-verified: land review fixes too (batch use in CI)
+    no_llm: bool = False  # --no-llm: leave `[tool.heal.llm]` unused for this run
 
 
 def heal(request: HealRequest, progress: ProgressCallback = quiet,
@@ -67,6 +69,7 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
     started = time.perf_counter()
     clock = Clock()
     repo, root = _open_repository(request)
+    llm = _llm_fixer(request, root)  # a missing package or key stops here, before any work
     state_dir = ensure_state_dir(root)
     run_id = new_run_id()
     with proc.stop_on_signals(), lock.held(state_dir, request.command, run_id) as held_lock:
@@ -90,14 +93,15 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             audit = AuditLog(state_dir, run_id, scanned.secrets)
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
             result = outcome = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
-                                          messages=messages, dry_run=request.dry_run)
+                                          messages=messages, dry_run=request.dry_run,
+                                          llm=llm.usage if llm else None)
             originals = {f.path: f for f in scanned.files}
             engine = Engine.open(repo, root, state_dir, config, run_id, originals, history,
                                  progress, scanned.secrets, patterns=library.propose,
                                  blocked=_breaker(history, config, root),
                                  no_verify=request.no_verify, clock=clock)
             findings = _verify(engine, [f for f in scanned.findings if f.path in originals],
-                               result, clock, review.settled(history))
+                               result, clock, review.settled(history), llm)
 
             clock.enter("land")
             write_status(state_dir, run_id, "land", 0, 0)
@@ -132,18 +136,19 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                else 0, rejected=len(result.by_verdict(Verdict.REJECTED)),
                                review=len(result.by_verdict(Verdict.NEEDS_REVIEW)),
                                test_runs=result.test_runs, duration=result.duration,
-                               phases=result.phases)
+                               phases=result.phases, **_llm_figures(llm))
             audit.write("run-end", status="ok", landed=result.landed,
                         duration=round(result.duration, 3))
             return result
         except StoppedError:
             with contextlib.suppress(HealError):
-                history.finish_run(run_id, "stopped", duration=time.perf_counter() - started)
+                history.finish_run(run_id, "stopped", duration=time.perf_counter() - started,
+                                   **_llm_figures(llm))
             raise
         except HealError as error:
             with contextlib.suppress(HealError):  # a full disk fails this too: keep the first
                 history.finish_run(run_id, "error", error=error.message,
-                                   duration=time.perf_counter() - started)
+                                   duration=time.perf_counter() - started, **_llm_figures(llm))
             if outcome is not None and outcome.landed:
                 raise HealError(f"{error.message} (this run had already landed its verified "
                                 f"fixes to {', '.join(outcome.landed)})") from None
@@ -177,6 +182,22 @@ def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:
     return repo, root
 
 
+def _llm_fixer(request: HealRequest, root: Path) -> LLMFixer | None:
+    """The LLM fixer when `[tool.heal.llm]` configures it and --no-llm does not turn it off;
+    opening it checks the `openai` package and the key (one-line errors)."""
+    if request.no_llm:
+        return None
+    settings = load_config(root).llm
+    return LLMFixer(settings) if settings is not None else None
+
+
+def _llm_figures(llm: LLMFixer | None) -> dict[str, int]:
+    """The run's model usage for its history row (nothing when no model was configured)."""
+    if llm is None:
+        return {}
+    return {"llm_requests": llm.usage.requests, "llm_tokens": llm.usage.tokens}
+
+
 def _recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Path) -> list[str]:
     """What killed runs left behind (a stale lock, worktrees, a landing cut short), tidied and
     said."""
@@ -193,7 +214,7 @@ def _recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Pa
 
 
 def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: Clock,
-            settled: Callable[..., bool]) -> list[Finding]:
+            settled: Callable[..., bool], llm: LLMFixer | None = None) -> list[Finding]:
     """Step 4: the baseline, then round after round to a fixpoint, then the fixes for review.
     A selection miss (the final full run fails where every selected run passed) verifies
     everything again with full runs. Returns the findings after the verified fixes."""
@@ -201,7 +222,7 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
     wanted = [f for f in findings if fixable(f, config) or f.fixable == "review"
               or any(cls.SAFETY is Safety.REVIEW for cls in fixers_for(f.rule)
                      if f.rule in cls.RULES)]
-    if wanted:
+    if wanted or (llm is not None and findings):
         clock.enter("plan")  # what the engine does outside its tests and re-checks
         if not engine.no_verify:
             engine.establish_baseline()
@@ -217,6 +238,8 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
             engine.reset_for_full_runs()
             findings = engine.rounds(start, result.messages)
         engine.review_phase(findings, config.max_iterations + 1, settled)
+        if llm is not None:
+            engine.llm_phase(findings, config.max_iterations + 1, settled, llm)
         result.messages += engine.selector.messages + engine.messages
     result.records = engine.ledger.records
     result.declined = list(engine.ledger.declined.values())
@@ -245,7 +268,12 @@ def _queue_for_review(history: History, repo: git.Repo, root: Path, result: Heal
     if not queued:
         return
     review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
-    if approve_all:
+    written = [e for e in queued if e.fix.source.startswith("llm:")]
+    queued = [e for e in queued if e not in written]  # a model's fix always waits for a human
+    if approve_all and written:
+        result.messages.append(f"--approve-all-verified lands no fix a model wrote (waiting in "
+                               f"the review queue: {len(written)}; `heal review` lists them)")
+    if approve_all and queued:
         result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
         outcome = decisions.approve_items(history, repo, root, result.config,
                                        [review.find(history, e.fix.id) for e in queued],

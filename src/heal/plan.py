@@ -220,6 +220,12 @@ class Planner:
             return fix
         return candidate
 
+    def vet(self, fix: Fix, finding: Finding, text: str) -> tuple[Fix, str | None]:
+        """A fix made outside the planner (a model's answer) through the planner's own checks,
+        reformatted the project's way first: (the fix, what is wrong with it or None)."""
+        fix = self._formatted(fix, finding, text)
+        return fix, self._check(fix, finding, text)
+
     def _check(self, fix: Fix, finding: Finding, text: str) -> str | None:
         try:
             after = apply_fixes(text, [fix])

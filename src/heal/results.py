@@ -6,12 +6,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from heal.config import Config
 from heal.discover import SourceFile
 from heal.model import AnalyzerError, Category, Declined, Finding, Priority, Verdict
 from heal.verify.baseline import Baseline
 from heal.verify.records import FixRecord
+
+if TYPE_CHECKING:
+    from heal.llm.fixer import Usage
 
 
 @dataclass
@@ -52,6 +56,7 @@ class HealResult:
     commit: str | None = None
     branch: str | None = None
     remaining: list[Finding] = field(default_factory=list)
+    llm: Usage | None = None  # the model's requests and tokens, when `[tool.heal.llm]` is on
 
     def by_verdict(self, verdict: Verdict) -> list[FixRecord]:
         return [r for r in self.records if r.verdict is verdict]

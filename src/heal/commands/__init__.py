@@ -25,7 +25,7 @@ from heal.errors import EXIT_OK, EXIT_STOPPED
 DEFAULT_COMMAND = "run"
 # every command, in the order `heal --help` lists them; the module heal.commands.NAME has `app`
 COMMANDS = ("run", "history", "stop", "ci", "init", "rule", "rules", "debug", "demo",
-            "dashboard", "report", "learn", "review", "patterns")
+            "dashboard", "report", "learn", "review", "patterns", "mcp")
 
 
 class HealGroup(TyperGroup):

@@ -48,7 +48,8 @@ def ci(repo: Path | None, paths: list[str], sarif: Path, shard: tuple[int, int] 
         from heal import pipeline  # start-up time: the fixers and libcst, only to heal
 
         healed = pipeline.heal(pipeline.HealRequest(
-            scan=request, branch=autofix_branch, command="heal ci --autofix-branch"))
+            scan=request, branch=autofix_branch, command="heal ci --autofix-branch",
+            no_llm=True))  # a model's fixes wait for a human, whom a CI branch does not have
         text += "\n" + summary_report.heal_summary(healed)
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:

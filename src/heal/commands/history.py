@@ -42,14 +42,18 @@ def history(repo: Path | None, limit: int, output_format: str) -> int:
         emit(json.dumps({"version": 1, "runs": [r.__dict__ for r in runs]}, indent=2), None)
         return EXIT_OK
     table = Table(show_edge=False)
+    llm = any(r.llm_requests for r in runs)  # the LLM columns, once a run asked a model
     for column in ("run", "started", "mode", "status", "findings", "landed", "rejected",
-                   "review", "test runs", "seconds", "seconds by phase"):
+                   "review", "test runs", "seconds", *(("llm requests", "llm tokens") if llm
+                                                       else ()), "seconds by phase"):
         table.add_column(column)
     for r in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
         table.add_row(r.id, started, r.mode, r.status, str(r.findings), str(r.landed),
                       str(r.rejected), str(r.review), str(r.test_runs),
-                      f"{r.duration:.1f}" if r.duration is not None else "-", by_phase(r.phases))
+                      f"{r.duration:.1f}" if r.duration is not None else "-",
+                      *((str(r.llm_requests), str(r.llm_tokens)) if llm else ()),
+                      by_phase(r.phases))
     stdout_console().print(table)
     return EXIT_OK
 

@@ -31,19 +31,29 @@ def _history(repo: Path | None) -> History:
     return History(ensure_state_dir(repo_root(repo)))
 
 
-def list_items(repo: Path | None, output_format: str, show_all: bool) -> int:
+def listed_items(repo: Path | None, show_all: bool) -> list[review.ReviewItem]:
+    """The pending items (every item with `show_all`), as `heal review` lists them."""
     history = _history(repo)
     try:
-        listed = review.items(history, status=None if show_all else review.PENDING)
+        return review.items(history, status=None if show_all else review.PENDING)
     finally:
         history.close()
+
+
+def items_document(listed: list[review.ReviewItem]) -> dict[str, object]:
+    """`heal review --format json` (and the MCP tool review_list)."""
+    return {"version": 1, "items": [
+        {"id": i.id, "status": i.status, "priority": i.fix.priority.value,
+         "rule": i.fix.rule, "path": i.fix.path, "line": i.fix.line,
+         "source": i.fix.source, "rationale": i.rationale, "diff": i.diff,
+         "evidence": i.evidence, "covering_tests": list(i.covering_tests),
+         "reason": i.reason} for i in listed]}
+
+
+def list_items(repo: Path | None, output_format: str, show_all: bool) -> int:
+    listed = listed_items(repo, show_all)
     if output_format == "json":
-        emit(json.dumps({"version": 1, "items": [
-            {"id": i.id, "status": i.status, "priority": i.fix.priority.value,
-             "rule": i.fix.rule, "path": i.fix.path, "line": i.fix.line,
-             "source": i.fix.source, "rationale": i.rationale, "diff": i.diff,
-             "evidence": i.evidence, "covering_tests": list(i.covering_tests),
-             "reason": i.reason} for i in listed]}, indent=2), None)
+        emit(json.dumps(items_document(listed), indent=2), None)
         return EXIT_OK
     console = stdout_console()
     if not listed:

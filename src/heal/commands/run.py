@@ -118,6 +118,8 @@ def run(
         "(the full suite still runs once before landing); full: every run is the whole suite; "
         "imports: only the tests that import the changed modules (the pre-commit profile) "
         "[default: affected].")] = None,
+    no_llm: Annotated[bool, typer.Option(
+        "--no-llm", help="Leave the LLM fixer of [tool.heal.llm] off for this run.")] = False,
     skip_missing: Annotated[bool, typer.Option(
         "--skip-missing", help="Run without analyzers that are not installed, with a warning.")
     ] = False,
@@ -160,7 +162,7 @@ def run(
         from heal.pipeline import HealRequest
 
         return HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify, commit=commit,
-                           branch=branch, approve_all=approve_all_verified,
+                           branch=branch, approve_all=approve_all_verified, no_llm=no_llm,
                            command=" ".join(["heal", *argv]))
 
     code = guarded(debug, lambda: scan_and_report(build(), output, skip_missing) if scan else

@@ -181,7 +181,7 @@ def learn_fix(library: Library, run_id: str, fix: Fix, base: str,
 def learn_review(library: Library, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:
     """A human decided on a queued fix: a pattern's gets approved / declined_by_review; an
-    approved fixer fix is learned from like a verified one (pass its base text)."""
+    approved fixer or LLM fix is learned from like a verified one (pass its base text)."""
     report = LearnReport()
     owner = pattern_id_of(fix.source)
     if owner is not None:
@@ -192,7 +192,7 @@ def learn_review(library: Library, fix: Fix, approved: bool, base: str | None = 
             if pattern.status == "retired":
                 report.retired.append(owner[0])
         return report
-    if approved and base is not None and fix.source.startswith("fixer:"):
+    if approved and base is not None and fix.source.startswith(("fixer:", "llm:")):
         learn_fix(library, run_id, fix, base, report)
     return report
 

@@ -246,5 +246,5 @@ class PatternLibrary:
     def reviewed(self, fix: Fix, approved: bool, base: str | None = None,
                  run_id: str = "review") -> LearnReport:
         """A human decided on a queued fix: a pattern's gets approved / declined_by_review; an
-        approved fixer fix is learned from like a verified one (pass its base text)."""
+        approved fixer or LLM fix is learned from like a verified one (pass its base text)."""
         return learn_review(self, fix, approved, base, run_id)

@@ -105,7 +105,8 @@ def _empty() -> dict[str, Any]:
     return {"totals": {"runs": 0, "heal_runs": 0, "review_runs": 0, "fixes": 0, "verified": 0,
                        "rejected": 0, "needs_review": 0, "unverified": 0, "skipped": 0,
                        "landed": 0, "test_runs": 0, "approved_in_review": 0,
-                       "declined_in_review": 0, "findings_first": None, "findings_last": None},
+                       "declined_in_review": 0, "findings_first": None, "findings_last": None,
+                       "llm_requests": 0, "llm_tokens": 0},
             "auto_resolved": 0, "escalated": {"needs_review": 0, "rejected": 0,
                                               "declined_in_review": 0, "breaker": 0, "total": 0},
             "success_rate": None, "mean_time_per_heal": None, "successful_heals": [],
@@ -220,6 +221,9 @@ def _from_history(history: ReadOnlyHistory, root: Path, since: float, until: flo
             "approved_in_review": len(approved), "declined_in_review": len(declined),
             "findings_first": findings[0] if findings else None,
             "findings_last": findings[-1] if findings else None,
+            # an older history.db has no such columns: no model was asked then
+            "llm_requests": sum(int(r.get("llm_requests") or 0) for r in runs),
+            "llm_tokens": sum(int(r.get("llm_tokens") or 0) for r in runs),
         },
         "auto_resolved": sum(1 for f in fixes if f["landed"]
                              and f["verdict"] in ("verified", "unverified")),
@@ -237,7 +241,8 @@ def _from_history(history: ReadOnlyHistory, root: Path, since: float, until: flo
         "runs": [{"id": r["id"], "started": r["started"], "mode": r["mode"],
                   "status": r["status"], "findings": r["findings"], "landed": r["landed"],
                   "rejected": r["rejected"], "review": r["review"],
-                  "duration": r["duration"]} for r in runs],
+                  "duration": r["duration"], "llm_requests": int(r.get("llm_requests") or 0),
+                  "llm_tokens": int(r.get("llm_tokens") or 0)} for r in runs],
         "insights": insights,
         "pattern_evolution": evolution,
     }
@@ -355,6 +360,8 @@ def render_markdown(document: dict[str, Any]) -> str:
            f"| mean time per heal | {_secs(document['mean_time_per_heal'])} |",
            f"| landed | {t['landed']} ({t['approved_in_review']} after review) |",
            f"| test runs | {t['test_runs']} |",
+           *([f"| LLM requests | {t['llm_requests']} ({t['llm_tokens']} tokens) |"]
+             if t.get("llm_requests") else []),
            f"| findings | {t['findings_first'] if t['findings_first'] is not None else '-'} at "
            f"the first run, {t['findings_last'] if t['findings_last'] is not None else '-'} at "
            "the last |", ""]

@@ -62,6 +62,7 @@ def heal_document(result: HealResult) -> dict[str, Any]:
                 "known_failures": result.baseline.known_failures,
                 "flaky": result.baseline.flaky, "cached": result.baseline.cached},
             "messages": result.messages,
+            "llm": None if result.llm is None else result.llm.to_dict(),
         },
         "patch": result.patch,
         "test_runs": result.test_runs,

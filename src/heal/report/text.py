@@ -161,5 +161,9 @@ def render_heal(result: HealResult, console: Console) -> None:
         f"{len(result.remaining)} findings remain ({failing} at or above "
         f"{result.config.fail_on.value}); {result.duration:.1f}s"
     )
+    if result.llm is not None:
+        usage = result.llm
+        console.print(f"LLM {escape(usage.model)}: {usage.requests} requests, {usage.tokens} tokens "
+                      f"({usage.prompt_tokens} prompt, {usage.completion_tokens} completion)")
     if review:
         console.print("review them with `heal review`")

@@ -21,7 +21,8 @@ from heal.config import Config, project_python, project_target
 from heal.discover import SourceFile, digest
 from heal.edits import apply_fixes, independent, texts_after, unified_diff
 from heal.history import History
-from heal.model import Finding, Fix, Safety, Verdict
+from heal.llm.fixer import LLMFixer
+from heal.model import Declined, Finding, Fix, Safety, Verdict
 from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
@@ -546,3 +547,47 @@ class Engine:
             self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
                         round_no)
 
+
+    def llm_phase(self, findings: list[Finding], round_no: int,
+                  decided: Callable[[Fix, str], bool], llm: LLMFixer) -> None:
+        """The findings no pattern and no fixer fixed, asked of the model; each answer passes
+        the planner's checks (parses, stays in the statement), the analyzers' (removes its
+        finding, brings nothing new, idempotent) and the tests like any fix, and then waits
+        for review. A finding whose model fix the queue settled already is not asked again."""
+        if self.no_verify:
+            self.messages.append("the LLM fixer needs the tests to verify its answers; it is off "
+                                 "with --no-verify")
+            return
+        if self.planner.blocked(llm.source):
+            self.messages.append(f"the LLM fixer ({llm.source}) is off: the circuit breaker "
+                                 "tripped after repeated failures; `heal rule "
+                                 f"{llm.source} --enable` turns it on")
+            return
+        fixed = {fp for r in self.ledger.records if r.verdict is not Verdict.REJECTED
+                 for fp in r.fix.fingerprints}
+        texts = {p: self.current(p) for p in self.originals}
+        offered = [f for f in findings if f.fingerprint not in fixed and f.path in texts
+                   and not decided(llm.placeholder(f), text_hash(texts[f.path]))]
+        if not offered:
+            return
+        self.progress("plan", "llm", f"asking {llm.config.model} about {len(offered)} findings")
+        by_key = {f.fingerprint: f for f in offered}
+        fixes: list[Fix] = []
+        with self.clock.phase("llm"):
+            answers = llm.propose(offered, texts, self.secrets)
+        for answer in answers:
+            if isinstance(answer, Declined):
+                self.ledger.note_declined([answer])
+                continue
+            finding = by_key[answer.fingerprints[0]]
+            fix, problem = self.planner.vet(answer, finding, texts[answer.path])
+            if problem is None:
+                fixes.append(fix)
+            else:
+                self.ledger.decline(fix, f"unusable answer: {problem}")
+        while fixes:  # answers for one file that overlap wait for the next batch
+            batch, fixes = independent(fixes, texts)
+            kept, _, _ = self.analyzer_check(batch, findings, round_no)
+            kept, _ = self.test_batch(kept, round_no)
+            for fix in kept:
+                self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale, round_no)
