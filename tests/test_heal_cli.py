@@ -93,7 +93,7 @@ def test_second_run_changes_nothing(make_repo, heal):
     runs = json.loads(heal("history", "--format", "json", cwd=repo).stdout)["runs"]
     assert runs[0]["phases"] == doc["summary"]["phases"] and "scan" in runs[0]["phases"]
     table = heal("history", cwd=repo).stdout
-    assert "seconds by phase" in table and "scan " in table
+    assert "seconds by phase:" in table and f"{runs[0]['id']}  scan " in table
 
 
 def test_dry_run_writes_nothing(make_repo, heal):

@@ -45,16 +45,20 @@ def history(repo: Path | None, limit: int, output_format: str) -> int:
     llm = any(r.llm_requests for r in runs)  # the LLM columns, once a run asked a model
     for column in ("run", "started", "mode", "status", "findings", "landed", "rejected",
                    "review", "test runs", "seconds", *(("llm requests", "llm tokens") if llm
-                                                       else ()), "seconds by phase"):
+                                                       else ())):
         table.add_column(column)
     for r in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
         table.add_row(r.id, started, r.mode, r.status, str(r.findings), str(r.landed),
                       str(r.rejected), str(r.review), str(r.test_runs),
                       f"{r.duration:.1f}" if r.duration is not None else "-",
-                      *((str(r.llm_requests), str(r.llm_tokens)) if llm else ()),
-                      by_phase(r.phases))
+                      *((str(r.llm_requests), str(r.llm_tokens)) if llm else ()))
     stdout_console().print(table)
+    timed = [r for r in runs if r.phases]
+    if timed:  # below the table, which has no room for them on a terminal's width
+        stdout_console().print("\nseconds by phase:")
+        for r in timed:
+            stdout_console().print(f"  {r.id}  {by_phase(r.phases)}", soft_wrap=True)
     return EXIT_OK
 
 
