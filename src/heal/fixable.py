@@ -41,6 +41,8 @@ LEVELS: dict[str, tuple[str, tuple[str, ...]]] = {
     )),
     "mypy:union-attr": ("review", ("none-guard",)),
     "mypy:var-annotated": ("safe", ("empty-collection-annotation",)),
+    "pytest:attribute-none": ("review", ("none-early-return",)),
+    "pytest:name-error": ("safe", ("undefined-name-import",)),
     "ruff:B006": ("review", ("mutable-default-to-none",)),
     "ruff:F401": ("safe", ("unused-import",)),
     "ruff:F403": ("unsafe", ("star-import",)),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import git
 
+from heal import failures
 from heal.clock import Clock
 from heal.config import Config, project_python, project_target
 from heal.discover import SourceFile, digest
@@ -84,6 +85,10 @@ class Engine:
         self.lookahead_findings: list[Finding] = []
         self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
         self.messages: list[str] = []
+        # reactive healing: fingerprint -> the tests that failed and must pass with its fix,
+        # and the tests known to fail before any fix (the baseline need not find them again)
+        self.expected: dict[str, tuple[str, ...]] = {}
+        self.known_failures: list[str] = []
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -122,14 +127,43 @@ class Engine:
     def select(self, fixes: Sequence[Fix]) -> Selection:
         return self.selector.select(fixes, self.state, self.suite.failed_last)
 
+    def required(self, fixes: Sequence[Fix]) -> list[str]:
+        """The tests a run with `fixes` (on top of the verified ones) must see pass: those
+        that failed with the findings these fixes and the verified ones fix."""
+        fixed = [*fixes, *(r.fix for r in self.ledger.by_verdict(Verdict.VERIFIED))]
+        return sorted({test for fix in fixed for fp in fix.fingerprints
+                       for test in self.expected.get(fp, ())})
+
+    def expect(self, findings: Sequence[Finding]) -> None:
+        """Reactive findings: a failing test's fix must make it pass; a logged traceback's fix
+        must pass the tests that run its line (by the coverage map), and without one it waits
+        for review as uncovered."""
+        deselected = set(self.suite.baseline.deselected()) if self.suite.baseline else set()
+        for finding in findings:
+            if finding.evidence:
+                self.expected[finding.fingerprint] = finding.evidence
+            elif finding.tool == failures.LOG_TOOL and not self.no_verify:
+                line = finding.span.start.line
+                tests = tuple(t for t in self.selector.covering_line(finding.path, line)
+                              if t not in deselected)
+                if tests:
+                    self.expected[finding.fingerprint] = tests
+                else:
+                    self.ledger.deferred[finding.fingerprint] = (
+                        f"uncovered: no test runs {finding.path}:{line}, where the logged "
+                        f"traceback failed ({finding.message}); check the fix by hand")
+
     def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None,
              keep_going: bool = False) -> TestRun:
         """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
         only = self.selector.narrow(selection)
-        if only is None:
+        require = self.required(fixes)
+        if only is None and not require:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        return self.suite.run(self.texts(fixes), kind, len(fixes), only, keep_going)
+        return self.suite.run(self.texts(fixes), kind, len(fixes),
+                              require if only is None else only, keep_going,
+                              require)
 
     def test_for_batch(self, group: Sequence[Fix], kind: str,
                        focus: Sequence[str] | None) -> TestRun:
@@ -141,13 +175,16 @@ class Engine:
         if focus is not None and self.suite.runner is not None and self.suite.runner.is_pytest:
             # not a selection the final run must back: the kept set is run whole at the end
             tests = focused(set(focus) | (set() if selection.everything else set(selection.tests)))
-            run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True)
+            require = self.required(group)
+            run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True,
+                                 require=require)
             if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
                 return run
             # an id pytest does not find (one it printed cut short): their whole files instead
             files = focused({test.split("::", 1)[0] for test in tests})
             if files != tests:
-                run = self.suite.run(self.texts(group), kind, len(group), files, keep_going=True)
+                run = self.suite.run(self.texts(group), kind, len(group), files, keep_going=True,
+                                     require=require)
                 if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
                     return run
         return self.test(group, kind, selection, keep_going=True)
@@ -189,7 +226,8 @@ class Engine:
             return
         self.progress("tests", "baseline", "running the test suite on the unchanged code"
                       + (" (recording coverage)" if recording else ""))
-        baseline, runs = baselines.establish(runner, tree.path, recording, only)
+        baseline, runs = baselines.establish(runner, tree.path, recording, only,
+                                             self.known_failures)
         for run in runs:
             self.suite.record_run("baseline", run, selected=len(only))
         self.history.event(self.run_id, "baseline", "ok", tool="tests",
@@ -394,7 +432,8 @@ class Engine:
         if len(steps) == 1:
             return False
         with self.clock.phase("tests"):
-            run = self.suite.run_all_rounds(state)
+            run = self.suite.run_all_rounds(state, self.required(
+                [fix for _, fixes in steps for fix in fixes]))
         if not run.passed:
             self.history.event(self.run_id, "lookahead", "failed", tool="tests",
                                parameters={"rounds": len(steps)})
@@ -444,6 +483,9 @@ class Engine:
         below the auto-apply confidence) that no test covers goes to review, not to land."""
         kept = []
         for fix in fixes:
+            if any(fp in self.expected for fp in fix.fingerprints):
+                kept.append(fix)  # its failing tests are its evidence, and they must pass
+                continue
             risky = fix.safety is Safety.UNSAFE or (
                 fix.source.startswith("pattern:")
                 and fix.confidence < self.config.auto_apply_confidence)
@@ -465,6 +507,7 @@ class Engine:
         """Plan and verify round after round until nothing more changes (then once more for the
         fixes the analyzers turned down, if anything landed after them), then the final check.
         What the user should know is appended to `notes`."""
+        self.expect(findings)
         round_no = 1
         while round_no <= self.config.max_iterations:
             changed, findings = self.round(round_no, findings)
