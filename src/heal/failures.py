@@ -9,6 +9,7 @@ in the project's files, with a rule per kind of failure (`pytest:name-error`,
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -20,6 +21,7 @@ from heal.model import Category, Finding, Priority, Span, fingerprint
 
 TOOL = "pytest"  # the findings of a failing test
 LOG_TOOL = "traceback"  # the findings of a traceback in a log file
+TOOLS = (TOOL, LOG_TOOL)
 GENERIC = "pytest:failure"
 
 
@@ -245,6 +247,23 @@ def to_findings(failures: Sequence[Failure], texts: Mapping[str, str],
             severity="error", fixable=fix_level_for(rule)[0],
             evidence=(failure.test,) if failure.test else ())
     return list(found.values()), unplaced
+
+
+def moved(finding: Finding, before: str, after: str) -> Finding:
+    """The finding in `after`, a version of its file another fix edited: on the line it was on
+    in `before`, wherever that line went (an import added above it). No analyzer reports a
+    failure again, so the engine carries it from round to round this way."""
+    if before == after:
+        return finding
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    line = finding.span.start.line
+    for block in matcher.get_matching_blocks():
+        if block.a < line <= block.a + block.size:
+            shift = block.b - block.a
+            start, end = finding.span.start, finding.span.end
+            return replace(finding, span=Span.of(start.line + shift, start.column,
+                                                 end.line + shift, end.column))
+    return finding
 
 
 def before_after(finding: Finding) -> str:

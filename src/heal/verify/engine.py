@@ -392,7 +392,19 @@ class Engine:
             self.seen[path].add(text_hash(texts[path]))
         self.state = self.texts(candidates)
         return True, [f for f in findings if f.path not in touched] + [
-            f for f in after if f.path in touched]
+            f for f in after if f.path in touched] + self.carried(findings, candidates, texts,
+                                                                 self.state)
+
+    @staticmethod
+    def carried(findings: Sequence[Finding], fixes: Sequence[Fix], before: Mapping[str, str],
+                after: Mapping[str, str]) -> list[Finding]:
+        """Failures (`heal --from-tests`) in files the fixes edit and do not fix: no analyzer
+        reports them again, so they go on to the next round, moved with their lines."""
+        fixed = {fp for fix in fixes for fp in fix.fingerprints}
+        touched = paths_of(fixes)
+        return [failures.moved(f, before[f.path], after.get(f.path, before[f.path]))
+                for f in findings if f.tool in failures.TOOLS and f.path in touched
+                and f.fingerprint not in fixed]
 
     def lookahead(self, round_no: int, first: list[Fix], findings: list[Finding],
                   after: list[Finding]) -> bool:
@@ -404,7 +416,8 @@ class Engine:
         base_state = dict(self.state)
         steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
         state = self.texts(first)
-        now = [f for f in findings if f.path not in paths_of(first)] + after
+        now = [f for f in findings if f.path not in paths_of(first)] + after + self.carried(
+            findings, first, {p: self.current(p) for p in self.originals}, state)
         for _ in range(self.config.max_iterations - round_no):
             texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
             more, bugs = self.candidates(round_no, now, texts, record=False)
@@ -428,7 +441,8 @@ class Engine:
                 break
             steps.append((state, more))
             state = {**state, **texts_after(more, texts.__getitem__)}
-            now = [f for f in now if f.path not in touched] + rescanned
+            now = [f for f in now if f.path not in touched] + rescanned + self.carried(
+                now, more, texts, more_texts)
         if len(steps) == 1:
             return False
         with self.clock.phase("tests"):

@@ -1,0 +1,190 @@
+"""Reactive healing: `heal --from-tests` and `heal --from-log` on throwaway repositories, with
+the real pytest; and the failures module (tracebacks to findings) on its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import GIT_ENV, TEST_ENV, user_status
+from heal import failures
+
+SHOP = {
+    "src/shop/__init__.py": "",
+    "src/shop/money.py": '''
+        def cents(amount):
+            return round(amount * 100)
+    ''',
+    "src/shop/prices.py": '''
+        def as_json(total):
+            return json.dumps({"total": total})
+
+
+        def in_cents(total):
+            return cents(total)
+    ''',
+    "tests/test_prices.py": '''
+        from shop.prices import as_json, in_cents
+
+
+        def test_as_json():
+            assert as_json(2) == '{"total": 2}'
+
+
+        def test_in_cents():
+            assert in_cents(1.5) == 150
+
+
+        def test_still_fine():
+            assert 1 + 1 == 2
+    ''',
+}
+
+USERS = {
+    "src/shop/__init__.py": "",
+    "src/shop/users.py": '''
+        class User:
+            def __init__(self, name, profile=None):
+                self.name = name
+                self.profile = profile
+
+
+        def display_name(user):
+            return user.profile.nickname
+
+
+        def tier(levels, name):
+            return levels[name]
+    ''',
+    "tests/test_users.py": '''
+        from shop.users import User, display_name, tier
+
+
+        def test_no_profile():
+            assert display_name(User("ann")) is None
+
+
+        def test_unknown_tier():
+            assert tier({"gold": 1}, "silver") == 0
+
+
+        def test_fine():
+            assert User("bob").name == "bob"
+    ''',
+}
+
+
+def _pytest(repo: Path) -> subprocess.CompletedProcess[str]:
+    """The user's own test run in their tree (not heal's worktree)."""
+    env = {**GIT_ENV, **TEST_ENV, "PYTHONPATH": str(repo / "src"), "PATH": "/usr/bin:/bin",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_name_errors_from_missing_imports_are_fixed_and_land(make_repo, heal):
+    repo = make_repo(SHOP)
+    before = _pytest(repo)
+    assert before.returncode == 1 and "2 failed, 1 passed" in before.stdout
+
+    result = heal("--from-tests", "--format", "json", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    verified = sorted((f["rule"], f["source"]) for f in doc["fixes"] if f["verdict"] == "verified")
+    assert verified == [("pytest:name-error", "fixer:undefined-name-import")] * 2
+    text = (repo / "src/shop/prices.py").read_text()
+    assert text.startswith("import json\nfrom shop.money import cents\n")  # stdlib + project
+    assert _pytest(repo).returncode == 0  # red -> green in the user's own run
+    assert user_status(repo) == " M src/shop/prices.py"
+
+
+def test_attribute_none_waits_for_review_and_an_unfixable_failure_is_reported(make_repo, heal):
+    repo = make_repo(USERS)
+    result = heal("--from-tests", cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert ("not fixed: tests/test_users.py::test_unknown_tier: KeyError: 'silver' at "
+            "src/shop/users.py:12: no fixer handles pytest:key-error") in out
+    assert ("waits for review: tests/test_users.py::test_no_profile: AttributeError: "
+            "'NoneType' object has no attribute 'nickname' at src/shop/users.py:8") in out
+    assert user_status(repo) == ""  # nothing landed on its own
+
+    queued = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]
+    assert [(i["rule"], i["line"]) for i in queued] == [("pytest:attribute-none", 8)]
+    rationale = " ".join(queued[0]["rationale"].split())
+    assert rationale.startswith("before: tests/test_users.py::test_no_profile failed with "
+                                "AttributeError: 'NoneType' object has no attribute "
+                                "'nickname'; after: it passes with this fix")
+    assert "+    if user.profile is None:\n+        return None" in queued[0]["diff"]
+
+    approved = heal("review", "approve", queued[0]["id"], cwd=repo)
+    assert approved.returncode == 0, approved.stderr
+    after = _pytest(repo)
+    assert "1 failed, 2 passed" in after.stdout and "test_unknown_tier" in after.stdout
+
+
+def test_named_test_ids_limit_the_run_and_bad_ones_are_one_line_errors(make_repo, heal):
+    repo = make_repo(USERS)
+    only = heal("--from-tests", "tests/test_users.py::test_unknown_tier", cwd=repo)
+    assert only.returncode == 1
+    assert "test_unknown_tier" in only.stdout and "test_no_profile" not in only.stdout
+    missing = heal("--from-tests", "tests/test_users.py::test_nope", cwd=repo)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "--from-tests: pytest found no test to run" in missing.stderr
+    both = heal("--from-tests", "--scan", cwd=repo)
+    assert both.returncode == 2 and "drop --scan" in both.stderr
+    assert user_status(repo) == ""
+
+
+def test_every_test_passing_is_nothing_to_heal(make_repo, heal):
+    repo = make_repo({"tests/test_ok.py": "def test_ok():\n    assert True\n"})
+    result = heal("--from-tests", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no test fails: nothing to heal" in result.stdout
+
+
+# -- tracebacks to findings ----------------------------------------------------------------
+LOG = """\
+2026-12-06 10:00:01 INFO started
+2026-12-06 10:00:02 ERROR Traceback (most recent call last):
+2026-12-06 10:00:02 ERROR   File "/srv/app/venv/lib/python3.11/site-packages/web/core.py", line 40, in call
+2026-12-06 10:00:02 ERROR     return handler(request)
+2026-12-06 10:00:02 ERROR   File "/srv/app/src/shop/users.py", line 8, in display_name
+2026-12-06 10:00:02 ERROR     return user.profile.nickname
+2026-12-06 10:00:02 ERROR            ^^^^^^^^^^^^^^^^^^^^^
+2026-12-06 10:00:02 ERROR AttributeError: 'NoneType' object has no attribute 'nickname'
+2026-12-06 10:00:03 INFO still serving
+"""
+
+
+def test_a_logged_traceback_maps_to_its_innermost_project_frame():
+    found = failures.parse_log(LOG, "app.log")
+    assert [(f.error, len(f.frames), f.origin) for f in found] == [
+        ("AttributeError", 2, "app.log, line 2")]
+    texts = {"src/shop/users.py": "\n" * 7 + "    return user.profile.nickname\n"}
+    findings, unplaced = failures.to_findings(found, texts)
+    assert unplaced == []
+    [finding] = findings
+    assert (finding.rule, finding.path, finding.span.start.line, finding.tool) == (
+        "pytest:attribute-none", "src/shop/users.py", 8, failures.LOG_TOOL)
+    assert finding.hint == "traceback in app.log, line 2, in display_name()"
+    assert finding.fixable == "review" and finding.evidence == ()
+
+
+def test_failure_kinds_and_frames_outside_the_project():
+    kinds = [failures.rule_for(error, message) for error, message in [
+        ("NameError", "name 'json' is not defined"),
+        ("AttributeError", "'NoneType' object has no attribute 'x'"),
+        ("AttributeError", "'str' object has no attribute 'x'"),
+        ("ModuleNotFoundError", "No module named 'nope'"), ("KeyError", "'b'"),
+        ("TypeError", "f() missing 1 required positional argument: 'x'"),
+        ("TypeError", "unsupported operand type(s)"), ("AssertionError", "")]]
+    assert kinds == ["pytest:name-error", "pytest:attribute-none", "pytest:failure",
+                     "pytest:import-error", "pytest:key-error", "pytest:type-error-args",
+                     "pytest:failure", "pytest:failure"]
+    outside = failures.Failure("ValueError", "bad", (
+        failures.Frame("/usr/lib/python3.11/json/decoder.py", 3, "decode"),), test="t.py::t")
+    findings, unplaced = failures.to_findings([outside], {"src/a.py": "x = 1\n"})
+    assert findings == [] and unplaced[0].reason.startswith("no frame of its traceback")
