@@ -188,3 +188,54 @@ def test_failure_kinds_and_frames_outside_the_project():
         failures.Frame("/usr/lib/python3.11/json/decoder.py", 3, "decode"),), test="t.py::t")
     findings, unplaced = failures.to_findings([outside], {"src/a.py": "x = 1\n"})
     assert findings == [] and unplaced[0].reason.startswith("no frame of its traceback")
+
+
+SERVICE = {
+    "src/shop/__init__.py": "",
+    "src/shop/users.py": '''
+        def display_name(user):
+            return user.profile.nickname
+
+
+        def badge(user):
+            return user.profile.badge
+    ''',
+    "tests/test_users.py": '''
+        from types import SimpleNamespace
+
+        from shop.users import display_name
+
+
+        def test_display_name():
+            user = SimpleNamespace(profile=SimpleNamespace(nickname="an"))
+            assert display_name(user) == "an"
+    ''',
+}
+
+
+def _traceback(line: int, function: str, attribute: str) -> str:
+    return (f'Traceback (most recent call last):\n'
+            f'  File "/srv/app/src/shop/users.py", line {line}, in {function}\n'
+            f'    return user.profile.{attribute}\n'
+            f"AttributeError: 'NoneType' object has no attribute '{attribute}'\n")
+
+
+def test_a_logged_traceback_is_verified_by_the_tests_that_run_its_line_or_waits_as_uncovered(
+        make_repo, heal, tmp_path):
+    repo = make_repo(SERVICE)
+    log = tmp_path / "app.log"
+    log.write_text("INFO up\n" + _traceback(2, "display_name", "nickname") + "INFO later\n"
+                   + _traceback(6, "badge", "badge"), encoding="utf-8")
+    result = heal("--from-log", str(log), cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert user_status(repo) == ""
+    queued = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]
+    by_line = {i["line"]: " ".join(i["rationale"].split()) for i in queued}
+    assert sorted(by_line) == [2, 6]
+    assert by_line[2].startswith("before: the traceback in app.log, line 2, in display_name() "
+                                 "shows AttributeError")
+    assert by_line[6].startswith("uncovered: no test runs src/shop/users.py:6, where the logged "
+                                 "traceback failed")
+    missing = heal("--from-log", str(tmp_path / "nope.log"), cwd=repo)
+    assert missing.returncode == 2 and "--from-log" in missing.stderr
+    assert "Traceback" not in missing.stderr

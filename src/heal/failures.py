@@ -271,5 +271,5 @@ def before_after(finding: Finding) -> str:
     if finding.evidence:
         return (f"before: {', '.join(finding.evidence)} failed with {finding.message}; after: "
                 "it passes with this fix and no other test broke")
-    return (f"before: {finding.hint or 'a logged traceback'} shows {finding.message}; after: "
-            "the tests that run this line pass with this fix")
+    return (f"before: the {finding.hint or 'logged traceback'} shows {finding.message}; "
+            "after: the tests pass with this fix")

@@ -575,7 +575,11 @@ class Engine:
                                        rationale=deferred[fix.fingerprints[0]])
                    for fix in [*plan.fixes, *plan.waiting]
                    if fix.fingerprints and fix.fingerprints[0] in deferred]
-        fresh = [fix for fix in [*plan.review, *waiting]
+        review = [dataclasses.replace(fix, rationale=f"{deferred[fix.fingerprints[0]]}. "
+                                                     f"{fix.rationale}")
+                  if fix.fingerprints and fix.fingerprints[0] in deferred else fix
+                  for fix in plan.review]  # a review fix no test covers says so first
+        fresh = [fix for fix in [*review, *waiting]
                  if not decided(fix, text_hash(texts[fix.path]))]
         kept, _ = independent(fresh, texts)
         self._verify_for_review(kept, findings, round_no)
