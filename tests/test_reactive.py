@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import GIT_ENV, TEST_ENV, user_status
+from conftest import GIT_ENV, TEST_ENV, user_status, write
 from heal import failures
 
 SHOP = {
@@ -55,11 +55,16 @@ USERS = {
             return user.profile.nickname
 
 
+        def greet(user):
+            return "hi " + user.name
+    ''',
+    "src/shop/tiers.py": '''
         def tier(levels, name):
             return levels[name]
     ''',
     "tests/test_users.py": '''
-        from shop.users import User, display_name, tier
+        from shop.tiers import tier
+        from shop.users import User, display_name, greet
 
 
         def test_no_profile():
@@ -67,7 +72,11 @@ USERS = {
 
 
         def test_unknown_tier():
-            assert tier({"gold": 1}, "silver") == 0
+            assert tier({"gold": 1}, "silver") is None
+
+
+        def test_greet():
+            assert greet(User("ann"), "loud") == "HI ANN"
 
 
         def test_fine():
@@ -100,29 +109,65 @@ def test_name_errors_from_missing_imports_are_fixed_and_land(make_repo, heal):
     assert user_status(repo) == " M src/shop/prices.py"
 
 
-def test_attribute_none_waits_for_review_and_an_unfixable_failure_is_reported(make_repo, heal):
+def test_behaviour_changing_fixes_wait_for_review_and_an_unfixable_failure_is_reported(
+        make_repo, heal):
     repo = make_repo(USERS)
     result = heal("--from-tests", cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
     out = " ".join(result.stdout.split())
-    assert ("not fixed: tests/test_users.py::test_unknown_tier: KeyError: 'silver' at "
-            "src/shop/users.py:12: no fixer handles pytest:key-error") in out
+    assert ("not fixed: tests/test_users.py::test_greet: TypeError: greet() takes 1 positional "
+            "argument but 2 were given at tests/test_users.py:14: no fixer handles "
+            "pytest:type-error-args") in out
     assert ("waits for review: tests/test_users.py::test_no_profile: AttributeError: "
             "'NoneType' object has no attribute 'nickname' at src/shop/users.py:8") in out
     assert user_status(repo) == ""  # nothing landed on its own
 
     queued = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]
-    assert [(i["rule"], i["line"]) for i in queued] == [("pytest:attribute-none", 8)]
-    rationale = " ".join(queued[0]["rationale"].split())
+    assert sorted((i["rule"], i["path"], i["line"]) for i in queued) == [
+        ("pytest:attribute-none", "src/shop/users.py", 8),
+        ("pytest:key-error", "src/shop/tiers.py", 2)]
+    guard = next(i for i in queued if i["rule"] == "pytest:attribute-none")
+    rationale = " ".join(guard["rationale"].split())
     assert rationale.startswith("before: tests/test_users.py::test_no_profile failed with "
                                 "AttributeError: 'NoneType' object has no attribute "
                                 "'nickname'; after: it passes with this fix")
-    assert "+    if user.profile is None:\n+        return None" in queued[0]["diff"]
+    assert "+    if user.profile is None:\n+        return None" in guard["diff"]
 
-    approved = heal("review", "approve", queued[0]["id"], cwd=repo)
+    approved = heal("review", "approve", guard["id"], cwd=repo)
     assert approved.returncode == 0, approved.stderr
     after = _pytest(repo)
-    assert "1 failed, 2 passed" in after.stdout and "test_unknown_tier" in after.stdout
+    assert "2 failed, 2 passed" in after.stdout and "test_no_profile" not in after.stdout
+
+
+def test_an_approved_reactive_fix_is_learned_as_a_pattern_and_reused(make_repo, heal):
+    repo = make_repo({"src/shop/__init__.py": "", "src/shop/tiers.py": USERS["src/shop/tiers.py"],
+                      "tests/test_tiers.py": '''
+        from shop.tiers import tier
+
+
+        def test_unknown_tier():
+            assert tier({"gold": 1}, "silver") is None
+    '''})
+    assert heal("--from-tests", cwd=repo).returncode == 1
+    [queued] = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]
+    assert queued["rule"] == "pytest:key-error" and "levels.get(name)" in queued["diff"]
+    assert heal("review", "approve", queued["id"], cwd=repo).returncode == 0
+    learned = [p.read_text() for p in (repo / ".heal" / "patterns").glob("*.yaml")]
+    assert len(learned) == 1 and "pytest:key-error" in learned[0]
+
+    write(repo, {"src/shop/ranks.py": '''
+        def rank(ranks, who):
+            return ranks[who]
+    ''', "tests/test_ranks.py": '''
+        from shop.ranks import rank
+
+
+        def test_unknown_rank():
+            assert rank({}, "ann") is None
+    '''})
+    again = heal("--from-tests", "tests/test_ranks.py", "--format", "json", cwd=repo)
+    [fix] = json.loads(again.stdout)["fixes"]
+    assert fix["source"].startswith("pattern:") and fix["verdict"] == "needs-review", fix
 
 
 def test_named_test_ids_limit_the_run_and_bad_ones_are_one_line_errors(make_repo, heal):

@@ -41,7 +41,7 @@ RULES: tuple[RuleDoc, ...] = (
             "unguarded"),
     RuleDoc("pytest:import-error", "import-error", Category.IMPORT,
             "A test fails with ImportError or ModuleNotFoundError"),
-    RuleDoc("pytest:key-error", "key-error", Category.LOGIC,
+    RuleDoc("pytest:key-error", "key-error", Category.TYPE,
             "A test fails with KeyError: a mapping is read at a key it does not have"),
     RuleDoc("pytest:type-error-args", "type-error-args", Category.TYPE,
             "A test fails with TypeError: a call passes the wrong arguments"),

@@ -11,6 +11,7 @@ from heal.healers.types.empty_collections import EmptyCollectionAnnotation
 from heal.healers.types.implicit_optional import ImplicitOptional
 from heal.healers.types.literal_defaults import LiteralDefaults
 from heal.healers.types.magic_methods import MagicMethodReturn
+from heal.healers.types.missing_key_get import MissingKeyGet
 from heal.healers.types.none_early_return import NoneEarlyReturn
 from heal.healers.types.none_guard import NoneGuard
 from heal.healers.types.return_none import ReturnNone
@@ -25,6 +26,7 @@ FIXERS: tuple[type[Fixer], ...] = (
     EmptyCollectionAnnotation,
     NoneGuard,
     NoneEarlyReturn,
+    MissingKeyGet,
     TypingImport,
     UntypedImport,
 )
