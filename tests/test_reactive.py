@@ -13,6 +13,16 @@ from heal import failures
 
 SHOP = {
     "src/shop/__init__.py": "",
+    "src/shop/config.py": '''
+        HOME = Path("/srv")  # a NameError at import: tests/test_config.py fails to collect
+    ''',
+    "tests/test_config.py": '''
+        from shop.config import HOME
+
+
+        def test_home():
+            assert HOME.name == "srv"
+    ''',
     "src/shop/money.py": '''
         def cents(amount):
             return round(amount * 100)
@@ -96,17 +106,18 @@ def _pytest(repo: Path) -> subprocess.CompletedProcess[str]:
 def test_name_errors_from_missing_imports_are_fixed_and_land(make_repo, heal):
     repo = make_repo(SHOP)
     before = _pytest(repo)
-    assert before.returncode == 1 and "2 failed, 1 passed" in before.stdout
+    assert before.returncode == 2 and "1 error" in before.stdout
 
     result = heal("--from-tests", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     verified = sorted((f["rule"], f["source"]) for f in doc["fixes"] if f["verdict"] == "verified")
-    assert verified == [("pytest:name-error", "fixer:undefined-name-import")] * 2
+    assert verified == [("pytest:name-error", "fixer:undefined-name-import")] * 3
     text = (repo / "src/shop/prices.py").read_text()
     assert text.startswith("import json\nfrom shop.money import cents\n")  # stdlib + project
+    assert (repo / "src/shop/config.py").read_text().startswith("from pathlib import Path\n")
     assert _pytest(repo).returncode == 0  # red -> green in the user's own run
-    assert user_status(repo) == " M src/shop/prices.py"
+    assert user_status(repo) == " M src/shop/config.py\n M src/shop/prices.py"
 
 
 def test_behaviour_changing_fixes_wait_for_review_and_an_unfixable_failure_is_reported(
@@ -233,6 +244,9 @@ def test_failure_kinds_and_frames_outside_the_project():
         failures.Frame("/usr/lib/python3.11/json/decoder.py", 3, "decode"),), test="t.py::t")
     findings, unplaced = failures.to_findings([outside], {"src/a.py": "x = 1\n"})
     assert findings == [] and unplaced[0].reason.startswith("no frame of its traceback")
+    reported = unplaced[0].finding()  # counted as remaining at the test's file, never fixed
+    assert (reported.path, reported.rule, reported.severity) == (
+        "t.py", "pytest:failure", failures.UNPLACED)
 
 
 SERVICE = {

@@ -23,6 +23,7 @@ TOOL = "pytest"  # the findings of a failing test
 LOG_TOOL = "traceback"  # the findings of a traceback in a log file
 TOOLS = (TOOL, LOG_TOOL)
 GENERIC = "pytest:failure"
+UNPLACED = "unplaced"  # the severity of a failure no frame of which is in the project
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Failure:
     frames: tuple[Frame, ...]
     test: str = ""
     origin: str = ""  # for a log: "app.log, line 12"
+    origin_file: str = ""  # for a log: its name, and the line its traceback starts on
+    origin_line: int = 0
 
     @property
     def summary(self) -> str:
@@ -86,6 +89,21 @@ class Unplaced:
 
     failure: Failure
     reason: str
+
+    def finding(self) -> Finding:
+        """A finding that says so, at the failing test's file (or the log's line): counted as
+        remaining, never given to a fixer."""
+        failure = self.failure
+        path = failure.test.split("::", 1)[0] if failure.test else failure.origin_file
+        line = 1 if failure.test else failure.origin_line
+        rule = rule_for(failure.error, failure.message)
+        return Finding(
+            rule=rule, category=_BY_RULE[rule].category, priority=Priority.P1, path=path,
+            span=Span.of(line, 0, line, 0), message=failure.summary,
+            tool=TOOL if failure.test else LOG_TOOL,
+            fingerprint=fingerprint(rule, path, f"{failure.test}\0{failure.summary}"),
+            hint=self.reason, severity=UNPLACED,
+            evidence=(failure.test,) if failure.test else ())
 
 
 def rule_for(error: str, message: str) -> str:
@@ -159,7 +177,8 @@ def parse_log(text: str, name: str) -> list[Failure]:
                 if error:
                     failures.append(Failure(
                         error.group("error").rsplit(".", 1)[-1], error.group("message") or "",
-                        tuple(frames), origin=f"{name}, line {header_line}"))
+                        tuple(frames), origin=f"{name}, line {header_line}",
+                        origin_file=name, origin_line=header_line))
                 break
             index += 1
     return failures
@@ -222,6 +241,8 @@ def to_findings(failures: Sequence[Failure], texts: Mapping[str, str],
     found: dict[tuple[str, str, Span, str], Finding] = {}
     unplaced = []
     for failure in failures:
+        if base is not None:  # the worktree's paths in a message name nothing the user has
+            failure = replace(failure, message=failure.message.replace(f"{base}/", ""))
         place = innermost(failure, texts.keys(), base)
         if place is None:
             unplaced.append(Unplaced(failure, "no frame of its traceback is in the project's "

@@ -113,7 +113,8 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                  f.span.start.line, redact(f.message, scanned.secrets), f.tool)
                 for f in scanned.findings])
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
-            findings = _verify(engine, [f for f in scanned.findings if f.path in originals],
+            findings = _verify(engine, [f for f in scanned.findings if f.path in originals
+                                        and not reactive.unplaced(f)],
                                result, clock, review.settled(history))
 
             clock.enter("land")
@@ -121,6 +122,8 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
                                    request.commit, request.branch)
             _take(result, landed, engine, findings)
+            result.remaining += [f for f in scanned.findings
+                                 if reactive.unplaced(f) and f not in result.remaining]
 
             clock.enter("record")
             write_status(state_dir, run_id, "record", 0, 0)

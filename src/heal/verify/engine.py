@@ -287,7 +287,12 @@ class Engine:
             lambda run, failing: self.selector.suspects(run, failing, self.state,
                                                         self.suite.failed_last), hint)
         for culprit, run in outcome.culprits:
-            self.record(culprit, Verdict.REJECTED, why_rejected(run), round_no, run)
+            mine = {t for fp in culprit.fingerprints for t in self.expected.get(fp, ())}
+            own = [t for t in (run.failed if run else ()) if t in mine]
+            reason = (f"its failing test still fails: {', '.join(own[:3])}"
+                      if own and run is not None and set(run.failed) <= set(own)
+                      else why_rejected(run))
+            self.record(culprit, Verdict.REJECTED, reason, round_no, run)
         return outcome.kept, [culprit for culprit, _ in outcome.culprits]
 
     def candidates(self, round_no: int, findings: list[Finding], texts: Mapping[str, str],

@@ -32,7 +32,8 @@ class Reactive:
 
 
 def findings(request: Reactive, engine: Engine) -> tuple[list[Finding], list[str]]:
-    """The reactive findings, and what to tell the user about failures heal cannot place."""
+    """The reactive findings (those of failures no frame of which is in the project's files
+    are marked `failures.UNPLACED`: no fixer sees them), and a note when nothing fails."""
     texts = {path: source.text for path, source in engine.originals.items()}
     if request.log is not None:
         found = _from_log(request.log)
@@ -43,8 +44,7 @@ def findings(request: Reactive, engine: Engine) -> tuple[list[Finding], list[str
             return [], ["no test fails: nothing to heal"]
     placed, unplaced = failures.to_findings(found, texts, base)
     engine.known_failures = sorted({f.test for f in found if f.test})
-    return placed, [f"not fixed: {_who(u.failure)}: {u.failure.summary}: {u.reason}"
-                    for u in unplaced]
+    return placed + [u.finding() for u in unplaced], []
 
 
 def _from_tests(engine: Engine, tests: Sequence[str]) -> tuple[list[failures.Failure], Path]:
@@ -89,8 +89,9 @@ def _last_line(output: str) -> str:
     return lines[-1][:160] if lines else "no output"
 
 
-def _who(failure: failures.Failure) -> str:
-    return failure.test or f"traceback in {failure.origin}"
+def unplaced(finding: Finding) -> bool:
+    """A failure no frame of which is in the project's files: reported, never planned."""
+    return finding.severity == failures.UNPLACED
 
 
 def unfixed(remaining: Sequence[Finding], records: Sequence[FixRecord],
@@ -111,13 +112,17 @@ def unfixed(remaining: Sequence[Finding], records: Sequence[FixRecord],
             reason = f"its fix is queued (`heal review`, fix {found.fix.id})"
         elif found is not None and found.verdict is Verdict.REJECTED:
             reason = f"the fix was rejected: {found.reason}"
+        elif finding.severity == failures.UNPLACED:
+            reason = finding.hint or ""
         elif finding.fingerprint in why_declined:
             reason = why_declined[finding.fingerprint]
         elif finding.fixable == "none":
             reason = f"no fixer handles {finding.rule}"
         else:
             reason = "no fixer made a fix for it"
-        who = ", ".join(finding.evidence) or (finding.hint or "").split(", in ")[0]
+        who = ", ".join(finding.evidence) or (
+            f"traceback in {finding.path}, line {finding.span.start.line}"
+            if unplaced(finding) else (finding.hint or "").split(", in ")[0])
         waits = found is not None and found.verdict is Verdict.NEEDS_REVIEW
         lines.append(f"{'waits for review' if waits else 'not fixed'}: {who}: "
                      f"{finding.message} at {finding.path}:{finding.span.start.line}: {reason}")

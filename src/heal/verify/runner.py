@@ -85,8 +85,9 @@ class TestRunner:
             argv += list(only)
         if keep_going:
             argv = [a for a in argv if a != "-x"]
-        for test_id in deselect:
-            argv += ["--deselect", test_id]
+        for test_id in deselect:  # a file that fails to collect is left out whole
+            argv += ["--ignore" if "::" not in test_id and test_id.endswith(".py")
+                     else "--deselect", test_id]
         if plugin:
             argv += ["-p", plugin]
         return argv
@@ -106,6 +107,8 @@ class TestRunner:
             env = environment_for_plugin(env, {"HEAL_FAILURES_FILE": str(failures),
                                                "HEAL_PLUGIN_PATH": str(PLUGIN_DIR)})
         argv = self.command(deselect, only, keep_going, plugin, worktree)
+        if failures is not None:  # every failure, past a file that fails to collect
+            argv.append("--continue-on-collection-errors")
         try:
             done = proc.run(argv, worktree, env, self.timeout)
         except FileNotFoundError:

@@ -29,9 +29,13 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     if excinfo is None:
         return
     error = excinfo.value
+    tb = excinfo.tb
+    if type(error).__name__ == "CollectError" and error.__cause__ is not None:
+        error = error.__cause__  # a test module that fails to import: the import's error
+        tb = error.__traceback__
     _failures.append({
         "test": node.nodeid or str(getattr(node, "path", "")), "when": call.when,
-        "type": type(error).__name__, "message": str(error), "frames": _frames(excinfo.tb),
+        "type": type(error).__name__, "message": str(error), "frames": _frames(tb),
     })
 
 
