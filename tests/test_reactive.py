@@ -127,10 +127,11 @@ def test_behaviour_changing_fixes_wait_for_review_and_an_unfixable_failure_is_re
     assert result.returncode == 1, result.stdout + result.stderr
     out = " ".join(result.stdout.split())
     assert ("not fixed: tests/test_users.py::test_greet: TypeError: greet() takes 1 positional "
-            "argument but 2 were given at tests/test_users.py:14: no fixer handles "
-            "pytest:type-error-args") in out
+            "argument but 2 were given at tests/test_users.py:14 in test_greet(): no fixer "
+            "handles pytest:type-error-args") in out
     assert ("waits for review: tests/test_users.py::test_no_profile: AttributeError: "
-            "'NoneType' object has no attribute 'nickname' at src/shop/users.py:8") in out
+            "'NoneType' object has no attribute 'nickname' at src/shop/users.py:8 in "
+            "display_name(): its fix is queued") in out
     assert user_status(repo) == ""  # nothing landed on its own
 
     queued = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]

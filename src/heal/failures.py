@@ -287,6 +287,19 @@ def moved(finding: Finding, before: str, after: str) -> Finding:
     return finding
 
 
+def described(finding: Finding) -> str:
+    """`who: error at path:line in function()` for a reactive finding, as the user reads it:
+    who is the failing tests, or the log and line of the traceback."""
+    hint = finding.hint or ""
+    unplaced = finding.severity == UNPLACED
+    origin, _, function = ("", "", "") if unplaced else hint.rpartition(", in ")
+    who = ", ".join(finding.evidence) or (
+        f"traceback in {finding.path}, line {finding.span.start.line}" if unplaced
+        else origin)
+    where = f"{finding.path}:{finding.span.start.line}" + (f" in {function}" if function else "")
+    return f"{who}: {finding.message} at {where}"
+
+
 def before_after(finding: Finding) -> str:
     """What a reactive fix's reviewer reads: the failure before the fix, and what verified it."""
     if finding.evidence:

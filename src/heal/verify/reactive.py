@@ -120,10 +120,7 @@ def unfixed(remaining: Sequence[Finding], records: Sequence[FixRecord],
             reason = f"no fixer handles {finding.rule}"
         else:
             reason = "no fixer made a fix for it"
-        who = ", ".join(finding.evidence) or (
-            f"traceback in {finding.path}, line {finding.span.start.line}"
-            if unplaced(finding) else (finding.hint or "").split(", in ")[0])
         waits = found is not None and found.verdict is Verdict.NEEDS_REVIEW
-        lines.append(f"{'waits for review' if waits else 'not fixed'}: {who}: "
-                     f"{finding.message} at {finding.path}:{finding.span.start.line}: {reason}")
+        lines.append(f"{'waits for review' if waits else 'not fixed'}: "
+                     f"{failures.described(finding)}: {reason}")
     return lines
