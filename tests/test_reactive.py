@@ -26,6 +26,17 @@ SHOP = {
     "src/shop/money.py": '''
         def cents(amount):
             return round(amount * 100)
+
+
+        def dollars(amount):
+            return amount / 100
+    ''',
+    "tests/test_money.py": '''
+        from shop.prices import dollars  # moved to shop.money: an ImportError
+
+
+        def test_dollars():
+            assert dollars(150) == 1.5
     ''',
     "src/shop/prices.py": '''
         def as_json(total):
@@ -103,21 +114,25 @@ def _pytest(repo: Path) -> subprocess.CompletedProcess[str]:
                           cwd=repo, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_name_errors_from_missing_imports_are_fixed_and_land(make_repo, heal):
+def test_missing_and_moved_imports_are_fixed_and_land(make_repo, heal):
     repo = make_repo(SHOP)
     before = _pytest(repo)
-    assert before.returncode == 2 and "1 error" in before.stdout
+    assert before.returncode == 2 and "2 errors" in before.stdout
 
     result = heal("--from-tests", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     doc = json.loads(result.stdout)
     verified = sorted((f["rule"], f["source"]) for f in doc["fixes"] if f["verdict"] == "verified")
-    assert verified == [("pytest:name-error", "fixer:undefined-name-import")] * 3
+    assert verified == [("pytest:import-error", "fixer:moved-name-import")] + [
+        ("pytest:name-error", "fixer:undefined-name-import")] * 3
     text = (repo / "src/shop/prices.py").read_text()
     assert text.startswith("import json\nfrom shop.money import cents\n")  # stdlib + project
     assert (repo / "src/shop/config.py").read_text().startswith("from pathlib import Path\n")
     assert _pytest(repo).returncode == 0  # red -> green in the user's own run
-    assert user_status(repo) == " M src/shop/config.py\n M src/shop/prices.py"
+    assert (repo / "tests/test_money.py").read_text().startswith(
+        "from shop.money import dollars  # moved to shop.money")
+    assert user_status(repo) == (" M src/shop/config.py\n M src/shop/prices.py\n"
+                                 " M tests/test_money.py")
 
 
 def test_behaviour_changing_fixes_wait_for_review_and_an_unfixable_failure_is_reported(

@@ -42,6 +42,7 @@ LEVELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mypy:union-attr": ("review", ("none-guard",)),
     "mypy:var-annotated": ("safe", ("empty-collection-annotation",)),
     "pytest:attribute-none": ("review", ("none-early-return",)),
+    "pytest:import-error": ("unsafe", ("moved-name-import",)),
     "pytest:key-error": ("review", ("missing-key-get",)),
     "pytest:name-error": ("safe", ("undefined-name-import",)),
     "ruff:B006": ("review", ("mutable-default-to-none",)),
