@@ -275,15 +275,24 @@ SERVICE = {
         def badge(user):
             return user.profile.badge
     ''',
+    "src/shop/render.py": '''
+        def render(name, fancy=False):
+            return json.dumps({"name": name}) if fancy else name
+    ''',
     "tests/test_users.py": '''
         from types import SimpleNamespace
 
+        from shop.render import render
         from shop.users import display_name
 
 
         def test_display_name():
             user = SimpleNamespace(profile=SimpleNamespace(nickname="an"))
             assert display_name(user) == "an"
+
+
+        def test_render():
+            assert render("an") == "an"
     ''',
 }
 
@@ -300,10 +309,15 @@ def test_a_logged_traceback_is_verified_by_the_tests_that_run_its_line_or_waits_
     repo = make_repo(SERVICE)
     log = tmp_path / "app.log"
     log.write_text("INFO up\n" + _traceback(2, "display_name", "nickname") + "INFO later\n"
-                   + _traceback(6, "badge", "badge"), encoding="utf-8")
+                   + _traceback(6, "badge", "badge") + (
+                       'Traceback (most recent call last):\n'
+                       '  File "/srv/app/src/shop/render.py", line 2, in render\n'
+                       "NameError: name 'json' is not defined\n"), encoding="utf-8")
     result = heal("--from-log", str(log), cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert user_status(repo) == ""
+    # the NameError's line runs in test_render: that test verifies the import, which lands
+    assert user_status(repo) == " M src/shop/render.py"
+    assert (repo / "src/shop/render.py").read_text().startswith("import json\n")
     queued = json.loads(heal("review", "--format", "json", cwd=repo).stdout)["items"]
     by_line = {i["line"]: " ".join(i["rationale"].split()) for i in queued}
     assert sorted(by_line) == [2, 6]
