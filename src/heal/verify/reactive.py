@@ -65,6 +65,10 @@ def _from_tests(engine: Engine, tests: Sequence[str]) -> tuple[list[failures.Fai
     if run.returncode in (PYTEST_USAGE, PYTEST_NO_TESTS) and not found:
         raise UsageError(f"--from-tests: pytest found no test to run ({_last_line(run.output)});"
                          " pass node ids as pytest prints them (tests/test_x.py::test_name)")
+    if run.timed_out and not found:
+        raise BaselineError(f"--from-tests: the tests ran over test-timeout "
+                            f"({config.test_timeout:.0f}s); pass --timeout, or name the failing "
+                            "tests")
     if not run.passed and not found:
         raise BaselineError(f"--from-tests: the tests failed but pytest reported no failure "
                             f"heal can read (exit {run.returncode}: {_last_line(run.output)})")
