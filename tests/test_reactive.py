@@ -224,9 +224,9 @@ LOG = """\
 2026-12-06 10:00:02 ERROR   File "/srv/app/venv/lib/python3.11/site-packages/web/core.py", line 40, in call
 2026-12-06 10:00:02 ERROR     return handler(request)
 2026-12-06 10:00:02 ERROR   File "/srv/app/src/shop/users.py", line 8, in display_name
-2026-12-06 10:00:02 ERROR     return user.profile.nickname
+2026-12-06 10:00:03 ERROR     return user.profile.nickname
 2026-12-06 10:00:02 ERROR            ^^^^^^^^^^^^^^^^^^^^^
-2026-12-06 10:00:02 ERROR AttributeError: 'NoneType' object has no attribute 'nickname'
+2026-12-06 10:00:03 ERROR AttributeError: 'NoneType' object has no attribute 'nickname'
 2026-12-06 10:00:03 INFO still serving
 """
 

@@ -149,6 +149,10 @@ _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fun
 _ERROR = re.compile(r"^(?P<error>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
 
 
+def _shape(text: str) -> str:
+    return re.sub(r"\d", "0", text)
+
+
 def parse_log(text: str, name: str) -> list[Failure]:
     """Every Python traceback in a log, each line possibly behind the same log prefix as the
     `Traceback (most recent call last):` line that starts it (a timestamp, a level)."""
@@ -166,8 +170,8 @@ def parse_log(text: str, name: str) -> list[Failure]:
         index += 1
         while index < len(lines):
             line = lines[index]
-            if prefix and line.startswith(prefix):
-                line = line[len(prefix):]
+            if prefix and _shape(line[:len(prefix)]) == _shape(prefix):
+                line = line[len(prefix):]  # the same prefix, the clock moved on
             frame = _FRAME.match(line)
             if frame:
                 frames.append(Frame(frame.group("file"), int(frame.group("line")),
