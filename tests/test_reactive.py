@@ -199,9 +199,9 @@ def test_an_approved_reactive_fix_is_learned_as_a_pattern_and_reused(make_repo, 
 
 def test_named_test_ids_limit_the_run_and_bad_ones_are_one_line_errors(make_repo, heal):
     repo = make_repo(USERS)
-    only = heal("--from-tests", "tests/test_users.py::test_unknown_tier", cwd=repo)
+    only = heal("--from-tests", "tests/test_users.py::test_greet", cwd=repo)
     assert only.returncode == 1
-    assert "test_unknown_tier" in only.stdout and "test_no_profile" not in only.stdout
+    assert "test_greet" in only.stdout and "test_no_profile" not in only.stdout
     missing = heal("--from-tests", "tests/test_users.py::test_nope", cwd=repo)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "--from-tests: pytest found no test to run" in missing.stderr

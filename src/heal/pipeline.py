@@ -67,8 +67,8 @@ def _reactive_scan(request: HealRequest) -> ScanRequest:
     the failing test that must pass is stronger evidence than a fix's safety label."""
     if request.reactive is None:
         return request.scan
-    return dataclasses.replace(request.scan, overrides={
-        **request.scan.overrides, "select": reactive.SELECT, "unsafe_fixes": True})
+    return dataclasses.replace(request.scan, overrides={**request.scan.overrides,
+                                                        **reactive.OVERRIDES})
 
 
 def heal(request: HealRequest, progress: ProgressCallback = quiet,

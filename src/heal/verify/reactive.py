@@ -20,7 +20,10 @@ from heal.verify.engine import Engine
 from heal.verify.records import FixRecord
 from heal.verify.runner import PYTEST_NO_TESTS, PYTEST_USAGE, TestRunner
 
-SELECT = ("pytest:",)  # a reactive run's scan: no analyzer, only these findings
+OVERRIDES: dict[str, object] = {
+    "analyzers": (),  # a reactive run's findings are its failures: no analyzer runs
+    "unsafe_fixes": True,  # the failing test that must pass is stronger evidence than a label
+}
 
 
 @dataclass(frozen=True)
