@@ -34,6 +34,13 @@ def test_rule_for_other_tools_links_docs(heal, tmp_path):
     assert "docs.astral.sh/ruff/rules/unused-import" in out and "category import" in out
 
 
+def test_rule_of_a_failing_test_prints_its_fixers_doc(heal, tmp_path):
+    out = heal("rule", "pytest:attribute-none", cwd=tmp_path).stdout
+    assert "category type, priority P1, tool pytest, fix: review (none-early-return)" in out
+    assert "## What it does" in out and "if user.profile is None:" in out
+    assert "heal --from-tests" in out
+
+
 def test_unknown_rule(heal, tmp_path):
     result = heal("rule", "NOPE1", cwd=tmp_path)
     assert result.returncode == 2 and "heal rules" in result.stderr
@@ -42,8 +49,9 @@ def test_unknown_rule(heal, tmp_path):
 def test_rules_json_lists_every_tool(heal, tmp_path):
     doc = json.loads(heal("rules", "--format", "json", cwd=tmp_path).stdout)
     tools = {r["tool"] for r in doc["rules"]}
-    assert tools == {"ruff", "mypy", "bandit", "heal"}
+    assert tools == {"ruff", "mypy", "bandit", "heal", "pytest"}
     by_rule = {r["rule"]: r for r in doc["rules"]}
+    assert by_rule["pytest:name-error"]["fix"] == "safe"  # a failing test's rule (--from-tests)
     assert by_rule["heal:PERF101"]["category"] == "performance"
     assert by_rule["bandit:B602"]["category"] == "security"
     assert all(r["fix"] in {"none", "safe", "unsafe", "review"} for r in doc["rules"])

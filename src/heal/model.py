@@ -102,6 +102,7 @@ class Finding:
     severity: str | None = None  # the tool's own word (bandit HIGH, mypy error, ...)
     fixable: str = "none"  # none | safe | unsafe | review: the best heal can offer
     group: str = ""  # the fingerprint without its occurrence: same rule, file and node text
+    evidence: tuple[str, ...] = ()  # the failing tests that show it (`heal --from-tests`)
 
     @property
     def code(self) -> str:
@@ -123,6 +124,7 @@ class Finding:
             "tool": self.tool,
             "fingerprint": self.fingerprint,
             "fixable": self.fixable,
+            **({"evidence": list(self.evidence)} if self.evidence else {}),
         }
 
 

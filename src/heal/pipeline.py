@@ -15,6 +15,7 @@ so a front end can draw it. Each step is a call into a module with one job:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -44,7 +45,9 @@ from heal.sandbox.worktree import prune_stale
 from heal.scan import ScanRequest, scan
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, clear_status, quiet, write_status
+from heal.verify import reactive
 from heal.verify.engine import Engine, SelectionMissError
+from heal.verify.reactive import Reactive
 from heal.verify.recheck import fixable
 
 
@@ -58,6 +61,16 @@ class HealRequest:
     command: str = "heal"
     approve_all: bool = False  # --approve-all-verified: land review fixes too (batch use in CI)
     no_llm: bool = False  # --no-llm: leave `[tool.heal.llm]` unused for this run
+    reactive: Reactive | None = None  # --from-tests / --from-log: heal failures
+
+
+def _reactive_scan(request: HealRequest) -> ScanRequest:
+    """A reactive run heals its failures only (no analyzer runs), and tries unsafe fixes too:
+    the failing test that must pass is stronger evidence than a fix's safety label."""
+    if request.reactive is None:
+        return request.scan
+    return dataclasses.replace(request.scan, overrides={**request.scan.overrides,
+                                                        **reactive.OVERRIDES})
 
 
 def heal(request: HealRequest, progress: ProgressCallback = quiet,
@@ -83,15 +96,10 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
         outcome: HealResult | None = None
         try:
             clock.enter("scan")
-            scanned = scan(request.scan, progress, skip_missing)
+            scanned = scan(_reactive_scan(request), progress, skip_missing)
             config = scanned.config
-            history.record_findings(run_id, [
-                (f.fingerprint, f.rule, f.category.value, f.priority.value, f.path,
-                 f.span.start.line, redact(f.message, scanned.secrets), f.tool)
-                for f in scanned.findings])
             library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
-            audit.write("run-start", command=request.command, findings=len(scanned.findings))
             result = outcome = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
                                           messages=messages, dry_run=request.dry_run,
                                           llm=llm.usage if llm else None)
@@ -100,7 +108,17 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                  progress, scanned.secrets, patterns=library.propose,
                                  blocked=_breaker(history, config, root),
                                  no_verify=request.no_verify, clock=clock)
-            findings = _verify(engine, [f for f in scanned.findings if f.path in originals],
+            if request.reactive is not None:  # the failures are the findings
+                found, notes = reactive.findings(request.reactive, engine)
+                scanned = result.scan = dataclasses.replace(scanned, findings=found)
+                result.messages += notes
+            history.record_findings(run_id, [
+                (f.fingerprint, f.rule, f.category.value, f.priority.value, f.path,
+                 f.span.start.line, redact(f.message, scanned.secrets), f.tool)
+                for f in scanned.findings])
+            audit.write("run-start", command=request.command, findings=len(scanned.findings))
+            findings = _verify(engine, [f for f in scanned.findings if f.path in originals
+                                        and not reactive.unplaced(f)],
                                result, clock, review.settled(history), llm)
 
             clock.enter("land")
@@ -108,6 +126,8 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
                                    request.commit, request.branch)
             _take(result, landed, engine, findings)
+            result.remaining += [f for f in scanned.findings
+                                 if reactive.unplaced(f) and f not in result.remaining]
 
             clock.enter("record")
             write_status(state_dir, run_id, "record", 0, 0)
@@ -121,6 +141,9 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                        f"failures ({why}); `heal rule ... --enable` turns it on")
             if not request.dry_run:
                 _queue_for_review(history, repo, root, result, engine, request.approve_all)
+            if request.reactive is not None:
+                result.messages += reactive.unfixed(result.remaining, result.records,
+                                                    result.declined)
             if on_landed is not None:
                 result.duration = time.perf_counter() - started
                 on_landed(result)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from heal import catalog
+from heal import catalog, failures
 from heal.analyzers.base import find_tool
 from heal.discover import SYNTAX_RULE, TOO_LARGE_RULE, UNREADABLE_RULE
 from heal.errors import HealError, UsageError
@@ -27,7 +27,7 @@ from heal.rules import retired
 
 MYPY_DOCS = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
 BANDIT_DOCS = "https://bandit.readthedocs.io/en/latest/plugins/index.html"
-TOOLS = ("ruff", "mypy", "bandit", "heal")
+TOOLS = ("ruff", "mypy", "bandit", "heal", "pytest")
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,16 @@ def _native_rules() -> list[RuleInfo]:
     return rules
 
 
+def _pytest_rules() -> list[RuleInfo]:
+    """The rules of failing tests and logged tracebacks (`heal --from-tests`, `--from-log`)."""
+    return [RuleInfo(doc.rule, doc.name, doc.category, Priority.P1, "pytest", doc.summary,
+                     "docs/reactive.md") for doc in failures.RULES]
+
+
 @functools.lru_cache(maxsize=1)
 def all_rules() -> tuple[RuleInfo, ...]:
-    rules = [*_native_rules(), *_ruff_rules(), *_mypy_rules(), *_bandit_rules()]
+    rules = [*_native_rules(), *_ruff_rules(), *_mypy_rules(), *_bandit_rules(),
+             *_pytest_rules()]
     out = []
     for rule in rules:
         level, fixers = fix_level_for(rule.rule)

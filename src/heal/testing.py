@@ -4,18 +4,21 @@ Every case becomes a file in a throwaway folder; the analyzers a fixer listens t
 bandit, native) run once over all the files of a round, the fixer is asked for fixes on its own
 rules' findings, non-colliding fixes are applied, and the loop repeats until the fixer has
 nothing more to offer (at most `MAX_ROUNDS`). The last analyzer run doubles as the idempotence
-check: a fixer that still changes its own output is not idempotent.
+check: a fixer that still changes its own output is not idempotent. A fixer of failures at run
+time (`pytest:` rules) has its cases run as scripts, and their tracebacks are its findings.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heal import failures
 from heal.analyze import analyze, merge
 from heal.cases import Invalid, Valid
 from heal.catalog import NATIVE_TWINS
@@ -43,7 +46,9 @@ ignore = {json.dumps(_TWINS)}
 python_version = "3.10"
 check_untyped_defs = true
 """
-TOOLS = {"ruff": "ruff", "mypy": "mypy", "bandit": "bandit", "heal": "native"}
+TOOLS = {"ruff": "ruff", "mypy": "mypy", "bandit": "bandit", "heal": "native",
+         "pytest": "script"}
+SCRIPT_TIMEOUT = 30
 
 
 @dataclass
@@ -73,13 +78,31 @@ def tools_for(fixer: type[Fixer]) -> tuple[str, ...]:
     return tuple(sorted({TOOLS[rule.split(":", 1)[0]] for rule in fixer.RULES}))
 
 
-def _analyze(folder: Path, paths: list[str], tools: Iterable[str]) -> list[Finding]:
-    config = Config(analyzers=tuple(sorted(set(tools))))
+def _run_scripts(folder: Path, paths: list[str]) -> list[Finding]:
+    """The failures of the cases run as scripts (the `pytest:` rules' stand-in for a test)."""
+    found: list[failures.Failure] = []
+    for path in paths:
+        done = subprocess.run([sys.executable, path], cwd=folder, capture_output=True,
+                              text=True, timeout=SCRIPT_TIMEOUT, check=False)
+        found += failures.parse_log(done.stderr, path)
+    texts = {path: (folder / path).read_text(encoding="utf-8") for path in paths}
+    return failures.to_findings(found, texts, folder.resolve())[0]
+
+
+def _analyze(folder: Path, paths: list[str], tools: Iterable[str],
+             scripts_of: Iterable[str] = ()) -> list[Finding]:
+    """The analyzers' findings on `paths`; `scripts_of`: the paths also run as scripts (only
+    the cases of fixers of `pytest:` rules: other cases are never executed)."""
+    tools = set(tools) - {"script"}
+    scripts = _run_scripts(folder, list(scripts_of))
+    if not tools:
+        return scripts
+    config = Config(analyzers=tuple(sorted(tools)))
     found = discover(folder, paths, config)
     state = folder / ".heal"
     state.mkdir(exist_ok=True)
     results, _ = analyze(folder, found.files, config, state, sys.executable)
-    return merge(results, found, config)
+    return merge(results, found, config) + scripts
 
 
 def run_cases(fixers: Iterable[type[Fixer]], workdir: Path, config: Config | None = None
@@ -113,7 +136,8 @@ def _run_group(folder: Path, group: list[CaseRun], config: Config) -> None:
         for run in active:
             (folder / run.path).write_text(run.text, encoding="utf-8")
         tools = {tool for run in active for tool in tools_for(run.fixer)}
-        findings = _analyze(folder, [run.path for run in active], tools)
+        findings = _analyze(folder, [run.path for run in active], tools,
+                            [run.path for run in active if "script" in tools_for(run.fixer)])
         by_path: dict[str, list[Finding]] = defaultdict(list)
         for finding in findings:
             by_path[finding.path].append(finding)

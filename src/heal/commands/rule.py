@@ -41,10 +41,15 @@ def explain(code: str) -> int:
                   f"tool {info.tool}, fix: {info.fix}"
                   + (f" ({', '.join(info.fixers)})" if info.fixers else ""))
     detector = RULES.get(info.code) if info.tool == "heal" else None
-    if detector is not None:
+    # a failure at run time has no detector: the fixers that heal it explain it
+    explained = [detector] if detector is not None else [
+        cls for cls in FIXERS.values() if info.tool == "pytest" and info.rule in cls.RULES]
+    for cls in explained:
         console.print()
-        console.print(docstring(detector), markup=False)
-    else:
+        console.print(docstring(cls), markup=False)
+    if info.tool == "pytest":
+        console.print(f"\nfound by `heal --from-tests` and `heal --from-log`: {info.url}")
+    elif detector is None:
         console.print(f"documentation: {info.url}")
     return EXIT_OK
 

@@ -40,8 +40,8 @@ def list_rules(output_format: str, tool: str | None, category: str | None) -> in
 @app.command("rules")
 def rules_command(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
-    tool: Annotated[str | None, typer.Option(help="Only rules of this tool: ruff, mypy, bandit, "
-                                                  "heal.")] = None,
+    tool: Annotated[str | None, typer.Option(help="Only rules of this tool: ruff, mypy, bandit, heal, "
+                                                  "pytest (failing tests).")] = None,
     category: Annotated[str | None, typer.Option(help="Only rules of this category.")] = None,
 ) -> None:
     """List every rule heal knows: code, category, priority, tool, and how it can be fixed."""

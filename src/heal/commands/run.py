@@ -126,6 +126,14 @@ def run(
     hook: Annotated[bool, typer.Option(
         "--hook", help="The pre-commit profile: safe fixes only, verified by the tests that "
         "import the changed modules, one job; exit 1 when files were changed.")] = False,
+    from_tests: Annotated[bool, typer.Option(
+        "--from-tests", help="Heal failing tests: run the tests (or the node ids given as "
+        "PATHS), fix each failure at its innermost frame in the project, land a fix only when "
+        "its test passes and no other breaks.")] = False,
+    from_log: Annotated[Path | None, typer.Option(
+        "--from-log", help="Heal the Python tracebacks in this log file: fixes are verified by "
+        "the tests that run the failing line, or wait for review as uncovered.",
+        dir_okay=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
@@ -152,22 +160,38 @@ def run(
             raise UsageError("--changed and --since cannot be combined; pick one")
         if scan and (dry_run or commit or branch):
             raise UsageError("--scan changes nothing; drop --dry-run/--commit/--branch or --scan")
+        _check_reactive(from_tests, from_log, scan, no_verify)
         return scanning.ScanRequest(
-            repo=(repo or Path.cwd()).resolve(), paths=tuple(paths or ()), changed=changed,
+            repo=(repo or Path.cwd()).resolve(),
+            paths=() if from_tests else tuple(paths or ()), changed=changed,
             since=since, overrides={k: v for k, v in overrides.items() if v is not None},
         )
 
     def heal_request() -> HealRequest:
         # start-up time: the fixers and libcst, which a scan does not need
         from heal.pipeline import HealRequest
+        from heal.verify.reactive import Reactive
 
+        reactive = Reactive(tests=tuple(paths or ()) if from_tests else (), log=from_log) \
+            if from_tests or from_log else None
         return HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify, commit=commit,
                            branch=branch, approve_all=approve_all_verified, no_llm=no_llm,
-                           command=" ".join(["heal", *argv]))
+                           command=" ".join(["heal", *argv]), reactive=reactive)
 
     code = guarded(debug, lambda: scan_and_report(build(), output, skip_missing) if scan else
                    heal_and_report(heal_request(), output, skip_missing, hook))
     raise typer.Exit(code)
+
+
+def _check_reactive(from_tests: bool, from_log: Path | None, scan: bool, no_verify: bool) -> None:
+    if not (from_tests or from_log):
+        return
+    option = "--from-tests" if from_tests else "--from-log"
+    if from_tests and from_log:
+        raise UsageError("--from-tests and --from-log cannot be combined; pick one")
+    if scan or no_verify:
+        raise UsageError(f"{option} heals with the tests as the judge; drop "
+                         f"{'--scan' if scan else '--no-verify'}")
 
 
 def scan_and_report(request: ScanRequest, output: Path | None, skip_missing: bool) -> int:

@@ -95,11 +95,12 @@ def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
 
 
 def establish(runner: TestRunner, worktree: Path, recording: dict[str, str] | None = None,
-              only: Sequence[str] = ()) -> tuple[Baseline, list[TestRun]]:
+              only: Sequence[str] = (), known: Sequence[str] = ()) -> tuple[Baseline, list[TestRun]]:
     """Run the suite on the unchanged code; learn which failures are known and which flaky.
-    With `recording`, every run also records the coverage map (the last, passing one counts)."""
+    With `recording`, every run also records the coverage map (the last, passing one counts).
+    `known`: tests a run just saw fail (`heal --from-tests`), deselected from the start."""
     runs: list[TestRun] = []
-    baseline = Baseline()
+    baseline = Baseline(known_failures=list(known))
     for _ in range(MAX_BASELINE_ROUNDS):
         run = runner.run(worktree, deselect=baseline.deselected(), recording=recording,
                          only=only, keep_going=False)
@@ -107,6 +108,10 @@ def establish(runner: TestRunner, worktree: Path, recording: dict[str, str] | No
         baseline.duration += run.duration
         if run.passed:
             baseline.runs = len(runs)
+            return baseline, runs
+        if runner.is_pytest and run.returncode == PYTEST_NO_TESTS and known and \
+                set(baseline.deselected()) <= set(known):
+            baseline.runs = len(runs)  # every test is one to heal: no other one can break
             return baseline, runs
         if runner.is_pytest and run.returncode == PYTEST_NO_TESTS and baseline.deselected():
             raise BaselineError(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import git
 
+from heal import failures
 from heal.clock import Clock
 from heal.config import Config, project_python, project_target
 from heal.discover import SourceFile, digest
@@ -86,6 +87,10 @@ class Engine:
         self.lookahead_findings: list[Finding] = []
         self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
         self.messages: list[str] = []
+        # reactive healing: fingerprint -> the tests that failed and must pass with its fix,
+        # and the tests known to fail before any fix (the baseline need not find them again)
+        self.expected: dict[str, tuple[str, ...]] = {}
+        self.known_failures: list[str] = []
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -124,14 +129,43 @@ class Engine:
     def select(self, fixes: Sequence[Fix]) -> Selection:
         return self.selector.select(fixes, self.state, self.suite.failed_last)
 
+    def required(self, fixes: Sequence[Fix]) -> list[str]:
+        """The tests a run with `fixes` (on top of the verified ones) must see pass: those
+        that failed with the findings these fixes and the verified ones fix."""
+        fixed = [*fixes, *(r.fix for r in self.ledger.by_verdict(Verdict.VERIFIED))]
+        return sorted({test for fix in fixed for fp in fix.fingerprints
+                       for test in self.expected.get(fp, ())})
+
+    def expect(self, findings: Sequence[Finding]) -> None:
+        """Reactive findings: a failing test's fix must make it pass; a logged traceback's fix
+        must pass the tests that run its line (by the coverage map), and without one it waits
+        for review as uncovered."""
+        deselected = set(self.suite.baseline.deselected()) if self.suite.baseline else set()
+        for finding in findings:
+            if finding.evidence:
+                self.expected[finding.fingerprint] = finding.evidence
+            elif finding.tool == failures.LOG_TOOL and not self.no_verify:
+                line = finding.span.start.line
+                tests = tuple(t for t in self.selector.covering_line(finding.path, line)
+                              if t not in deselected)
+                if tests:
+                    self.expected[finding.fingerprint] = tests
+                else:
+                    self.ledger.deferred[finding.fingerprint] = (
+                        f"uncovered: no test runs {finding.path}:{line}, where the logged "
+                        f"traceback failed ({finding.message}); check the fix by hand")
+
     def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None,
              keep_going: bool = False) -> TestRun:
         """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
         only = self.selector.narrow(selection)
-        if only is None:
+        require = self.required(fixes)
+        if only is None and not require:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        return self.suite.run(self.texts(fixes), kind, len(fixes), only, keep_going)
+        return self.suite.run(self.texts(fixes), kind, len(fixes),
+                              require if only is None else only, keep_going,
+                              require)
 
     def test_for_batch(self, group: Sequence[Fix], kind: str,
                        focus: Sequence[str] | None) -> TestRun:
@@ -143,13 +177,16 @@ class Engine:
         if focus is not None and self.suite.runner is not None and self.suite.runner.is_pytest:
             # not a selection the final run must back: the kept set is run whole at the end
             tests = focused(set(focus) | (set() if selection.everything else set(selection.tests)))
-            run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True)
+            require = self.required(group)
+            run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True,
+                                 require=require)
             if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
                 return run
             # an id pytest does not find (one it printed cut short): their whole files instead
             files = focused({test.split("::", 1)[0] for test in tests})
             if files != tests:
-                run = self.suite.run(self.texts(group), kind, len(group), files, keep_going=True)
+                run = self.suite.run(self.texts(group), kind, len(group), files, keep_going=True,
+                                     require=require)
                 if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
                     return run
         return self.test(group, kind, selection, keep_going=True)
@@ -191,7 +228,8 @@ class Engine:
             return
         self.progress("tests", "baseline", "running the test suite on the unchanged code"
                       + (" (recording coverage)" if recording else ""))
-        baseline, runs = baselines.establish(runner, tree.path, recording, only)
+        baseline, runs = baselines.establish(runner, tree.path, recording, only,
+                                             self.known_failures)
         for run in runs:
             self.suite.record_run("baseline", run, selected=len(only))
         self.history.event(self.run_id, "baseline", "ok", tool="tests",
@@ -251,7 +289,12 @@ class Engine:
             lambda run, failing: self.selector.suspects(run, failing, self.state,
                                                         self.suite.failed_last), hint)
         for culprit, run in outcome.culprits:
-            self.record(culprit, Verdict.REJECTED, why_rejected(run), round_no, run)
+            mine = {t for fp in culprit.fingerprints for t in self.expected.get(fp, ())}
+            own = [t for t in (run.failed if run else ()) if t in mine]
+            reason = (f"its failing test still fails: {', '.join(own[:3])}"
+                      if own and run is not None and set(run.failed) <= set(own)
+                      else why_rejected(run))
+            self.record(culprit, Verdict.REJECTED, reason, round_no, run)
         return outcome.kept, [culprit for culprit, _ in outcome.culprits]
 
     def candidates(self, round_no: int, findings: list[Finding], texts: Mapping[str, str],
@@ -357,7 +400,19 @@ class Engine:
             self.seen[path].add(text_hash(texts[path]))
         self.state = self.texts(candidates)
         return True, [f for f in findings if f.path not in touched] + [
-            f for f in after if f.path in touched]
+            f for f in after if f.path in touched] + self.carried(findings, candidates, texts,
+                                                                 self.state)
+
+    @staticmethod
+    def carried(findings: Sequence[Finding], fixes: Sequence[Fix], before: Mapping[str, str],
+                after: Mapping[str, str]) -> list[Finding]:
+        """Failures (`heal --from-tests`) in files the fixes edit and do not fix: no analyzer
+        reports them again, so they go on to the next round, moved with their lines."""
+        fixed = {fp for fix in fixes for fp in fix.fingerprints}
+        touched = paths_of(fixes)
+        return [failures.moved(f, before[f.path], after.get(f.path, before[f.path]))
+                for f in findings if f.tool in failures.TOOLS and f.path in touched
+                and f.fingerprint not in fixed]
 
     def lookahead(self, round_no: int, first: list[Fix], findings: list[Finding],
                   after: list[Finding]) -> bool:
@@ -369,7 +424,8 @@ class Engine:
         base_state = dict(self.state)
         steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
         state = self.texts(first)
-        now = [f for f in findings if f.path not in paths_of(first)] + after
+        now = [f for f in findings if f.path not in paths_of(first)] + after + self.carried(
+            findings, first, {p: self.current(p) for p in self.originals}, state)
         for _ in range(self.config.max_iterations - round_no):
             texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
             more, bugs = self.candidates(round_no, now, texts, record=False)
@@ -393,11 +449,13 @@ class Engine:
                 break
             steps.append((state, more))
             state = {**state, **texts_after(more, texts.__getitem__)}
-            now = [f for f in now if f.path not in touched] + rescanned
+            now = [f for f in now if f.path not in touched] + rescanned + self.carried(
+                now, more, texts, more_texts)
         if len(steps) == 1:
             return False
         with self.clock.phase("tests"):
-            run = self.suite.run_all_rounds(state)
+            run = self.suite.run_all_rounds(state, self.required(
+                [fix for _, fixes in steps for fix in fixes]))
         if not run.passed:
             self.history.event(self.run_id, "lookahead", "failed", tool="tests",
                                parameters={"rounds": len(steps)})
@@ -447,6 +505,9 @@ class Engine:
         below the auto-apply confidence) that no test covers goes to review, not to land."""
         kept = []
         for fix in fixes:
+            if any(fp in self.expected for fp in fix.fingerprints):
+                kept.append(fix)  # its failing tests are its evidence, and they must pass
+                continue
             risky = fix.safety is Safety.UNSAFE or (
                 fix.source.startswith("pattern:")
                 and fix.confidence < self.config.auto_apply_confidence)
@@ -468,6 +529,7 @@ class Engine:
         """Plan and verify round after round until nothing more changes (then once more for the
         fixes the analyzers turned down, if anything landed after them), then the final check.
         What the user should know is appended to `notes`."""
+        self.expect(findings)
         round_no = 1
         while round_no <= self.config.max_iterations:
             changed, findings = self.round(round_no, findings)
@@ -521,7 +583,11 @@ class Engine:
                                        rationale=deferred[fix.fingerprints[0]])
                    for fix in [*plan.fixes, *plan.waiting]
                    if fix.fingerprints and fix.fingerprints[0] in deferred]
-        fresh = [fix for fix in [*plan.review, *waiting]
+        review = [dataclasses.replace(fix, rationale=f"{deferred[fix.fingerprints[0]]}. "
+                                                     f"{fix.rationale}")
+                  if fix.fingerprints and fix.fingerprints[0] in deferred else fix
+                  for fix in plan.review]  # a review fix no test covers says so first
+        fresh = [fix for fix in [*review, *waiting]
                  if not decided(fix, text_hash(texts[fix.path]))]
         kept, _ = independent(fresh, texts)
         self._verify_for_review(kept, findings, round_no)

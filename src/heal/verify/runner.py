@@ -17,12 +17,13 @@ from pathlib import Path
 
 from heal.errors import BaselineError
 from heal.sandbox import proc
-from heal.verify.coverage import PLUGIN, environment_for_plugin
+from heal.verify.coverage import PLUGIN, PLUGIN_DIR, environment_for_plugin
 
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<id>\S+?)(?: - .*)?$", re.MULTILINE)
 OUTPUT_TAIL = 3000
 PYTEST_USAGE = 4  # pytest's exit code for bad arguments (a test id it does not find)
 PYTEST_NO_TESTS = 5
+FAILURES_PLUGIN = "heal_failures_plugin"
 
 
 @dataclass(frozen=True)
@@ -84,20 +85,30 @@ class TestRunner:
             argv += list(only)
         if keep_going:
             argv = [a for a in argv if a != "-x"]
-        for test_id in deselect:
-            argv += ["--deselect", test_id]
+        for test_id in deselect:  # a file that fails to collect is left out whole
+            argv += ["--ignore" if "::" not in test_id and test_id.endswith(".py")
+                     else "--deselect", test_id]
         if plugin:
             argv += ["-p", plugin]
         return argv
 
     def run(self, worktree: Path, deselect: Iterable[str] = (), only: Sequence[str] = (),
-            keep_going: bool = False, recording: dict[str, str] | None = None) -> TestRun:
+            keep_going: bool = False, recording: dict[str, str] | None = None,
+            failures: Path | None = None) -> TestRun:
+        """One run; `recording` records the coverage map, `failures` has the failures plugin
+        write every failure's traceback there as JSON."""
         plugin = None
         env = self.environment(worktree)
         if recording is not None:
             plugin = PLUGIN
             env = environment_for_plugin(env, recording)
+        elif failures is not None:
+            plugin = FAILURES_PLUGIN
+            env = environment_for_plugin(env, {"HEAL_FAILURES_FILE": str(failures),
+                                               "HEAL_PLUGIN_PATH": str(PLUGIN_DIR)})
         argv = self.command(deselect, only, keep_going, plugin, worktree)
+        if failures is not None:  # every failure, past a file that fails to collect
+            argv.append("--continue-on-collection-errors")
         try:
             done = proc.run(argv, worktree, env, self.timeout)
         except FileNotFoundError:

@@ -217,6 +217,13 @@ class Selector:
         covering = self.select([fix], state, failed_last).covering.get(fix.id, [])
         return ("covered" if covering else "uncovered"), tuple(covering)
 
+    def covering_line(self, path: str, line: int) -> list[str]:
+        """The tests the map saw run this line of the file as it is ([] without a map)."""
+        if self.coverage is None or path not in self.originals:
+            return []
+        entry = self.coverage.valid_for(path, text_hash(self.originals[path].text))
+        return sorted(entry.lines.get(line, ())) if entry is not None else []
+
     def suspects(self, run: TestRun, fixes: Sequence[Fix], state: Mapping[str, str],
                  failed_last: set[str]) -> list[Fix]:
         """The fixes a failing run's tests execute, by the map; [] without one."""

@@ -61,13 +61,16 @@ class Suite:
             self.pool.put(tree)
 
     def run(self, texts: dict[str, str], kind: str, fixes: int, only: Sequence[str] = (),
-            keep_going: bool = False) -> TestRun:
+            keep_going: bool = False, require: Sequence[str] = ()) -> TestRun:
         """The suite (or only the tests `only` names) with these texts in place of the seed;
-        `keep_going`: past the first failure, so that every failing test is named."""
+        `keep_going`: past the first failure, so that every failing test is named. `require`:
+        tests that failed at baseline and must pass now (`heal --from-tests`): not deselected,
+        and run with any selection."""
         assert self.runner is not None and self.baseline is not None
+        only = [*only, *(t for t in require if t not in only)] if only else only
         with self.borrowed() as tree:
             tree.materialize(texts)
-            run = self.runner.run(tree.path, deselect=self.baseline.deselected(), only=only,
+            run = self.runner.run(tree.path, deselect=self.deselected(require), only=only,
                                   keep_going=keep_going)
         self.runs += 1
         self.full_runs += not only
@@ -84,12 +87,17 @@ class Suite:
                                      f"({run.duration:.1f}s)")
         return run
 
-    def run_all_rounds(self, texts: dict[str, str]) -> TestRun:
+    def deselected(self, require: Sequence[str] = ()) -> list[str]:
+        """The baseline's failing and flaky tests, but those a run requires to pass."""
+        assert self.baseline is not None
+        return [t for t in self.baseline.deselected() if t not in require]
+
+    def run_all_rounds(self, texts: dict[str, str], require: Sequence[str] = ()) -> TestRun:
         """The full suite on exactly these texts: the look-ahead's one run for all its rounds."""
         assert self.runner is not None and self.baseline is not None
         with self.borrowed() as tree:
             tree.materialize(texts)
-            run = self.runner.run(tree.path, deselect=self.baseline.deselected())
+            run = self.runner.run(tree.path, deselect=self.deselected(require))
         self.runs += 1
         self.full_runs += 1
         self.failed_last.update(run.failed)

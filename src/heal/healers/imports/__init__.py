@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from heal.fixer import Fixer
 from heal.healers.imports.deprecated_imports import DeprecatedImport
+from heal.healers.imports.moved_name import MovedName
 from heal.healers.imports.sorted_imports import SortedImports
 from heal.healers.imports.star_imports import StarImport
 from heal.healers.imports.type_checking_imports import TypeCheckingImport
@@ -21,4 +22,5 @@ FIXERS: tuple[type[Fixer], ...] = (
     UndefinedName,
     TypeCheckingImport,
     DeprecatedImport,
+    MovedName,
 )

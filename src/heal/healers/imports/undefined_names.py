@@ -59,8 +59,9 @@ class UndefinedName(Fixer):
     """Import an undefined name from the standard library, typing, or the project.
 
     ## What it does
-    Where ruff reports `Undefined name` (`F821`) or mypy `Name "x" is not defined`
-    (`name-defined`), adds the import that defines it:
+    Where ruff reports `Undefined name` (`F821`), mypy `Name "x" is not defined`
+    (`name-defined`) or a test fails with `NameError: name 'x' is not defined`
+    (`pytest:name-error`, `heal --from-tests`), adds the import that defines it:
     - a standard-library module used only as `name.attr`, where every such attribute exists in
       that module (`os.path.join(...)` -> `import os`);
     - a `typing` name (`Optional`, `Any`, ...) the project's Python has -> `from typing import`;
@@ -98,7 +99,7 @@ class UndefinedName(Fixer):
     CODE = "IMP104"
     NAME = "undefined-name-import"
     CATEGORY = Category.IMPORT
-    RULES = ("ruff:F821", "mypy:name-defined")
+    RULES = ("ruff:F821", "mypy:name-defined", "pytest:name-error")
     SAFETY = Safety.SAFE
     VALID = [Valid("import os\n\nprint(os.sep)\n")]
     INVALID = [

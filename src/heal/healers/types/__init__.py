@@ -11,6 +11,8 @@ from heal.healers.types.empty_collections import EmptyCollectionAnnotation
 from heal.healers.types.implicit_optional import ImplicitOptional
 from heal.healers.types.literal_defaults import LiteralDefaults
 from heal.healers.types.magic_methods import MagicMethodReturn
+from heal.healers.types.missing_key_get import MissingKeyGet
+from heal.healers.types.none_early_return import NoneEarlyReturn
 from heal.healers.types.none_guard import NoneGuard
 from heal.healers.types.return_none import ReturnNone
 from heal.healers.types.typing_imports import TypingImport
@@ -23,6 +25,8 @@ FIXERS: tuple[type[Fixer], ...] = (
     LiteralDefaults,
     EmptyCollectionAnnotation,
     NoneGuard,
+    NoneEarlyReturn,
+    MissingKeyGet,
     TypingImport,
     UntypedImport,
 )

@@ -74,6 +74,44 @@ def guard(expression: str, style: str) -> cst.BaseStatement:
     return cst.parse_statement(f'if {expression} is None:\n    raise ValueError("{expression} is None")\n')
 
 
+def guardable_statement(context: ModuleContext, node: cst.CSTNode
+                        ) -> tuple[cst.SimpleStatementLine | cst.BaseCompoundStatement,
+                           cst.IndentedBlock] | str:
+    """The statement in a block that evaluates `node` every time it runs, or why none."""
+    child = node
+    for ancestor in context.ancestors(node):
+        if isinstance(ancestor, cst.IndentedBlock):
+            assert isinstance(child, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            return child, ancestor
+        if isinstance(ancestor, cst.BooleanOperation) and child is ancestor.right:
+            return "used on the right of `and` / `or`: a guard would run when it does not"
+        if isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
+            return "used in a branch of a conditional expression"
+        if isinstance(ancestor, (cst.Lambda, *_COMPREHENSIONS)):
+            return "used inside a lambda or comprehension"
+        if isinstance(ancestor, cst.If) and isinstance(context.parent(ancestor), cst.If):
+            return "used in an `elif` test"
+        if isinstance(ancestor, cst.While) and child is ancestor.test:
+            return "used in a `while` test"
+        if isinstance(ancestor, (cst.Module, cst.ClassDef, cst.FunctionDef)) or (
+                isinstance(ancestor, _COMPOUND) and isinstance(child, cst.BaseSuite)):
+            return "not in a statement of its own block"
+        child = ancestor
+    return "not in a statement of its own block"
+
+
+def with_guard(context: ModuleContext, block: cst.IndentedBlock,
+               statement: cst.SimpleStatementLine | cst.BaseCompoundStatement,
+               check: cst.BaseStatement) -> str:
+    """The module's text with `check` inserted before `statement`, which gives it its leading
+    comments and blank lines."""
+    assert isinstance(check, (cst.If, cst.SimpleStatementLine))
+    index = next(i for i, s in enumerate(block.body) if s is statement)
+    body = [*block.body[:index], check.with_changes(leading_lines=statement.leading_lines),
+            statement.with_changes(leading_lines=()), *block.body[index + 1:]]
+    return context.replace(block, block.with_changes(body=body))
+
+
 class NoneGuard(Fixer):
     """Guard an Optional value against None before its attribute is used.
 
@@ -171,7 +209,7 @@ class NoneGuard(Fixer):
         if not attributes:
             return self.decline(finding, "no attribute access at the reported position")
         value = attributes[0].value
-        found = self._statement(context, attributes[0])
+        found = guardable_statement(context, attributes[0])
         if isinstance(found, str):
             return self.decline(finding, found)
         statement, block = found
@@ -182,46 +220,16 @@ class NoneGuard(Fixer):
         if expression is None:
             return self.decline(finding, "the value is not a local variable or `self.attr`; "
                                          "narrow it by hand")
-        index = next(i for i, s in enumerate(block.body) if s is statement)
         check = guard(expression, context.config.none_guard)
-        assert isinstance(check, (cst.If, cst.SimpleStatementLine))
-        check = check.with_changes(leading_lines=statement.leading_lines)
-        moved = statement.with_changes(leading_lines=())
-        body = [*block.body[:index], check, moved, *block.body[index + 1:]]
         name = function.name.value
         public = not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
         return self.fix_from_text(
-            finding, context, context.replace(block, block.with_changes(body=body)),
+            finding, context, with_guard(context, block, statement, check),
             f"guard `{expression}` against None before using `.{match.group('attr')}`",
             safety=Safety.REVIEW if public else Safety.UNSAFE,
             rationale=f"`{expression}` being None now raises "
                       f"{'AssertionError' if context.config.none_guard == 'assert' else 'ValueError'}"
                       "; check whether None should be handled instead")
-
-    def _statement(self, context: ModuleContext, node: cst.CSTNode
-                   ) -> tuple[cst.SimpleStatementLine | cst.BaseCompoundStatement,
-                              cst.IndentedBlock] | str:
-        """The statement in a block that evaluates `node` every time it runs, or why none."""
-        child = node
-        for ancestor in context.ancestors(node):
-            if isinstance(ancestor, cst.IndentedBlock):
-                assert isinstance(child, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-                return child, ancestor
-            if isinstance(ancestor, cst.BooleanOperation) and child is ancestor.right:
-                return "used on the right of `and` / `or`: a guard would run when it does not"
-            if isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
-                return "used in a branch of a conditional expression"
-            if isinstance(ancestor, (cst.Lambda, *_COMPREHENSIONS)):
-                return "used inside a lambda or comprehension"
-            if isinstance(ancestor, cst.If) and isinstance(context.parent(ancestor), cst.If):
-                return "used in an `elif` test"
-            if isinstance(ancestor, cst.While) and child is ancestor.test:
-                return "used in a `while` test"
-            if isinstance(ancestor, (cst.Module, cst.ClassDef, cst.FunctionDef)) or (
-                    isinstance(ancestor, _COMPOUND) and isinstance(child, cst.BaseSuite)):
-                return "not in a statement of its own block"
-            child = ancestor
-        return "not in a statement of its own block"
 
     def _expression(self, context: ModuleContext, function: cst.FunctionDef,
                     value: cst.BaseExpression) -> str | None:

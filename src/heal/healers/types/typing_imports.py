@@ -42,6 +42,7 @@ ABC_NAMES = frozenset({
 })
 _MYPY = re.compile(r'Name "(?P<name>[^"]+)" is not defined')
 _RUFF = re.compile(r"Undefined name `(?P<name>[^`]+)`")
+_PYTHON = re.compile(r"^NameError: name '(?P<name>[^']+)' is not defined")  # a failing test
 _SUGGESTION = re.compile(r'Suggestion: "from (?P<module>[\w.]+) import (?P<name>\w+)"')
 
 
@@ -52,7 +53,8 @@ def home_of(name: str, target: tuple[int, int]) -> str:
 
 
 def undefined_name(finding: Finding) -> str | None:
-    match = _MYPY.match(finding.message) or _RUFF.match(finding.message)
+    match = _MYPY.match(finding.message) or _RUFF.match(finding.message) or \
+        _PYTHON.match(finding.message)
     return match.group("name") if match else None
 
 
