@@ -75,11 +75,10 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
         history.start_run(run_id, request.command, "dry-run" if request.dry_run else "heal",
                           gitops.head_sha(repo))
         progress = _status(state_dir, run_id, progress)
-        write_status(state_dir, run_id, "scan", 0, 0)
         engine: Engine | None = None
         outcome: HealResult | None = None
         try:
-            clock.enter("scan")
+            _phase(clock, state_dir, run_id, "scan")
             scanned = scan(request.scan, progress, skip_missing)
             config = scanned.config
             history.record_findings(run_id, [
@@ -99,50 +98,53 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             findings = _verify(engine, [f for f in scanned.findings if f.path in originals],
                                result, clock, review.settled(history))
 
-            clock.enter("land")
-            write_status(state_dir, run_id, "land", 0, 0)
-            landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
-                                   request.commit, request.branch)
-            _take(result, landed, engine, findings)
-
-            clock.enter("record")
-            write_status(state_dir, run_id, "record", 0, 0)
-            record_fixes(history, audit, run_id, result.records, landed, engine.secrets)
-            if proc.stop_requested():
-                raise StoppedError(f"stopped on request after landing {len(result.landed)} files "
-                                   "(`heal history` lists them)" if result.landed else
-                                   "stopped on request; your working tree is unchanged")
-            for source, why in breaker.record_trips(history, config, run_id, root=root).items():
-                result.messages.append(f"circuit breaker: {source} is off after repeated "
-                                       f"failures ({why}); `heal rule ... --enable` turns it on")
-            if not request.dry_run:
-                _queue_for_review(history, repo, root, result, engine, request.approve_all)
+            # landing, recording, the review queue and --commit are one unit: a stop that
+            # arrives meanwhile takes effect after it, and says what landed
+            with proc.uninterrupted():
+                _phase(clock, state_dir, run_id, "land")
+                landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
+                                       request.commit, request.branch)
+                _take(result, landed, engine, findings)
+                _phase(clock, state_dir, run_id, "record")
+                record_fixes(history, audit, run_id, result.records, landed, engine.secrets)
+                for source, why in breaker.record_trips(history, config, run_id,
+                                                        root=root).items():
+                    result.messages.append(f"circuit breaker: {source} is off after repeated "
+                                           f"failures ({why}); `heal rule ... --enable` turns "
+                                           "it on")
+                if not request.dry_run:
+                    _phase(clock, state_dir, run_id, "review")
+                    _queue_for_review(history, repo, root, result, engine)
+            proc.check_stop()
+            if request.approve_all and not request.dry_run:
+                _approve_all(history, repo, root, result, engine)
             if on_landed is not None:
                 result.duration = time.perf_counter() - started
                 on_landed(result)
             if not request.dry_run:
-                clock.enter("learn")
-                write_status(state_dir, run_id, "learn", 0, 0)
+                _phase(clock, state_dir, run_id, "learn")
                 result.messages += learn_patterns(history, library, run_id, result.records,
                                                   result.landed)
             result.phases = clock.done()
             result.duration = time.perf_counter() - started
-            history.finish_run(run_id, "ok", findings=len(scanned.findings),
-                               landed=len(result.by_verdict(Verdict.VERIFIED)) if result.landed
-                               else 0, rejected=len(result.by_verdict(Verdict.REJECTED)),
-                               review=len(result.by_verdict(Verdict.NEEDS_REVIEW)),
-                               test_runs=result.test_runs, duration=result.duration,
+            history.finish_run(run_id, "ok", **_counts(result), duration=result.duration,
                                phases=result.phases)
             audit.write("run-end", status="ok", landed=result.landed,
                         duration=round(result.duration, 3))
             return result
         except StoppedError:
             with contextlib.suppress(HealError):
-                history.finish_run(run_id, "stopped", duration=time.perf_counter() - started)
+                history.finish_run(run_id, "stopped", **_counts(outcome),
+                                   duration=time.perf_counter() - started)
+            if outcome is not None and (outcome.landed or outcome.commit):
+                with contextlib.suppress(HealError, OSError):
+                    audit.write("run-end", status="stopped", landed=outcome.landed,
+                                commit=outcome.commit)
+                raise StoppedError(stopped_after_landing(outcome)) from None
             raise
         except HealError as error:
             with contextlib.suppress(HealError):  # a full disk fails this too: keep the first
-                history.finish_run(run_id, "error", error=error.message,
+                history.finish_run(run_id, "error", error=error.message, **_counts(outcome),
                                    duration=time.perf_counter() - started)
             if outcome is not None and outcome.landed:
                 raise HealError(f"{error.message} (this run had already landed its verified "
@@ -203,6 +205,7 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
                      if f.rule in cls.RULES)]
     if wanted:
         clock.enter("plan")  # what the engine does outside its tests and re-checks
+        proc.phase_started("plan")
         if not engine.no_verify:
             engine.establish_baseline()
             result.baseline = engine.suite.baseline
@@ -239,21 +242,56 @@ def _take(result: HealResult, landed: Landed, engine: Engine, findings: list[Fin
         f for f in result.scan.findings if f.path in engine.state and f.path not in written]
 
 
+def _counts(result: HealResult | None) -> dict[str, int]:
+    """A run's row in history: what it found, landed (written), rejected, queued, ran."""
+    if result is None:
+        return {}
+    return {"findings": len(result.scan.findings), "landed": len(result.landed_fixes()),
+            "rejected": len(result.by_verdict(Verdict.REJECTED)),
+            "review": len(result.by_verdict(Verdict.NEEDS_REVIEW)),
+            "test_runs": result.test_runs}
+
+
+def _phase(clock: Clock, state_dir: Path, run_id: str, name: str) -> None:
+    """A phase begins: the clock, `.heal/status.json` and the test seam
+    (`HEAL_TEST_STOP_AT=<name>` stops the run here)."""
+    clock.enter(name)
+    write_status(state_dir, run_id, name, 0, 0)
+    proc.phase_started(name)
+
+
+def stopped_after_landing(result: HealResult) -> str:
+    """What a stop that came once fixes had landed says: exactly what landed, and where."""
+    fixes, files = len(result.landed_fixes()), len(result.landed)
+    if result.branch:
+        return (f"stopped after committing {fixes} fixes in {files} files on branch "
+                f"{result.branch}; your working tree is unchanged; `heal history` lists them")
+    committed = f" (committed as {result.commit[:10]})" if result.commit else ""
+    return (f"stopped after landing {fixes} fixes in {files} files{committed}; "
+            "`heal history` lists them")
+
+
 def _queue_for_review(history: History, repo: git.Repo, root: Path, result: HealResult,
-                      engine: Engine, approve_all: bool) -> None:
+                      engine: Engine) -> None:
+    queued = result.by_verdict(Verdict.NEEDS_REVIEW)
+    if queued:
+        review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
+
+
+def _approve_all(history: History, repo: git.Repo, root: Path, result: HealResult,
+                 engine: Engine) -> None:
+    """--approve-all-verified: the queued fixes land too (verified again if the tree moved)."""
     queued = result.by_verdict(Verdict.NEEDS_REVIEW)
     if not queued:
         return
-    review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
-    if approve_all:
-        result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
-        outcome = decisions.approve_items(history, repo, root, result.config,
-                                       [review.find(history, e.fix.id) for e in queued],
-                                       result.run_id, engine.progress)
-        result.landed = sorted(set(result.landed) | set(outcome.landed))
-        result.messages += outcome.messages
-        fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
-        result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
+    result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
+    outcome = decisions.approve_items(history, repo, root, result.config,
+                                      [review.find(history, e.fix.id) for e in queued],
+                                      result.run_id, engine.progress)
+    result.landed = sorted(set(result.landed) | set(outcome.landed))
+    result.messages += outcome.messages
+    fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
+    result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
 
 
 def _breaker(history: History, config: Config, root: Path) -> Callable[[str], bool]:

@@ -56,7 +56,8 @@ def history(repo: Path | None, limit: int, output_format: str) -> int:
 
 @app.command("history")
 def history_command(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show (1 or more).",
+                                       min=1)] = 20,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     repo: RepoOption = None,
 ) -> None:

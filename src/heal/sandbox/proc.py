@@ -26,6 +26,11 @@ POLL_SECONDS = 0.05
 _live: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
 _stop = threading.Event()
+_held = threading.Event()  # inside `uninterrupted()`: a stop waits until the unit is done
+
+# The test seam: `HEAL_TEST_STOP_AT=land` makes heal send itself SIGTERM (what `heal stop`
+# sends) as the named phase starts, so a test stops a run at an exact point without sleeps.
+STOP_AT_ENV = "HEAL_TEST_STOP_AT"
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,14 @@ def reset_stop() -> None:
     _stop.clear()
 
 
+def phase_started(name: str) -> None:
+    """A phase of the run begins: where the test seam (`HEAL_TEST_STOP_AT`) stops a run."""
+    if os.environ.get(STOP_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def check_stop() -> None:
-    if _stop.is_set():
+    if _stop.is_set() and not _held.is_set():
         raise StoppedError("stopped on request; the working tree is unchanged")
 
 
@@ -94,7 +105,7 @@ def run(
         timed_out = False
         try:
             while child.poll() is None:
-                if _stop.is_set():
+                if _stop.is_set() and not _held.is_set():
                     _kill_group(child)
                     child.wait()
                     raise StoppedError("stopped on request; the working tree is unchanged")
@@ -144,20 +155,23 @@ def stop_on_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def uninterrupted() -> Iterator[None]:
-    """Landing as one step: Ctrl-C or `heal stop` while files are written is held until the last
-    one is (each write is atomic, but only the whole set was verified); the pipeline honours the
-    stop request right after recording what landed."""
-    if threading.current_thread() is not threading.main_thread():
+    """Landing, recording and committing as one step: Ctrl-C or `heal stop` meanwhile is held
+    until the unit is done (each write is atomic, but only the whole set was verified, and what
+    landed must be recorded and committed as asked); the caller honours the stop request right
+    after it (`stop_requested()`). Children started inside (git) run to their end."""
+    if threading.current_thread() is not threading.main_thread() or _held.is_set():
         yield
         return
 
     def hold(signum: int, frame: object) -> None:
-        request_stop()
+        _stop.set()
 
     previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    _held.set()
     try:
         yield
     finally:
+        _held.clear()
         for number, handler in previous.items():
             signal.signal(number, handler)
 
