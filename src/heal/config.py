@@ -56,6 +56,10 @@ class Config:
     max_iterations: int = 10
     batch_size: int = 16
     verify_mode: str = "affected"
+    # from the command line only (never from the tree's own pyproject.toml): --trust runs a
+    # tracked interpreter; `heal ci --untrusted` runs nothing from the tree (sandbox/trust.py)
+    trust: bool = False
+    untrusted: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def with_overrides(self, **values: Any) -> Config:

@@ -88,6 +88,7 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
             audit.write("run-start", command=request.command, findings=len(scanned.findings))
+            messages += [e.message for e in scanned.errors if e.tool == "heal"]  # not run
             result = outcome = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
                                           messages=messages, dry_run=request.dry_run)
             originals = {f.path: f for f in scanned.files}

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from heal.commands._common import (
+    TrustOption,
     emit,
     fail_on_priority,
     guarded,
@@ -124,6 +125,7 @@ def run(
     hook: Annotated[bool, typer.Option(
         "--hook", help="The pre-commit profile: safe fixes only, verified by the tests that "
         "import the changed modules, one job; exit 1 when files were changed.")] = False,
+    trust: TrustOption = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
@@ -139,7 +141,7 @@ def run(
             "ignore": split(ignore), "fail_on": fail_on_priority(fail_on),
             "output_format": _format(output_format), "test_command": test_cmd,
             "test_timeout": timeout, "jobs": jobs, "unsafe_fixes": unsafe_fixes or None,
-            "verify_mode": _verify_mode(verify),
+            "verify_mode": _verify_mode(verify), "trust": trust or None,
         }
         if hook:  # pre-commit runs hooks in parallel itself and wants a quick answer
             overrides.update(jobs=1, unsafe_fixes=False,

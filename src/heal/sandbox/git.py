@@ -58,6 +58,11 @@ def listed_files(repo: git.Repo) -> list[str]:
     return sorted(set(_split_z(output)))
 
 
+def tracked_files(repo: git.Repo) -> set[str]:
+    """Every path git tracks (in the index), repo-relative POSIX paths."""
+    return set(_split_z(repo.git.ls_files("-z", "--cached")))
+
+
 def untracked_files(repo: git.Repo) -> list[str]:
     return sorted(_split_z(repo.git.ls_files("-z", "--others", "--exclude-standard")))
 
