@@ -148,6 +148,8 @@ def run(
                              verify_mode=overrides["verify_mode"] or "imports")
         elif os.environ.get("PRE_COMMIT") and jobs is None:
             overrides["jobs"] = 1
+        if timeout is not None and not timeout > 0:
+            raise UsageError(f"--timeout {timeout:g}: use a positive number of seconds")
         if since and changed:
             raise UsageError("--changed and --since cannot be combined; pick one")
         if scan and (dry_run or commit or branch):
