@@ -27,6 +27,7 @@ from heal.patterns.library import PatternLibrary
 from heal.review import LANDED, PENDING, STALE, ReviewItem, decide, find, items, reject, tree_key
 from heal.sandbox import git as gitops
 from heal.sandbox import proc
+from heal.sandbox.recovery import recover
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, quiet
 from heal.verify.engine import Engine
@@ -124,15 +125,17 @@ def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback 
     state_dir = ensure_state_dir(root)
     config = load_config(root)
     run_id = new_run_id()
-    with proc.stop_on_signals(), lock.held(state_dir, "heal review approve", run_id):
+    with proc.stop_on_signals(), lock.held(state_dir, "heal review approve", run_id) as held:
         history = History(state_dir)
         try:
+            recovered = recover(history, held, repo, state_dir)
             chosen = items(history) if everything else [find(history, p) for p in prefixes]
             for item in chosen:
                 if item.status != PENDING:
                     raise UsageError(f"review item {item.id} is {item.status}, not pending")
             history.start_run(run_id, "heal review approve", "review", gitops.head_sha(repo))
             outcome = approve_items(history, repo, root, config, chosen, run_id, progress)
+            outcome.messages[:0] = recovered
             history.finish_run(run_id, "ok", landed=len(outcome.approved),
                                test_runs=outcome.test_runs)
             return outcome

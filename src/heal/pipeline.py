@@ -31,7 +31,6 @@ from heal.errors import HealError, StoppedError, UsageError
 from heal.healers import fixers_for
 from heal.history import History, new_run_id
 from heal.land import Landed, land_verified
-from heal.lock import RunLock
 from heal.model import Finding, Safety, Verdict
 from heal.patterns.library import PatternLibrary
 from heal.record import learn_patterns, record_fixes
@@ -39,7 +38,7 @@ from heal.redact import redact
 from heal.results import HealResult
 from heal.sandbox import git as gitops
 from heal.sandbox import proc
-from heal.sandbox.worktree import prune_stale
+from heal.sandbox.recovery import recover
 from heal.scan import ScanRequest, scan
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, clear_status, quiet, write_status
@@ -71,7 +70,7 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
     run_id = new_run_id()
     with proc.stop_on_signals(), lock.held(state_dir, request.command, run_id) as held_lock:
         history = History(state_dir)
-        messages = _recover(history, held_lock, repo, state_dir)
+        messages = recover(history, held_lock, repo, state_dir)
         history.start_run(run_id, request.command, "dry-run" if request.dry_run else "heal",
                           gitops.head_sha(repo))
         progress = _status(state_dir, run_id, progress)
@@ -178,21 +177,6 @@ def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:
         raise UsageError("--commit: HEAD is detached, so the commit would be on no branch; check "
                          "out a branch first, or use --branch NAME to commit on a new one")
     return repo, root
-
-
-def _recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Path) -> list[str]:
-    """What killed runs left behind (a stale lock, worktrees, a landing cut short), tidied and
-    said."""
-    messages = [history.warning] if history.warning else []
-    if held_lock.recovered:
-        messages.append(f"recovered a stale lock left by pid {held_lock.recovered.get('pid')}")
-    for killed, landing in history.mark_killed():
-        messages.append(f"run {killed} was killed while landing {', '.join(landing)}: each of "
-                        "them holds either its old or its new text (`git diff` shows which)")
-    pruned = prune_stale(repo, state_dir)
-    if pruned:
-        messages.append(f"removed {len(pruned)} stale worktree(s) of killed runs")
-    return messages
 
 
 def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: Clock,

@@ -4,6 +4,13 @@ Every child runs in its own process group with an argument list (never a shell),
 a temporary file (no pipe to fill up), and a poll loop that enforces the timeout and notices a
 stop request within a tenth of a second. `request_stop()` (from `heal stop`, SIGTERM or Ctrl-C)
 kills every live group, so a stopped heal exits in well under two seconds.
+
+Children die with heal even when heal is SIGKILLed: each carries `HEAL_OWNER=<pid>:<state
+dir>` in its environment, and a watchdog process (started with the first child, holding the
+read end of a pipe only heal writes to) kills every process carrying heal's mark once the pipe
+closes, which it does when heal exits in any way. What a watchdog could not reach (a killed
+watchdog, a machine that lost power) the next run in the repository reaps at start-up
+(`reap_leftovers`, under the run lock, so every marked process is a dead run's).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +38,8 @@ _held = threading.Event()  # inside `uninterrupted()`: a stop waits until the un
 # The test seam: `HEAL_TEST_STOP_AT=land` makes heal send itself SIGTERM (what `heal stop`
 # sends) as the named phase starts, so a test stops a run at an exact point without sleeps.
 STOP_AT_ENV = "HEAL_TEST_STOP_AT"
+OWNER_ENV = "HEAL_OWNER"
+_owner: dict[str, object] = {}  # "label": HEAL_OWNER of this process's children; "watchdog"
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ def run(
         if input is not None:
             given.write(input.encode("utf-8"))
             given.seek(0)
-        child = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env else None,
+        child = subprocess.Popen(list(argv), cwd=cwd, env=_marked(env),
                                  stdin=subprocess.DEVNULL if input is None else given,
                                  stdout=out, stderr=err, start_new_session=True)
         with _lock:
@@ -124,6 +133,85 @@ def run(
         stdout = out.read().decode("utf-8", errors="replace")
         stderr = err.read().decode("utf-8", errors="replace")
     return Completed(child.returncode, stdout, stderr, time.perf_counter() - start, timed_out)
+
+
+def own_children(state_dir: Path) -> None:
+    """Mark every child from now on as this heal's (for the repository whose state is in
+    `state_dir`), and start the watchdog that kills them if heal dies first."""
+    label = f"{os.getpid()}:{state_dir.resolve()}"
+    if _owner.get("label") == label:
+        return
+    _owner["label"] = label
+    with contextlib.suppress(OSError):
+        _owner["watchdog"] = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, label], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={k: v for k, v in os.environ.items() if k != OWNER_ENV})
+
+
+def _marked(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    label = _owner.get("label")
+    if not isinstance(label, str):
+        return dict(env) if env else None
+    return {**(env if env is not None else os.environ), OWNER_ENV: label}
+
+
+def marked_processes(match: Callable[[str], bool]) -> dict[int, int]:
+    """{pid: process group} of the live processes whose HEAL_OWNER mark `match`es (Linux
+    /proc; empty elsewhere)."""
+    found: dict[int, int] = {}
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        return found
+    key = f"{OWNER_ENV}=".encode()
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            group = os.getpgid(int(entry.name))
+        except (OSError, ProcessLookupError):
+            continue
+        marks = [item[len(key):].decode("utf-8", "replace") for item in environ
+                 if item.startswith(key)]
+        if marks and match(marks[0]):
+            found[int(entry.name)] = group
+    return found
+
+
+def reap_leftovers(state_dir: Path) -> int:
+    """Kill what killed runs of this repository left running (test suites and their children);
+    call it holding the run lock, so that no live run's child is among them. Returns how many
+    processes there were."""
+    suffix = f":{state_dir.resolve()}"
+    mine = _owner.get("label")
+    found = marked_processes(lambda mark: mark.endswith(suffix) and mark != mine)
+    for pid, group in found.items():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return len(found)
+
+
+# The watchdog: waits for heal's end (its stdin closes), then kills every process still
+# carrying heal's mark, group and all. It imports nothing of heal's (it must start fast).
+WATCHDOG = """
+import os, signal, sys
+label = sys.argv[1]
+sys.stdin.buffer.read()
+key = b"HEAL_OWNER=" + label.encode()
+for name in os.listdir("/proc"):
+    if not name.isdigit():
+        continue
+    try:
+        with open(f"/proc/{name}/environ", "rb") as handle:
+            marked = key in handle.read().split(b"\\0")
+        if marked:
+            os.killpg(os.getpgid(int(name)), signal.SIGKILL)
+    except (OSError, ProcessLookupError):
+        pass
+"""
 
 
 @contextlib.contextmanager
