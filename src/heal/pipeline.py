@@ -118,6 +118,7 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
             proc.check_stop()
             if request.approve_all and not request.dry_run:
                 _approve_all(history, repo, root, result, engine)
+                proc.check_stop()
             if on_landed is not None:
                 result.duration = time.perf_counter() - started
                 on_landed(result)
@@ -247,7 +248,7 @@ def _phase(clock: Clock, state_dir: Path, run_id: str, name: str) -> None:
 
 def stopped_after_landing(result: HealResult) -> str:
     """What a stop that came once fixes had landed says: exactly what landed, and where."""
-    fixes, files = len(result.landed_fixes()), len(result.landed)
+    fixes, files = len(result.landed_fixes()) + result.approved, len(result.landed)
     if result.branch:
         return (f"stopped after committing {fixes} fixes in {files} files on branch "
                 f"{result.branch}; your working tree is unchanged; `heal history` lists them")
@@ -275,6 +276,7 @@ def _approve_all(history: History, repo: git.Repo, root: Path, result: HealResul
                                       result.run_id, engine.progress)
     result.landed = sorted(set(result.landed) | set(outcome.landed))
     result.messages += outcome.messages
+    result.approved = len(outcome.approved)
     fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
     result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
 

@@ -52,6 +52,7 @@ class HealResult:
     commit: str | None = None
     branch: str | None = None
     remaining: list[Finding] = field(default_factory=list)
+    approved: int = 0  # review fixes --approve-all-verified landed (in `landed`'s files too)
 
     def by_verdict(self, verdict: Verdict) -> list[FixRecord]:
         return [r for r in self.records if r.verdict is verdict]
