@@ -104,7 +104,8 @@ def approve_items(history: History, repo: git.Repo, root: Path, config: Config,
         by_path[fix.path].append(fix)
     texts = {p: apply_fixes(texts_now[p], group) for p, group in by_path.items()}
     with proc.uninterrupted():  # landing and its decisions: a stop waits for both (the caller
-        landing = land(root, sources, texts)  # honours it and says what landed)
+        proc.phase_started("land")  # honours it and says what landed)
+        landing = land(root, sources, texts)
         outcome.landed = landing.written
         for path, why in landing.skipped:
             outcome.messages.append(f"skipped {path}: {why}")

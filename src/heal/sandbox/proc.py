@@ -145,7 +145,7 @@ def own_children(state_dir: Path) -> None:
     with contextlib.suppress(OSError):
         _owner["watchdog"] = subprocess.Popen(
             [sys.executable, "-c", WATCHDOG, label], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd="/",
             env={k: v for k, v in os.environ.items() if k != OWNER_ENV})
 
 
