@@ -60,10 +60,11 @@ def main() -> int:
         config = CI_CONFIG if args.ci_config else DEFAULT_CONFIG
         template = build_template(Path(tmp), config)
         approving = build_approve_template(Path(tmp), config)
-        runs = [(template, i) for i in plan(args.count, args.seed, every_pair=True)]
+        # the approve and commit runs first, then heal's: each kind gets its figures early
+        runs = [(approving, i) for i in plan_approve(args.approve_count, args.seed)]
         runs += [(dataclasses.replace(template, mode="commit"), i)
                  for i in plan_commit(args.commit_count, args.seed)]
-        runs += [(approving, i) for i in plan_approve(args.approve_count, args.seed)]
+        runs += [(template, i) for i in plan(args.count, args.seed, every_pair=True)]
         total = len(runs)
         print(f"template: a clean run takes {template.duration:.1f}s, a clean approve "
               f"{approving.duration:.1f}s; {total} injections", flush=True)
