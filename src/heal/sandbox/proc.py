@@ -142,6 +142,9 @@ def own_children(state_dir: Path) -> None:
     if _owner.get("label") == label:
         return
     _owner["label"] = label
+    # in heal's own environment too: git's children carry it, and a child forked but not yet
+    # started shows it already
+    os.environ[OWNER_ENV] = label
     with contextlib.suppress(OSError):
         _owner["watchdog"] = subprocess.Popen(
             [sys.executable, "-c", WATCHDOG, label], stdin=subprocess.PIPE,
@@ -184,33 +187,54 @@ def reap_leftovers(state_dir: Path) -> int:
     call it holding the run lock, so that no live run's child is among them. Returns how many
     processes there were."""
     suffix = f":{state_dir.resolve()}"
-    mine = _owner.get("label")
-    found = marked_processes(lambda mark: mark.endswith(suffix) and mark != mine)
+    found = marked_processes(lambda mark: mark.endswith(suffix) and not _alive(mark))
     for pid, group in found.items():
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGKILL)
+        if group == pid:  # a group heal started (a test run): all of it; never a shared group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
     return len(found)
 
 
+def _alive(mark: str) -> bool:
+    """Is the heal that made this mark still running (a dashboard that approved, say)?"""
+    owner = mark.partition(":")[0]
+    if not owner.isdigit():
+        return False
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # The watchdog: waits for heal's end (its stdin closes), then kills every process still
-# carrying heal's mark, group and all. It imports nothing of heal's (it must start fast).
+# carrying heal's mark (the whole group of one that leads its own: a test run heal started;
+# never a group heal shared with whoever started it), twice, for what was being forked as
+# heal died. It imports nothing of heal's (it must start fast).
 WATCHDOG = """
-import os, signal, sys
+import os, signal, sys, time
 label = sys.argv[1]
 sys.stdin.buffer.read()
 key = b"HEAL_OWNER=" + label.encode()
-for name in os.listdir("/proc"):
-    if not name.isdigit():
-        continue
-    try:
-        with open(f"/proc/{name}/environ", "rb") as handle:
-            marked = key in handle.read().split(b"\\0")
-        if marked:
-            os.killpg(os.getpgid(int(name)), signal.SIGKILL)
-    except (OSError, ProcessLookupError):
-        pass
+for sweep in range(2):
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as handle:
+                marked = key in handle.read().split(b"\\0")
+            if marked:
+                pid = int(name)
+                if os.getpgid(pid) == pid:
+                    os.killpg(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+    time.sleep(0.1)
 """
 
 
