@@ -27,6 +27,15 @@ named it; a stop or Ctrl-C leaves no child process behind. Then the next plain `
 succeed, report the stale lock and worktrees it cleaned up, leave no worktree, lock or process,
 and leave every file as the clean run does (`check_next_run`).
 
+Three ways of running heal (`Template.mode`): `heal` as above; `commit` (`heal --commit`: after
+the fault HEAD is where it was or one `heal:` commit further, holding exactly the healed texts
+of the files it names, and a stop message names the commit); `approve` (`heal review approve`
+of a queued fix on a tree that moved since, so it verifies again: the file is old or approved,
+and the next approve finds the item landed exactly when its file was written). A `seam` fault
+stops heal through its test seam (`HEAL_TEST_STOP_AT=<phase>`) at exactly that phase. Whenever
+heal exits 3 (stopped), what it says must be true: `stopped after landing N fixes in M files`
+with M the files that changed, or that nothing changed when nothing did.
+
 Linux only (/proc for processes, prlimit). Used by tests/test_faults.py (the CI-sized set) and
 bench/faults.py (100+ injections with a breakdown).
 """
@@ -37,6 +46,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -54,6 +64,7 @@ from conftest import GIT_ENV, TEST_ENV, init_repo, write
 MODULES = "abcdefgh"
 KILLS = ("sigkill", "sigint", "stop")
 PHASES = ("scan", "sandbox", "verify: baseline", "plan", "verify: batch", "landing", "record")
+SEAMS = ("scan", "plan", "land", "record", "review", "learn")  # HEAL_TEST_STOP_AT phases
 POLL = 0.002
 
 
@@ -198,6 +209,42 @@ class Template:
     before: dict[str, object]
     clean: dict[str, tuple[bytes, int]]  # every user file after one uninterrupted run
     duration: float  # wall seconds of that run
+    mode: str = "heal"  # heal | commit | approve
+    item: str = ""  # approve: the review item approved
+
+    def command(self) -> list[str]:
+        if self.mode == "approve":
+            return ["review", "approve", self.item]
+        return ["--format", "json", *(["--commit"] if self.mode == "commit" else [])]
+
+
+REVIEW_MODULE = "def status(code):\n    return 'ok' if code is 200 else 'other'\n"
+
+
+def build_approve_template(root: Path, config: str = DEFAULT_CONFIG) -> Template:
+    """A healed repository with one fix queued for review (LOG109 in pkg/r.py) and a tree that
+    moved since (approving verifies again), its `.heal/` warm."""
+    config += '\n[tool.ruff.lint]\nignore = ["F632"]\n'  # `is 200` is heal's LOG109's to fix
+    repo = init_repo(root / "approve-template",
+                     {**PROJECT, "pkg/r.py": REVIEW_MODULE, "pyproject.toml": config})
+    add_user_work(repo)
+    healed = run_heal(repo, "--format", "json")
+    assert healed.returncode in (0, 1), healed.stderr
+    queue = json.loads(run_heal(repo, "review", "--format", "json").stdout)["items"]
+    assert len(queue) == 1, queue
+    with (repo / "pkg/d.py").open("a", encoding="utf-8") as handle:
+        handle.write("# the tree moved since the fix was verified\n")
+    before = snapshot(repo)
+    probe = copy_repo(repo, root / "clean-approve")
+    started = time.perf_counter()
+    result = run_heal(probe, "review", "approve", queue[0]["id"])
+    duration = time.perf_counter() - started
+    assert result.returncode == 0 and "approved and landed 1 fixes" in result.stdout, \
+        result.stdout + result.stderr
+    clean = user_files(probe)
+    shutil.rmtree(probe)
+    return Template(path=repo, before=before, clean=clean, duration=duration, mode="approve",
+                    item=queue[0]["id"])
 
 
 def build_template(root: Path, config: str = DEFAULT_CONFIG) -> Template:
@@ -230,7 +277,7 @@ def copy_repo(source: Path, target: Path) -> Path:
 
 @dataclass(frozen=True)
 class Injection:
-    kind: str  # sigkill | sigint | stop | hang | fsize | fsize-at | worktree
+    kind: str  # sigkill | sigint | stop | seam | hang | fsize | fsize-at | worktree
     at: float | str | None = None  # a fraction of a clean run's duration, a phase marker, None
     limit: int = 0  # fsize: RLIMIT_FSIZE in bytes
     slow: float = 0.0  # seconds the passing test sleeps (slow but passing)
@@ -311,8 +358,10 @@ def inject(template: Template, work: Path, injection: Injection,
     """Copy the template, run heal with the fault, check the user's work, run heal again."""
     repo = copy_repo(template.path, work)
     outcome = Outcome(injection)
-    args = ["--format", "json"]
+    args = template.command()
     env: dict[str, str] = {}
+    if injection.kind == "seam":
+        env["HEAL_TEST_STOP_AT"] = str(injection.at)
     if injection.slow:
         env["HEAL_FAULTS_SLOW"] = str(injection.slow)
     if injection.hang:
@@ -392,11 +441,18 @@ def _runs(repo: Path) -> list[dict[str, object]]:
     return runs
 
 
+def _kept(template: Template) -> tuple[str, ...]:
+    """What heal never changes: a commit moves HEAD, the branch and the index (`--commit`)."""
+    every = ("index", "stash", "stash_content", "head", "branch", "refs", "untracked")
+    return every if template.mode != "commit" else ("stash", "stash_content", "branch",
+                                                    "untracked")
+
+
 def check_after_fault(template: Template, repo: Path, outcome: Outcome) -> None:
     now = snapshot(repo)
     before = template.before
     bad = outcome.violations
-    for key in ("index", "stash", "stash_content", "head", "branch", "refs", "untracked"):
+    for key in _kept(template):
         if now[key] != before[key]:
             bad.append(f"{key} changed")
     old = before["files"]
@@ -413,36 +469,99 @@ def check_after_fault(template: Template, repo: Path, outcome: Outcome) -> None:
         elif new[path] != template.clean.get(path):
             bad.append(f"{path} is neither its old nor its healed version")
     outcome.landed = changed
-    if changed:
+    if template.mode == "commit":
+        _check_commit(template, repo, outcome)
+    if outcome.returncode == 3:
+        _check_stop_message(template, outcome)
+    if changed and template.mode != "approve":
         named = {f for run in _runs(repo) for files in run["landing"]  # type: ignore[attr-defined]
                  for f in files}
         missing = [p for p in changed if p not in named]
         if missing:
             bad.append(f"landed {missing} but no land event in history.db names them")
-    if outcome.injection.kind in ("sigint", "stop", "hang") and outcome.orphans:
+    if outcome.injection.kind in (*KILLS, "seam", "hang") and outcome.orphans:
         bad.append(f"{outcome.orphans} child processes outlived heal")
     lines = [line for line in outcome.stderr.splitlines() if line.strip()]
     if outcome.returncode not in (None, -signal.SIGKILL):
         if "Traceback" in outcome.stderr or "internal error" in outcome.stderr or len(lines) > 1:
             bad.append(f"not one clear line on stderr: {outcome.stderr.strip()[:300]}")
         # 130 or -SIGINT: Ctrl-C while the interpreter itself starts, before heal's first line
-        expected = {"sigint": (0, 1, 3, 130, -signal.SIGINT), "stop": (0, 1, 3), "hang": (0, 1, 2),
+        expected = {"sigint": (0, 1, 3, 130, -signal.SIGINT), "stop": (0, 1, 3), "seam": (3,),
+                    "hang": (0, 1, 2),
                     "fsize": (0, 1, 2), "fsize-at": (0, 1, 2), "worktree": (2,)}
         allowed = expected.get(outcome.injection.kind, (0, 1))
         if outcome.returncode not in allowed:
             bad.append(f"exit code {outcome.returncode}, expected one of {allowed}")
 
 
+def _check_stop_message(template: Template, outcome: Outcome) -> None:
+    """A stopped heal says what landed: `stopped after landing N fixes in M files` with M the
+    files that changed (and the commit, if one was made), or nothing when nothing changed."""
+    said = " ".join(outcome.stderr.split())
+    claim = re.search(r"stopped after landing (\d+) (?:approved )?fixes in (\d+) files", said)
+    changed = len(outcome.landed)
+    if changed and not claim:
+        outcome.violations.append(f"stopped with {changed} files changed, but said: {said[:200]}")
+    elif claim and int(claim.group(2)) != changed:
+        outcome.violations.append(f"said {claim.group(2)} files landed; {changed} changed")
+    elif not changed and "unchanged" not in said and said not in ("", "heal: stopped"):
+        outcome.violations.append(f"stopped with nothing changed, but said: {said[:200]}")
+
+
+def _check_commit(template: Template, repo: Path, outcome: Outcome) -> None:
+    """`--commit`: HEAD where it was, or one `heal:` commit on top holding the healed texts."""
+    before = str(template.before["head"]).strip()
+    head = git(repo, "rev-parse", "HEAD").strip()
+    if head == before:
+        return
+    bad = outcome.violations
+    if git(repo, "rev-parse", "HEAD^").strip() != before:
+        bad.append("HEAD moved by more than one commit")
+    if not git(repo, "log", "-1", "--format=%s").startswith("heal: "):
+        bad.append("HEAD moved to a commit that is not heal's")
+    for path in git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD").split():
+        committed = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=repo,
+                                   capture_output=True, check=True).stdout
+        if committed != template.clean[path][0]:
+            bad.append(f"the commit holds a version of {path} that is not the healed one")
+    if outcome.returncode == 3 and head[:10] not in outcome.stderr:
+        bad.append("stopped after committing, but the message does not name the commit")
+
+
+def _check_next_approve(template: Template, repo: Path, outcome: Outcome) -> bool:
+    """The next approve of the same item: refused as already landed exactly when the fault's
+    run wrote the file, else it lands it. False when that went wrong (said why)."""
+    landed = "pkg/r.py" in outcome.landed
+    result = run_heal(repo, "review", "approve", template.item)
+    outcome.next_messages = [line.removeprefix("note: ") for line in result.stdout.splitlines()
+                             if line.startswith("note: ")]
+    if landed and not (result.returncode == 2 and "is landed, not pending" in result.stderr):
+        outcome.violations.append(f"pkg/r.py landed but the item was not recorded landed: "
+                                  f"{(result.stdout + result.stderr).strip()[:200]}")
+        return False
+    if not landed and result.returncode != 0:
+        outcome.violations.append(f"the next approve failed ({result.returncode}): "
+                                  f"{result.stderr.strip()[:300]}")
+        return False
+    return True
+
+
 def check_next_run(template: Template, repo: Path, outcome: Outcome) -> None:
     bad = outcome.violations
     stale = (repo / ".heal" / "lock").exists()
     worktrees = _worktrees(repo)
-    result = run_heal(repo, "--format", "json")
-    if result.returncode != 0:
-        bad.append(f"the next run failed ({result.returncode}): {result.stderr.strip()[:300]}")
-        return
-    doc = json.loads(result.stdout)
-    outcome.next_messages = list(doc["summary"]["messages"])
+    if template.mode == "approve":
+        if not _check_next_approve(template, repo, outcome):
+            return
+    else:
+        result = run_heal(repo, "--format", "json")
+        if result.returncode != 0:
+            bad.append(f"the next run failed ({result.returncode}): {result.stderr.strip()[:300]}")
+            return
+        outcome.next_messages = list(json.loads(result.stdout)["summary"]["messages"])
+    if template.mode == "approve" and "pkg/r.py" in outcome.landed:
+        stale = False  # the next approve is refused (already landed): it says nothing more
+        worktrees = []
     if stale and not any("stale lock" in m for m in outcome.next_messages):
         bad.append("the next run did not report the stale lock")
     if worktrees and not any("stale worktree" in m for m in outcome.next_messages):
@@ -459,7 +578,7 @@ def check_next_run(template: Template, repo: Path, outcome: Outcome) -> None:
         if run["status"] == "running":
             bad.append(f"run {run['id']} is still `running` in history after the next run")
     now = snapshot(repo)
-    for key in ("index", "stash", "stash_content", "head", "branch", "refs", "untracked"):
+    for key in _kept(template):
         if now[key] != template.before[key]:
             bad.append(f"{key} changed after the next run")
     if now["files"] != template.clean:
@@ -487,6 +606,8 @@ def plan(count: int, seed: int, every_pair: bool = False) -> list[Injection]:
         Injection("fsize-at", at="verify: baseline", limit=1),
         Injection("fsize-at", at="landing", limit=1, slow=0.3),
     ]
+    if every_pair:  # the bench: a seam stop at every phase too (tests/test_stop.py has them)
+        chosen += [Injection("seam", at=phase) for phase in SEAMS]
     for number, marker in enumerate(PHASES):
         slow = 0.3 if marker == "landing" else 0.0
         kinds = KILLS if every_pair or marker == "landing" else (KILLS[number % len(KILLS)],)
@@ -494,3 +615,25 @@ def plan(count: int, seed: int, every_pair: bool = False) -> list[Injection]:
     while len(chosen) < count:
         chosen.append(Injection(rng.choice(KILLS), at=round(rng.random(), 3)))
     return chosen
+
+
+def plan_commit(count: int, seed: int) -> list[Injection]:
+    """`heal --commit`: a seam stop as committing starts and at every phase from landing on,
+    every kill kind at landing and recording, the rest seeded random kills."""
+    rng = random.Random(seed)
+    chosen = [Injection("seam", at=phase) for phase in ("land", "commit", "record", "review")]
+    chosen += [Injection(kind, at=marker, slow=0.3 if marker == "landing" else 0.0)
+               for marker in ("landing", "record") for kind in KILLS]
+    while len(chosen) < count:
+        chosen.append(Injection(rng.choice(KILLS), at=round(rng.random(), 3)))
+    return chosen[:count]
+
+
+def plan_approve(count: int, seed: int) -> list[Injection]:
+    """`heal review approve`: a seam stop as it lands, every kill kind once its worktree is
+    there, the rest seeded random kills over its verification."""
+    rng = random.Random(seed)
+    chosen = [Injection("seam", at="land")] + [Injection(kind, at="sandbox") for kind in KILLS]
+    while len(chosen) < count:
+        chosen.append(Injection(rng.choice(KILLS), at=round(rng.random(), 3)))
+    return chosen[:count]

@@ -22,13 +22,13 @@ def test_defaults_without_pyproject(tmp_path):
 def test_values_are_read_and_converted(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.heal]\nexclude = ["vendor/"]\nfail-on = "p2"\ncategories = ["security", "logic"]\n'
-        'test-timeout = 30\njobs = 99\n')
+        'test-timeout = 30\njobs = 5\n')
     config = load_config(tmp_path)
     assert config.exclude == ("vendor/",)
     assert config.fail_on is Priority.P2
     assert config.categories == (Category.SECURITY, Category.LOGIC)
     assert config.test_timeout == 30.0
-    assert config.jobs == 5  # capped
+    assert config.jobs == 5
     assert config.sources["fail_on"] == "pyproject.toml"
 
 
@@ -40,7 +40,13 @@ def test_values_are_read_and_converted(tmp_path):
     ({"analyzers": ["pylint"]}, "unknown analyzers ['pylint']"),
     ({"format": "xml"}, "`format` must be one of"),
     ({"auto-apply-confidence": 2.0}, "between 0 and 1"),
-    ({"jobs": 0}, "at least 1"),
+    ({"jobs": 0}, "`jobs` must be between 1 and 5, not 0"),
+    ({"jobs": 99}, "`jobs` must be between 1 and 5, not 99"),
+    ({"test-timeout": -5}, "`test-timeout` must be a positive number of seconds, not -5"),
+    ({"test-timeout": 0}, "`test-timeout` must be a positive number"),
+    ({"max-iterations": 0}, "`max-iterations` must be at least 1"),
+    ({"batch-size": -1}, "`batch-size` must be at least 1"),
+    ({"requests-timeout": 0}, "`requests-timeout` must be at least 1"),
 ])
 def test_bad_tables_name_the_key(table, message):
     with pytest.raises(ConfigError) as error:
@@ -71,3 +77,17 @@ def test_project_python_prefers_the_projects_venv(tmp_path, monkeypatch):
     venv_python.write_text("")
     assert project_python(tmp_path, Config()) == str(venv_python)
     assert project_python(tmp_path, Config(python="tools/py")) == str(tmp_path / "tools/py")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--timeout", "0"), "heal: error: --timeout 0: use a positive number of seconds"),
+    (("--timeout", "-5"), "heal: error: --timeout -5: use a positive number of seconds"),
+    (("--jobs", "99"), "99 is not in the range 1<=x<=5"),
+    (("history", "-n", "-1"), "-1 is not in the range x>=1"),
+])
+def test_bad_numbers_on_the_command_line_are_one_line_errors(make_repo, heal, args, message):
+    repo = make_repo({"pkg/__init__.py": ""})
+    result = heal(*args, cwd=repo)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())  # click boxes its usage errors
+    assert "Traceback" not in result.stderr

@@ -132,6 +132,10 @@ def test_user_edit_during_the_run_skips_that_file(make_repo, heal):
     other = (repo / "pkg/other.py").read_text()
     assert "import sys" in other and "# saved by the user" in other
     assert "import os" not in (repo / "pkg/util.py").read_text()  # the other file landed
+    # landed means written: the skipped file's fix is counted as skipped, here and in history
+    assert (doc["summary"]["landed"], doc["summary"]["skipped_fixes"]) == (2, 1)
+    runs = json.loads(heal("history", "--format", "json", cwd=repo).stdout)["runs"]
+    assert runs[0]["landed"] == 2
 
 
 def test_commit_and_branch(make_repo, heal):

@@ -4,7 +4,9 @@ ruff and mypy keep caches of their own; bandit and heal's native detectors do no
 keeps theirs: one small JSON file per (tool, key), where the key hashes the file's text with
 everything else that could change the answer (the tool's version, its configuration, the set
 of detectors). A warm scan of an unchanged file costs one read. Writes are atomic; a cache file
-that cannot be read is treated as a miss.
+that cannot be read is treated as a miss. Nothing secret is kept (bandit's entries hold where a
+hard-coded password is, not its value); a cache folder written by an older format, which may
+have, is removed when it is first opened.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 CACHE_DIR = "cache"
+FORMAT = "2"  # 2: no secret at rest
 
 
 def key_of(*parts: str | bytes) -> str:
@@ -32,7 +36,14 @@ def key_of(*parts: str | bytes) -> str:
 class ResultCache:
     def __init__(self, state_dir: Path, tool: str, salt: Iterable[str]) -> None:
         self.folder = state_dir / CACHE_DIR / tool
-        self.salt = key_of(*salt)
+        self.salt = key_of(FORMAT, *salt)
+        marker = self.folder / "FORMAT"
+        with contextlib.suppress(OSError):
+            if self.folder.is_dir() and not (marker.is_file() and marker.read_text() == FORMAT):
+                shutil.rmtree(self.folder)
+            if not marker.is_file():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                marker.write_text(FORMAT)
 
     def key(self, text: str) -> str:
         return key_of(self.salt, text)

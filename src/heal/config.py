@@ -72,6 +72,10 @@ class Config:
     batch_size: int = 16
     verify_mode: str = "affected"
     llm: LLMConfig | None = None  # off unless `[tool.heal.llm]` configures it
+    # from the command line only (never from the tree's own pyproject.toml): --trust runs a
+    # tracked interpreter; `heal ci --untrusted` runs nothing from the tree (sandbox/trust.py)
+    trust: bool = False
+    untrusted: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def with_overrides(self, **values: Any) -> Config:
@@ -142,6 +146,20 @@ def _positive_int(value: Any, key: str, where: str) -> int:
     return int(number)
 
 
+def _positive_float(value: Any, key: str, where: str) -> float:
+    number = _typed(float)(value, key, where)
+    if not number > 0:
+        raise ConfigError(f"{where}: `{key}` must be a positive number of seconds, not {value!r}")
+    return float(number)
+
+
+def _jobs(value: Any, key: str, where: str) -> int:
+    number = _typed(int)(value, key, where)
+    if not 1 <= number <= MAX_JOBS:
+        raise ConfigError(f"{where}: `{key}` must be between 1 and {MAX_JOBS}, not {number}")
+    return int(number)
+
+
 # TOML key -> (Config field, converter)
 KEYS: dict[str, tuple[str, Any]] = {
     "exclude": ("exclude", _strings),
@@ -152,8 +170,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     "fail-on": ("fail_on", _priority),
     "format": ("output_format", _choice(("text", "json", "sarif", "github"))),
     "test-command": ("test_command", _typed(str)),
-    "test-timeout": ("test_timeout", _typed(float)),
-    "jobs": ("jobs", _positive_int),
+    "test-timeout": ("test_timeout", _positive_float),
+    "jobs": ("jobs", _jobs),
     "python": ("python", _typed(str)),
     "max-file-size": ("max_file_size", _positive_int),
     "unsafe-fixes": ("unsafe_fixes", _typed(bool)),
@@ -230,8 +248,6 @@ def parse_table(table: dict[str, Any], where: str) -> Config:
         values[name] = convert(raw, key, where)
     if "auto_apply_confidence" in values and not 0.0 <= values["auto_apply_confidence"] <= 1.0:
         raise ConfigError(f"{where}: `auto-apply-confidence` must be between 0 and 1")
-    if "jobs" in values:
-        values["jobs"] = min(values["jobs"], MAX_JOBS)
     sources = {name: "pyproject.toml" for name in values}
     if llm is not None:
         values["llm"] = llm

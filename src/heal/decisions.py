@@ -19,7 +19,7 @@ from heal import lock
 from heal.config import Config, load_config
 from heal.discover import SourceFile, read_source
 from heal.edits import apply_fixes, independent
-from heal.errors import HealError, UsageError
+from heal.errors import HealError, StoppedError, UsageError
 from heal.history import History, new_run_id
 from heal.land import land
 from heal.model import Fix
@@ -27,6 +27,7 @@ from heal.patterns.library import PatternLibrary
 from heal.review import LANDED, PENDING, STALE, ReviewItem, decide, find, items, reject, tree_key
 from heal.sandbox import git as gitops
 from heal.sandbox import proc
+from heal.sandbox.recovery import recover
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, quiet
 from heal.verify.engine import Engine
@@ -102,17 +103,21 @@ def approve_items(history: History, repo: git.Repo, root: Path, config: Config,
     for fix in kept:
         by_path[fix.path].append(fix)
     texts = {p: apply_fixes(texts_now[p], group) for p, group in by_path.items()}
-    landing = land(root, sources, texts)
-    outcome.landed = landing.written
-    for path, why in landing.skipped:
-        outcome.messages.append(f"skipped {path}: {why}")
+    with proc.uninterrupted():  # landing and its decisions: a stop waits for both (the caller
+        proc.phase_started("land")  # honours it and says what landed)
+        landing = land(root, sources, texts)
+        outcome.landed = landing.written
+        for path, why in landing.skipped:
+            outcome.messages.append(f"skipped {path}: {why}")
+        for fix in kept:
+            item = next(i for i in ready if i.fix.id == fix.id)
+            if fix.path in landing.written:
+                decide(history, item, LANDED, None, run_id)
+                outcome.approved.append(item.id)
     for fix in kept:
-        item = next(i for i in ready if i.fix.id == fix.id)
         if fix.path in landing.written:
-            decide(history, item, LANDED, None, run_id)
             with contextlib.suppress(HealError):
                 PatternLibrary(root, config).reviewed(fix, True, texts_now[fix.path], run_id)
-            outcome.approved.append(item.id)
     return outcome
 
 
@@ -124,18 +129,29 @@ def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback 
     state_dir = ensure_state_dir(root)
     config = load_config(root)
     run_id = new_run_id()
-    with proc.stop_on_signals(), lock.held(state_dir, "heal review approve", run_id):
+    with proc.stop_on_signals(), lock.held(state_dir, "heal review approve", run_id) as held:
         history = History(state_dir)
         try:
+            recovered = recover(history, held, repo, state_dir)
             chosen = items(history) if everything else [find(history, p) for p in prefixes]
             for item in chosen:
                 if item.status != PENDING:
                     raise UsageError(f"review item {item.id} is {item.status}, not pending")
             history.start_run(run_id, "heal review approve", "review", gitops.head_sha(repo))
             outcome = approve_items(history, repo, root, config, chosen, run_id, progress)
-            history.finish_run(run_id, "ok", landed=len(outcome.approved),
-                               test_runs=outcome.test_runs)
+            outcome.messages[:0] = recovered
+            history.finish_run(run_id, "stopped" if proc.stop_requested() else "ok",
+                               landed=len(outcome.approved), test_runs=outcome.test_runs)
+            if proc.stop_requested() and outcome.approved:
+                raise StoppedError(f"stopped after landing {len(outcome.approved)} approved "
+                                   f"fixes in {len(outcome.landed)} files; `heal review --all` "
+                                   "lists them")
+            proc.check_stop()
             return outcome
+        except StoppedError:
+            with contextlib.suppress(HealError):
+                history.finish_run(run_id, "stopped")
+            raise
         finally:
             history.close()
 

@@ -23,7 +23,7 @@ import git
 from heal.discover import SourceFile, digest, encode
 from heal.edits import unified_diff
 from heal.history import History
-from heal.model import Safety, Verdict
+from heal.model import Verdict
 from heal.redact import redact
 from heal.sandbox import git as gitops
 from heal.sandbox import proc
@@ -143,9 +143,7 @@ def land_verified(engine: Engine, repo: git.Repo, root: Path, history: History, 
     """The engine's verified texts, for the files whose fixes may land: into the user's tree,
     or on a new branch; nothing with --dry-run but the patch."""
     records = engine.ledger.records
-    landing_fixes = [r.fix for r in records
-                     if r.verdict in (Verdict.VERIFIED, Verdict.UNVERIFIED)
-                     and (r.verdict is Verdict.VERIFIED or r.fix.safety is Safety.SAFE)]
+    landing_fixes = [r.fix for r in records if r.landable]
     landable = paths_of(landing_fixes)
     groups = [f.paths for f in landing_fixes if f.also]  # files that land together or not at all
     texts = {p: t for p, t in engine.state.items() if p in landable}
@@ -163,6 +161,7 @@ def land_verified(engine: Engine, repo: git.Repo, root: Path, history: History, 
                                    if path in changed else "it goes with a file that has "
                                    "uncommitted changes; left out of the branch"))
         if clean:
+            proc.phase_started("commit")
             tree = engine.suite.materialized({p: texts[p] for p in clean})
             landed.commit = gitops.commit_on_branch(tree.path, clean, message, branch)
             landed.branch = branch
@@ -178,6 +177,7 @@ def land_verified(engine: Engine, repo: git.Repo, root: Path, history: History, 
         for path in sorted(set(landing.written) - set(tracked)):
             landed.skipped.append((path, "untracked; fixed but not committed"))
         if tracked:
+            proc.phase_started("commit")
             landed.commit = gitops.commit_paths(repo, tracked, message)
     return landed
 

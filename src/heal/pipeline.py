@@ -33,7 +33,6 @@ from heal.healers import fixers_for
 from heal.history import History, new_run_id
 from heal.land import Landed, land_verified
 from heal.llm.fixer import LLMFixer
-from heal.lock import RunLock
 from heal.model import Finding, Safety, Verdict
 from heal.patterns.library import PatternLibrary
 from heal.record import learn_patterns, record_fixes
@@ -41,7 +40,7 @@ from heal.redact import redact
 from heal.results import HealResult
 from heal.sandbox import git as gitops
 from heal.sandbox import proc
-from heal.sandbox.worktree import prune_stale
+from heal.sandbox.recovery import recover
 from heal.scan import ScanRequest, scan
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, clear_status, quiet, write_status
@@ -87,19 +86,19 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
     run_id = new_run_id()
     with proc.stop_on_signals(), lock.held(state_dir, request.command, run_id) as held_lock:
         history = History(state_dir)
-        messages = _recover(history, held_lock, repo, state_dir)
+        messages = recover(history, held_lock, repo, state_dir)
         history.start_run(run_id, request.command, "dry-run" if request.dry_run else "heal",
                           gitops.head_sha(repo))
         progress = _status(state_dir, run_id, progress)
-        write_status(state_dir, run_id, "scan", 0, 0)
         engine: Engine | None = None
         outcome: HealResult | None = None
         try:
-            clock.enter("scan")
+            _phase(clock, state_dir, run_id, "scan")
             scanned = scan(_reactive_scan(request), progress, skip_missing)
             config = scanned.config
             library = PatternLibrary(root, config)  # a bad pattern file stops here, named
             audit = AuditLog(state_dir, run_id, scanned.secrets)
+            messages += [e.message for e in scanned.errors if e.tool == "heal"]  # not run
             result = outcome = HealResult(run_id=run_id, root=root, config=config, scan=scanned,
                                           messages=messages, dry_run=request.dry_run,
                                           llm=llm.usage if llm else None)
@@ -121,26 +120,29 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                         and not reactive.unplaced(f)],
                                result, clock, review.settled(history), llm)
 
-            clock.enter("land")
-            write_status(state_dir, run_id, "land", 0, 0)
-            landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
-                                   request.commit, request.branch)
-            _take(result, landed, engine, findings)
-            result.remaining += [f for f in scanned.findings
-                                 if reactive.unplaced(f) and f not in result.remaining]
-
-            clock.enter("record")
-            write_status(state_dir, run_id, "record", 0, 0)
-            record_fixes(history, audit, run_id, result.records, landed, engine.secrets)
-            if proc.stop_requested():
-                raise StoppedError(f"stopped on request after landing {len(result.landed)} files "
-                                   "(`heal history` lists them)" if result.landed else
-                                   "stopped on request; your working tree is unchanged")
-            for source, why in breaker.record_trips(history, config, run_id, root=root).items():
-                result.messages.append(f"circuit breaker: {source} is off after repeated "
-                                       f"failures ({why}); `heal rule ... --enable` turns it on")
-            if not request.dry_run:
-                _queue_for_review(history, repo, root, result, engine, request.approve_all)
+            # landing, recording, the review queue and --commit are one unit: a stop that
+            # arrives meanwhile takes effect after it, and says what landed
+            with proc.uninterrupted():
+                _phase(clock, state_dir, run_id, "land")
+                landed = land_verified(engine, repo, root, history, run_id, request.dry_run,
+                                       request.commit, request.branch)
+                _take(result, landed, engine, findings)
+                result.remaining += [f for f in scanned.findings
+                                     if reactive.unplaced(f) and f not in result.remaining]
+                _phase(clock, state_dir, run_id, "record")
+                record_fixes(history, audit, run_id, result.records, landed, engine.secrets)
+                for source, why in breaker.record_trips(history, config, run_id,
+                                                        root=root).items():
+                    result.messages.append(f"circuit breaker: {source} is off after repeated "
+                                           f"failures ({why}); `heal rule ... --enable` turns "
+                                           "it on")
+                if not request.dry_run:
+                    _phase(clock, state_dir, run_id, "review")
+                    _queue_for_review(history, repo, root, result, engine)
+            proc.check_stop()
+            if request.approve_all and not request.dry_run:
+                _approve_all(history, repo, root, result, engine)
+                proc.check_stop()
             if request.reactive is not None:
                 result.messages += reactive.unfixed(result.remaining, result.records,
                                                     result.declined)
@@ -148,29 +150,29 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                 result.duration = time.perf_counter() - started
                 on_landed(result)
             if not request.dry_run:
-                clock.enter("learn")
-                write_status(state_dir, run_id, "learn", 0, 0)
+                _phase(clock, state_dir, run_id, "learn")
                 result.messages += learn_patterns(history, library, run_id, result.records,
                                                   result.landed)
             result.phases = clock.done()
             result.duration = time.perf_counter() - started
-            history.finish_run(run_id, "ok", findings=len(scanned.findings),
-                               landed=len(result.by_verdict(Verdict.VERIFIED)) if result.landed
-                               else 0, rejected=len(result.by_verdict(Verdict.REJECTED)),
-                               review=len(result.by_verdict(Verdict.NEEDS_REVIEW)),
-                               test_runs=result.test_runs, duration=result.duration,
+            history.finish_run(run_id, "ok", **_counts(result), duration=result.duration,
                                phases=result.phases, **_llm_figures(llm))
             audit.write("run-end", status="ok", landed=result.landed,
                         duration=round(result.duration, 3))
             return result
         except StoppedError:
             with contextlib.suppress(HealError):
-                history.finish_run(run_id, "stopped", duration=time.perf_counter() - started,
-                                   **_llm_figures(llm))
+                history.finish_run(run_id, "stopped", **_counts(outcome),
+                                   duration=time.perf_counter() - started, **_llm_figures(llm))
+            if outcome is not None and (outcome.landed or outcome.commit):
+                with contextlib.suppress(HealError, OSError):
+                    audit.write("run-end", status="stopped", landed=outcome.landed,
+                                commit=outcome.commit)
+                raise StoppedError(stopped_after_landing(outcome)) from None
             raise
         except HealError as error:
             with contextlib.suppress(HealError):  # a full disk fails this too: keep the first
-                history.finish_run(run_id, "error", error=error.message,
+                history.finish_run(run_id, "error", error=error.message, **_counts(outcome),
                                    duration=time.perf_counter() - started, **_llm_figures(llm))
             if outcome is not None and outcome.landed:
                 raise HealError(f"{error.message} (this run had already landed its verified "
@@ -205,39 +207,8 @@ def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:
     return repo, root
 
 
-def _llm_fixer(request: HealRequest, root: Path) -> LLMFixer | None:
-    """The LLM fixer when `[tool.heal.llm]` configures it and --no-llm does not turn it off;
-    opening it checks the `openai` package and the key (one-line errors)."""
-    if request.no_llm:
-        return None
-    settings = load_config(root).llm
-    return LLMFixer(settings) if settings is not None else None
-
-
-def _llm_figures(llm: LLMFixer | None) -> dict[str, int]:
-    """The run's model usage for its history row (nothing when no model was configured)."""
-    if llm is None:
-        return {}
-    return {"llm_requests": llm.usage.requests, "llm_tokens": llm.usage.tokens}
-
-
-def _recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Path) -> list[str]:
-    """What killed runs left behind (a stale lock, worktrees, a landing cut short), tidied and
-    said."""
-    messages = [history.warning] if history.warning else []
-    if held_lock.recovered:
-        messages.append(f"recovered a stale lock left by pid {held_lock.recovered.get('pid')}")
-    for killed, landing in history.mark_killed():
-        messages.append(f"run {killed} was killed while landing {', '.join(landing)}: each of "
-                        "them holds either its old or its new text (`git diff` shows which)")
-    pruned = prune_stale(repo, state_dir)
-    if pruned:
-        messages.append(f"removed {len(pruned)} stale worktree(s) of killed runs")
-    return messages
-
-
 def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: Clock,
-            settled: Callable[..., bool], llm: LLMFixer | None = None) -> list[Finding]:
+            settled: Callable[..., bool], llm: LLMFixer | None) -> list[Finding]:
     """Step 4: the baseline, then round after round to a fixpoint, then the fixes for review.
     A selection miss (the final full run fails where every selected run passed) verifies
     everything again with full runs. Returns the findings after the verified fixes."""
@@ -245,8 +216,9 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
     wanted = [f for f in findings if fixable(f, config) or f.fixable == "review"
               or any(cls.SAFETY is Safety.REVIEW for cls in fixers_for(f.rule)
                      if f.rule in cls.RULES)]
-    if wanted or (llm is not None and findings):
+    if wanted:
         clock.enter("plan")  # what the engine does outside its tests and re-checks
+        proc.phase_started("plan")
         if not engine.no_verify:
             engine.establish_baseline()
             result.baseline = engine.suite.baseline
@@ -285,26 +257,78 @@ def _take(result: HealResult, landed: Landed, engine: Engine, findings: list[Fin
         f for f in result.scan.findings if f.path in engine.state and f.path not in written]
 
 
+def _counts(result: HealResult | None) -> dict[str, int]:
+    """A run's row in history: what it found, landed (written), rejected, queued, ran."""
+    if result is None:
+        return {}
+    return {"findings": len(result.scan.findings), "landed": len(result.landed_fixes()),
+            "rejected": len(result.by_verdict(Verdict.REJECTED)),
+            "review": len(result.by_verdict(Verdict.NEEDS_REVIEW)),
+            "test_runs": result.test_runs}
+
+
+def _phase(clock: Clock, state_dir: Path, run_id: str, name: str) -> None:
+    """A phase begins: the clock, `.heal/status.json` and the test seam
+    (`HEAL_TEST_STOP_AT=<name>` stops the run here)."""
+    clock.enter(name)
+    write_status(state_dir, run_id, name, 0, 0)
+    proc.phase_started(name)
+
+
+def stopped_after_landing(result: HealResult) -> str:
+    """What a stop that came once fixes had landed says: exactly what landed, and where."""
+    fixes, files = len(result.landed_fixes()) + result.approved, len(result.landed)
+    if result.branch:
+        return (f"stopped after committing {fixes} fixes in {files} files on branch "
+                f"{result.branch}; your working tree is unchanged; `heal history` lists them")
+    committed = f" (committed as {result.commit[:10]})" if result.commit else ""
+    return (f"stopped after landing {fixes} fixes in {files} files{committed}; "
+            "`heal history` lists them")
+
+
 def _queue_for_review(history: History, repo: git.Repo, root: Path, result: HealResult,
-                      engine: Engine, approve_all: bool) -> None:
+                      engine: Engine) -> None:
     queued = result.by_verdict(Verdict.NEEDS_REVIEW)
-    if not queued:
-        return
-    review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
+    if queued:
+        review.queue_verified(history, repo, root, result.run_id, queued, engine.current)
+
+
+def _approve_all(history: History, repo: git.Repo, root: Path, result: HealResult,
+                 engine: Engine) -> None:
+    """--approve-all-verified: the queued fixes land too (verified again if the tree moved)."""
+    queued = result.by_verdict(Verdict.NEEDS_REVIEW)
     written = [e for e in queued if e.fix.source.startswith("llm:")]
     queued = [e for e in queued if e not in written]  # a model's fix always waits for a human
-    if approve_all and written:
+    if written:
         result.messages.append(f"--approve-all-verified lands no fix a model wrote (waiting in "
                                f"the review queue: {len(written)}; `heal review` lists them)")
-    if approve_all and queued:
-        result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
-        outcome = decisions.approve_items(history, repo, root, result.config,
-                                       [review.find(history, e.fix.id) for e in queued],
-                                       result.run_id, engine.progress)
-        result.landed = sorted(set(result.landed) | set(outcome.landed))
-        result.messages += outcome.messages
-        fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
-        result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
+    if not queued:
+        return
+    result.messages.append(f"--approve-all-verified: landing {len(queued)} reviewed fixes")
+    outcome = decisions.approve_items(history, repo, root, result.config,
+                                      [review.find(history, e.fix.id) for e in queued],
+                                      result.run_id, engine.progress)
+    result.landed = sorted(set(result.landed) | set(outcome.landed))
+    result.messages += outcome.messages
+    result.approved = len(outcome.approved)
+    fixed = {fp for e in queued if e.fix.id in outcome.approved for fp in e.fix.fingerprints}
+    result.remaining = [f for f in result.remaining if f.fingerprint not in fixed]
+
+
+def _llm_fixer(request: HealRequest, root: Path) -> LLMFixer | None:
+    """The LLM fixer when `[tool.heal.llm]` configures it and --no-llm does not turn it off;
+    opening it checks the `openai` package and the key (one-line errors)."""
+    if request.no_llm:
+        return None
+    settings = load_config(root).llm
+    return LLMFixer(settings) if settings is not None else None
+
+
+def _llm_figures(llm: LLMFixer | None) -> dict[str, int]:
+    """The run's model usage for its history row (nothing when no model was configured)."""
+    if llm is None:
+        return {}
+    return {"llm_requests": llm.usage.requests, "llm_tokens": llm.usage.tokens}
 
 
 def _breaker(history: History, config: Config, root: Path) -> Callable[[str], bool]:

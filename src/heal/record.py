@@ -36,8 +36,7 @@ def record_fixes(history: History, audit: AuditLog, run_id: str, records: Sequen
             "failing_tests": entry.failing_tests, "output": entry.output,
             "evidence": entry.evidence, "covering_tests": entry.covering_tests,
             "round": entry.round,
-            "landed": int(entry.fix.path in written and entry.verdict in (Verdict.VERIFIED,
-                                                                          Verdict.UNVERIFIED)),
+            "landed": int(entry.landable and entry.fix.path in written),
         })
         audit.write("fix", id=entry.fix.id, rule=entry.fix.rule, path=entry.fix.path,
                     line=entry.fix.line, source=entry.fix.source, safety=entry.fix.safety.value,

@@ -1,13 +1,19 @@
 """Keep secrets out of everything heal writes or prints about a fix.
 
-Two sources: values bandit flags as hard-coded passwords (B105-B107, the quoted value in its
-message), which the scan collects, and well-known token shapes (cloud keys, GitHub and Slack
-tokens, private key blocks, `password = "..."`-style assignments of long literals).
+Three sources: values bandit flags as hard-coded passwords (B105-B107, the quoted value in its
+message), which the scan collects; well-known token shapes (cloud keys, GitHub and Slack
+tokens, private key blocks); and what looks like a secret whoever flagged it (a `# nosec` hides
+it from bandit, not from a diff's context lines): a literal assigned to, or keyed by, a name
+such as `DB_PASS`, `api_key` or `authToken`, and a quoted literal shaped like a generated key
+(20 or more characters of the base64/hex alphabet mixing upper case, lower case and digits).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 MASK = "***REDACTED***"
@@ -22,6 +28,42 @@ TOKEN_SHAPES = (
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"""(?i)((?:password|passwd|secret|token|api_?key)\w*\s*[:=]\s*)(['"])[^'"\n]{6,}\2"""),
 )
+# a name (or a quoted key) given a literal: `DB_PASS = "..."`, `"apiKey": "..."`, `token="..."`
+_ASSIGNED = re.compile(r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<close>['"]?)(?P<op>\s*(?::|=|:=)\s*)"""
+                       r"""(?P<quote>['"])(?P<value>[^'"\n]{4,})(?P=quote)""")
+SECRET_WORDS = frozenset({"pass", "passwd", "password", "passphrase", "pwd", "secret", "token",
+                          "credential", "credentials", "auth", "apikey", "privatekey",
+                          "accesskey", "secretkey", "signingkey"})
+_KEY_LIKE = re.compile(r"""(['"])([A-Za-z0-9+/=_\-]{20,})\1""")
+MIN_ENTROPY = 3.5  # bits a character: generated keys have ~5, words and snake_case names less
+
+
+def _name_words(name: str) -> set[str]:
+    """`DB_PASS` -> {db, pass}; `authToken` -> {auth, token}; joined pairs too (`api_key` ->
+    apikey), so a secret named in two words is recognised."""
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+    return set(words) | {a + b for a, b in itertools.pairwise(words)}
+
+
+def _secret_assignment(match: re.Match[str]) -> str:
+    if not (_name_words(match["name"]) & SECRET_WORDS) or match["value"] == MASK:
+        return match.group(0)
+    q = match["quote"]
+    return f"{match['name']}{match['close']}{match['op']}{q}{MASK}{q}"
+
+
+def looks_generated(value: str) -> bool:
+    """A literal shaped like a generated key: mixed case and digits, high entropy."""
+    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value)):
+        return False
+    counts = Counter(value)
+    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return entropy >= MIN_ENTROPY
+
+
+def _key_like(match: re.Match[str]) -> str:
+    return f"{match[1]}{MASK}{match[1]}" if looks_generated(match[2]) else match.group(0)
 
 
 def secret_from_message(message: str) -> str | None:
@@ -50,4 +92,5 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = shape.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text)
         else:
             text = shape.sub(MASK, text)
-    return text
+    text = _ASSIGNED.sub(_secret_assignment, text)
+    return _KEY_LIKE.sub(_key_like, text)

@@ -57,9 +57,21 @@ class HealResult:
     branch: str | None = None
     remaining: list[Finding] = field(default_factory=list)
     llm: Usage | None = None  # the model's requests and tokens, when `[tool.heal.llm]` is on
+    approved: int = 0  # review fixes --approve-all-verified landed (in `landed`'s files too)
 
     def by_verdict(self, verdict: Verdict) -> list[FixRecord]:
         return [r for r in self.records if r.verdict is verdict]
+
+    def landed_fixes(self) -> list[FixRecord]:
+        """The fixes written to the user's tree (or committed on --branch): landable, and in a
+        file that was written. One count for the summary, JSON, history and the stop message."""
+        written = set(self.landed)
+        return [r for r in self.records if r.landable and r.fix.path in written]
+
+    def skipped_fixes(self) -> list[FixRecord]:
+        """Landable fixes whose file was skipped (the user saved it meanwhile, ...)."""
+        skipped = {path for path, _ in self.skipped_files}
+        return [r for r in self.records if r.landable and r.fix.path in skipped]
 
     def failing(self) -> list[Finding]:
         return [f for f in self.remaining if f.priority.at_least(self.config.fail_on)]

@@ -6,6 +6,7 @@ libcst's codemods, so a scan starts fast.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -13,10 +14,13 @@ from pathlib import Path
 
 from heal import rulebook
 from heal.analyze import analyze, merge
-from heal.config import Config, load_config, project_python
+from heal.analyzers.mypy import configured_plugins
+from heal.config import Config, load_config
 from heal.discover import discover, select_paths, syntax_cache
+from heal.model import AnalyzerError
 from heal.results import ScanResult
 from heal.sandbox import git as gitops
+from heal.sandbox import trust
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, quiet
 
@@ -38,6 +42,8 @@ class Workspace:
     root: Path
     config: Config
     candidates: list[str]
+    python: str = ""  # the interpreter heal may run for the project (sandbox/trust.py)
+    notes: list[str] = field(default_factory=list)  # what heal chose not to run, and why
 
 
 def open_workspace(request: ScanRequest) -> Workspace:
@@ -52,7 +58,15 @@ def open_workspace(request: ScanRequest) -> Workspace:
     candidates = select_paths(gitops.listed_files(repo), prefixes, config, only)
     if request.shard is not None:
         candidates = [p for p in candidates if in_shard(p, *request.shard)]
-    return Workspace(root=root, config=config, candidates=candidates)
+    python, note = trust.interpreter(repo, root, config)
+    notes = [note] if note else []
+    if config.untrusted and "mypy" in config.analyzers and configured_plugins(root):
+        config = dataclasses.replace(config, analyzers=tuple(
+            a for a in config.analyzers if a != "mypy"))
+        notes.append("--untrusted: left out mypy: its configuration loads plugins "
+                      f"({', '.join(configured_plugins(root))}), code from the tree")
+    return Workspace(root=root, config=config, candidates=candidates, python=python,
+                     notes=notes)
 
 
 def in_shard(path: str, index: int, count: int) -> bool:
@@ -70,12 +84,13 @@ def scan(request: ScanRequest, progress: ProgressCallback = quiet,
     found = discover(workspace.root, workspace.candidates, workspace.config,
                      syntax_cache(state_dir))
     results, skipped = analyze(
-        workspace.root, found.files, workspace.config, state_dir,
-        project_python(workspace.root, workspace.config), progress, skip_missing)
+        workspace.root, found.files, workspace.config, state_dir, workspace.python, progress,
+        skip_missing)
     findings = merge(results, found, workspace.config)
     return ScanResult(
         root=workspace.root, config=workspace.config, findings=findings,
-        errors=[e for r in results for e in r.errors], files=found.files,
+        errors=[AnalyzerError("heal", note) for note in workspace.notes]
+        + [e for r in results for e in r.errors], files=found.files,
         generated=found.generated, durations={r.tool: r.duration for r in results},
         duration=time.perf_counter() - started, skipped_tools=skipped,
         secrets={s for r in results for s in r.secrets},

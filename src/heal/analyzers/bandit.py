@@ -80,7 +80,12 @@ def parse_output(stdout: str, context: AnalyzeContext,
         category, priority = catalog.bandit_class(severity)
         rule = f"bandit:{item['test_id']}"
         message = str(item.get("issue_text", ""))
-        if rule in SECRET_RULES:
+        source = files.get(path)
+        at = item.get("secret_at")  # a cached answer: where the secret is in the file's text
+        if isinstance(at, list) and len(at) == 2 and source is not None:
+            if secrets is not None:
+                secrets.add(source.text[at[0]:at[0] + at[1]])
+        elif rule in SECRET_RULES:
             secret = secret_from_message(message)
             if secret:
                 message = redact(message, [secret])
@@ -88,12 +93,29 @@ def parse_output(stdout: str, context: AnalyzeContext,
                     secrets.add(secret)
         findings.append(Finding(
             rule=rule, category=category, priority=priority, path=path,
-            span=_span(files.get(path), item), message=message, tool=NAME, fingerprint="",
+            span=_span(source, item), message=message, tool=NAME, fingerprint="",
             severity=f"{severity}/{item.get('issue_confidence', 'UNDEFINED')}",
         ))
     errors = [f"{rel_path(context.root, e['filename'])}: {e['reason']}"
               for e in document.get("errors", [])]
     return findings, errors
+
+
+def at_rest(item: dict[str, Any], text: str) -> dict[str, Any]:
+    """A bandit result as the cache keeps it: no secret at rest. A hard-coded password's value
+    becomes its place in the file (`secret_at`: offset, length; the cache key is the file's
+    text, so the place holds whenever the entry is read) and its message is redacted, as
+    is any token shape in it."""
+    stored = dict(item)
+    message = str(item.get("issue_text", ""))
+    secret = secret_from_message(message) if f"bandit:{item.get('test_id')}" in SECRET_RULES \
+        else None
+    if secret:
+        offset = text.find(secret)
+        if offset >= 0:
+            stored["secret_at"] = [offset, len(secret)]
+    stored["issue_text"] = redact(message, [secret] if secret else [])
+    return stored
 
 
 def _salt(root: Path, argv: list[str]) -> list[str]:
@@ -153,10 +175,11 @@ class BanditAnalyzer:
                 fresh.setdefault(rel_path(context.root, item["filename"]), []).append(item)
             errors = document.get("errors", [])
             failed = {rel_path(context.root, e["filename"]) for e in errors}
+            texts = context.by_path()
             for path, found in fresh.items():
                 items += found
                 if path in todo and path not in failed:
-                    cache.put(todo[path], found)
+                    cache.put(todo[path], [at_rest(i, texts[path].text) for i in found])
         result.findings, messages = parse_output(
             json.dumps({"results": items, "errors": errors}), context, result.secrets)
         result.errors += [AnalyzerError(NAME, m) for m in messages]

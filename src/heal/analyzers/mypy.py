@@ -61,24 +61,36 @@ def split_duplicates(root: Path, paths: Sequence[str]) -> tuple[list[str], list[
     return keep, dropped
 
 
-def project_scope(root: Path) -> tuple[list[str], str | None]:
-    """The project's own answer to "what does mypy check": `files` and `exclude` from
-    [tool.mypy] in pyproject.toml, or [mypy] in mypy.ini / .mypy.ini / setup.cfg."""
-    config: dict[str, object] = {}
-    pyproject = root / "pyproject.toml"
+def project_config(root: Path) -> dict[str, object]:
+    """The project's mypy settings: [mypy] in mypy.ini / .mypy.ini, [tool.mypy] in
+    pyproject.toml, or [mypy] in setup.cfg (mypy's own order)."""
     for name in ("mypy.ini", ".mypy.ini"):
         if (root / name).is_file():
-            config = _ini_section(root / name, "mypy")
-            break
-    else:
-        if pyproject.is_file():
-            try:
-                config = tomllib.loads(pyproject.read_text(encoding="utf-8")).get(
-                    "tool", {}).get("mypy", {})
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                config = {}
-        if not config and (root / "setup.cfg").is_file():
-            config = _ini_section(root / "setup.cfg", "mypy")
+            return _ini_section(root / name, "mypy")
+    config = _pyproject_section(root)
+    if not config and (root / "setup.cfg").is_file():
+        config = _ini_section(root / "setup.cfg", "mypy")
+    return config
+
+
+def configured_plugins(root: Path) -> list[str]:
+    """The plugins any of the project's mypy configuration files names: code mypy imports
+    and runs (`heal ci --untrusted` leaves mypy out when there are any)."""
+    found: list[str] = []
+    sections = [_ini_section(root / n, "mypy") for n in ("mypy.ini", ".mypy.ini", "setup.cfg")
+                if (root / n).is_file()]
+    sections.append(_pyproject_section(root))
+    for section in sections:
+        raw = section.get("plugins")
+        names = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        found += [str(n).strip() for n in names if str(n).strip()]
+    return found
+
+
+def project_scope(root: Path) -> tuple[list[str], str | None]:
+    """The project's own answer to "what does mypy check": `files` and `exclude` from its
+    mypy settings (`project_config`)."""
+    config = project_config(root)
     raw_files = config.get("files") or []
     files = ([f.strip() for f in raw_files.split(",") if f.strip()] if isinstance(raw_files, str)
              else [str(f) for f in raw_files] if isinstance(raw_files, list) else [])
@@ -86,6 +98,15 @@ def project_scope(root: Path) -> tuple[list[str], str | None]:
     exclude = ("|".join(f"(?:{e})" for e in raw_exclude) if isinstance(raw_exclude, list)
                else str(raw_exclude) if raw_exclude else None)
     return [f.rstrip("/") for f in files], exclude
+
+
+def _pyproject_section(root: Path) -> dict[str, object]:
+    pyproject = root / "pyproject.toml"
+    try:
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("mypy")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    return table if isinstance(table, dict) else {}
 
 
 def _ini_section(path: Path, section: str) -> dict[str, object]:

@@ -29,6 +29,11 @@ ViewRepoOption = Annotated[Path | None, typer.Option(
 PatternRepoOption = Annotated[Path | None, typer.Option(
     "--repo", file_okay=False, help="The repository (default: around the current folder).")]
 
+# --trust, as `heal` and `heal ci` take it (sandbox/trust.py)
+TrustOption = Annotated[bool, typer.Option(
+    "--trust", help="Run the project's interpreter even when git tracks it in this repository "
+    "(a committed .venv/bin/python, a tracked `python` in [tool.heal]).")]
+
 
 def stdout_console() -> Console:
     console = Console(highlight=False)

@@ -9,11 +9,14 @@ from typing import Annotated
 
 import typer
 
-from heal.commands._common import RepoOption, emit, fail_on_priority, guarded, stdout_console
+from heal.commands._common import RepoOption, TrustOption, emit, fail_on_priority, guarded, stdout_console
 from heal.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from heal.model import Priority
 
 app = typer.Typer(add_completion=False)
+
+UNTRUSTED_NOTE = ("--untrusted: scanned only, nothing from the tree was run: no project "
+                  "interpreter, no mypy plugins, no test command, no fixes")
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
@@ -26,16 +29,21 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def ci(repo: Path | None, paths: list[str], sarif: Path, shard: tuple[int, int] | None,
-       fail_on: Priority | None, autofix_branch: str | None) -> int:
+       fail_on: Priority | None, autofix_branch: str | None, trust: bool = False,
+       untrusted: bool = False) -> int:
     # start-up time: the analyzers and the reports, which `heal --help` does not need
     from heal import scan as scanning
     from heal.report import github as github_report
     from heal.report import sarif as sarif_report
     from heal.report import summary as summary_report
 
+    if untrusted and (autofix_branch or trust):
+        raise UsageError(f"--untrusted runs nothing from the tree; drop "
+                         f"{'--autofix-branch' if autofix_branch else '--trust'} or --untrusted")
+    overrides = {"fail_on": fail_on, "trust": trust or None, "untrusted": untrusted or None}
     request = scanning.ScanRequest(
         repo=(repo or Path.cwd()).resolve(), paths=tuple(paths), shard=shard,
-        overrides={k: v for k, v in {"fail_on": fail_on}.items() if v is not None})
+        overrides={k: v for k, v in overrides.items() if v is not None})
     label = f"{shard[0]}-of-{shard[1]}" if shard else None
     result = scanning.scan(request)
     category = f"heal/shard-{label}" if label else "heal"
@@ -44,6 +52,12 @@ def ci(repo: Path | None, paths: list[str], sarif: Path, shard: tuple[int, int] 
         emit(github_report.render_scan(result), None)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     text = summary_report.scan_summary(result, label.replace("-of-", "/") if label else None)
+    notes = [e.message for e in result.errors if e.tool == "heal"]  # what heal did not run
+    if untrusted:
+        notes = [UNTRUSTED_NOTE + "".join(f"; {n.removeprefix('--untrusted: ')}" for n in notes)]
+    for note in notes:
+        stdout_console().print(f"note: {note}", soft_wrap=True, markup=False)
+        text += f"\n{note}\n"
     if autofix_branch:
         from heal import pipeline  # start-up time: the fixers and libcst, only to heal
 
@@ -73,10 +87,15 @@ def ci_command(
     autofix_branch: Annotated[str | None, typer.Option(
         "--autofix-branch", help="Also heal, and commit the verified fixes on this new branch.")
     ] = None,
+    trust: TrustOption = False,
+    untrusted: Annotated[bool, typer.Option(
+        "--untrusted", help="For pull requests from forks: run nothing from the tree (heal's "
+        "own interpreter, no mypy plugins, no tests, no fixes); scan only.")] = False,
     repo: RepoOption = None,
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """The CI step: SARIF for code scanning, GitHub annotations and job summary when run on
     GitHub Actions, an exit code by --fail-on, and optionally verified fixes on a branch."""
     raise typer.Exit(guarded(debug, lambda: ci(repo, paths or [], sarif, _shard(shard),
-                                               fail_on_priority(fail_on), autofix_branch)))
+                                               fail_on_priority(fail_on), autofix_branch,
+                                               trust, untrusted)))

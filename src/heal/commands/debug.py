@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from heal import __version__
 from heal.commands._common import RepoOption, heal_errors, repo_root, stdout_console
-from heal.config import describe, load_config, project_python
+from heal.config import describe, load_config
 from heal.errors import EXIT_OK, HealError
 
 app = typer.Typer(add_completion=False)
@@ -21,13 +21,17 @@ def debug(repo: Path | None) -> int:
     from heal.analyzers import ANALYZERS
     from heal.analyzers.base import find_tool
     from heal.rules.registry import DETECTORS
+    from heal.sandbox import git as gitops
+    from heal.sandbox import trust
 
     root = repo_root(repo)
     config = load_config(root)
     console = stdout_console()
     console.print(f"heal {__version__} on Python {sys.version.split()[0]}")
     console.print(f"repository: {root}")
-    console.print(f"project interpreter: {project_python(root, config)}")
+    python, why_not = trust.interpreter(gitops.open_repo(root), root, config)
+    console.print(f"project interpreter: {escape(python)}"
+                  + (f" ({escape(why_not)})" if why_not else ""))
     console.print("\n[bold]configuration[/] (key = value  [source])")
     for key, value, source in describe(config):
         console.print(f"  {key} = {escape(value)}  [dim]\\[{source}][/]")

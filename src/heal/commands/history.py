@@ -70,7 +70,8 @@ def by_phase(phases: dict[str, float]) -> str:
 
 @app.command("history")
 def history_command(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs to show (1 or more).",
+                                       min=1)] = 20,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     repo: RepoOption = None,
 ) -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from heal.commands._common import (
+    TrustOption,
     emit,
     fail_on_priority,
     guarded,
@@ -134,6 +135,7 @@ def run(
         "--from-log", help="Heal the Python tracebacks in this log file: fixes are verified by "
         "the tests that run the failing line, or wait for review as uncovered.",
         dir_okay=False)] = None,
+    trust: TrustOption = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
@@ -149,13 +151,15 @@ def run(
             "ignore": split(ignore), "fail_on": fail_on_priority(fail_on),
             "output_format": _format(output_format), "test_command": test_cmd,
             "test_timeout": timeout, "jobs": jobs, "unsafe_fixes": unsafe_fixes or None,
-            "verify_mode": _verify_mode(verify),
+            "verify_mode": _verify_mode(verify), "trust": trust or None,
         }
         if hook:  # pre-commit runs hooks in parallel itself and wants a quick answer
             overrides.update(jobs=1, unsafe_fixes=False,
                              verify_mode=overrides["verify_mode"] or "imports")
         elif os.environ.get("PRE_COMMIT") and jobs is None:
             overrides["jobs"] = 1
+        if timeout is not None and not timeout > 0:
+            raise UsageError(f"--timeout {timeout:g}: use a positive number of seconds")
         if since and changed:
             raise UsageError("--changed and --since cannot be combined; pick one")
         if scan and (dry_run or commit or branch):

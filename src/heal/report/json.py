@@ -50,6 +50,8 @@ def heal_document(result: HealResult) -> dict[str, Any]:
                      for d in result.declined],
         "summary": {
             **counts,
+            "landed": len(result.landed_fixes()),  # fixes written (a skipped file's: not)
+            "skipped_fixes": len(result.skipped_fixes()),  # landable, in a skipped file
             "landed_files": result.landed,
             "skipped_files": [{"path": p, "reason": why} for p, why in result.skipped_files],
             "remaining": len(result.remaining),

@@ -151,12 +151,16 @@ def render_heal(result: HealResult, console: Console) -> None:
     elif result.commit:
         console.print(f"committed {len(result.landed)} files as {result.commit[:10]}")
     if result.dry_run:
-        action = f"would land in {len(result.patch)} files"
-    else:
-        action = f"landed in {len(result.landed)} files"
+        action = (f"{sum(1 for r in result.records if r.landable)} fixes would land in "
+                  f"{len(result.patch)} files")
+    else:  # landed: written to the tree (or committed on --branch); a skipped file's are not
+        skipped = len(result.skipped_fixes())
+        action = (f"{len(result.landed_fixes())} fixes "
+                  f"{'committed' if result.branch else 'landed'} in {len(result.landed)} files"
+                  + (f" ({skipped} skipped)" if skipped else ""))
     failing = len(result.failing())
     console.print(
-        f"[bold]{len(verified) + len(unverified)} fixes {action}[/], {len(rejected)} rejected, "
+        f"[bold]{action}[/], {len(rejected)} rejected, "
         f"{len(review)} for review, {len(result.declined)} declined; {result.test_runs} test runs; "
         f"{len(result.remaining)} findings remain ({failing} at or above "
         f"{result.config.fail_on.value}); {result.duration:.1f}s"

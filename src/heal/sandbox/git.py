@@ -58,6 +58,11 @@ def listed_files(repo: git.Repo) -> list[str]:
     return sorted(set(_split_z(output)))
 
 
+def tracked_files(repo: git.Repo) -> set[str]:
+    """Every path git tracks (in the index), repo-relative POSIX paths."""
+    return set(_split_z(repo.git.ls_files("-z", "--cached")))
+
+
 def untracked_files(repo: git.Repo) -> list[str]:
     return sorted(_split_z(repo.git.ls_files("-z", "--others", "--exclude-standard")))
 
@@ -190,7 +195,8 @@ def tracked(repo: git.Repo, paths: Iterable[str]) -> set[str]:
     wanted = list(paths)
     if not wanted:
         return set()
-    return set(_split_z(repo.git.ls_files("-z", "--", *wanted)))
+    return set(_split_z(str(repo.git.execute(["git", "ls-files", "-z", "--", *wanted],
+                                             start_new_session=True))))
 
 
 def worktree_add(repo: git.Repo, path: Path) -> None:
@@ -230,8 +236,9 @@ def commit_paths(repo: git.Repo, paths: Sequence[str], message: str) -> str:
     """Commit exactly `paths` as they are in the working tree on the current branch."""
     if not paths:
         raise HealError("nothing to commit")
+    # its own session: a Ctrl-C at the terminal reaches heal (which finishes the unit), not git
     repo.git.execute(["git", *NO_HOOKS, "commit", "-q", "--no-verify", "-m", message, "--only",
-                      "--", *paths])
+                      "--", *paths], start_new_session=True)
     return str(repo.git.rev_parse("HEAD"))
 
 
@@ -256,8 +263,9 @@ def commit_on_branch(worktree: Path, paths: Sequence[str], message: str, branch:
     """In a detached worktree: commit `paths` on top of HEAD and point a new branch at it."""
     wt = git.Repo(worktree)
     wt.git.update_environment(**_env())
-    wt.git.execute(["git", *NO_HOOKS, "add", "--", *paths])
-    wt.git.execute(["git", *NO_HOOKS, "commit", "-q", "--no-verify", "-m", message, "--", *paths])
+    wt.git.execute(["git", *NO_HOOKS, "add", "--", *paths], start_new_session=True)
+    wt.git.execute(["git", *NO_HOOKS, "commit", "-q", "--no-verify", "-m", message, "--", *paths],
+                   start_new_session=True)
     sha = str(wt.git.rev_parse("HEAD"))
     wt.git.branch(branch, sha)
     return sha

@@ -18,7 +18,7 @@ import git
 
 from heal import failures
 from heal.clock import Clock
-from heal.config import Config, project_python, project_target
+from heal.config import Config, project_target
 from heal.discover import SourceFile, digest
 from heal.edits import apply_fixes, independent, texts_after, unified_diff
 from heal.history import History
@@ -27,7 +27,7 @@ from heal.model import Declined, Finding, Fix, Safety, Verdict
 from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
-from heal.sandbox import proc
+from heal.sandbox import proc, trust
 from heal.sandbox.worktree import Sandbox
 from heal.status import ProgressCallback
 from heal.verify import baseline as baselines
@@ -99,7 +99,7 @@ class Engine:
              blocked: Callable[[str], bool] | None = None, no_verify: bool = False,
              clock: Clock | None = None) -> Engine:
         """An engine with its own worktrees (call `close()` in a `finally`)."""
-        python = project_python(root, config)
+        python, _ = trust.interpreter(repo, root, config)  # the scan said why, if it is not
         suite = Suite(Sandbox(repo, root, state_dir, run_id, originals), config.jobs, history,
                       run_id, progress)
         planner = Planner(config, root=root, target=project_target(root), patterns=patterns,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from heal.model import Declined, Fix, Verdict
+from heal.model import Declined, Fix, Safety, Verdict
 
 # reasons of the analyzer check, which `Engine.retry_rejected` gives one more chance
 NEW_FINDINGS = "the fix brings new findings"
@@ -23,6 +23,13 @@ class FixRecord:
     evidence: str = ""
     covering_tests: tuple[str, ...] = ()
     base: str | None = field(default=None, repr=False)  # the text the fix's edits apply to
+
+    @property
+    def landable(self) -> bool:
+        """A fix that lands when its file can be written: verified, or safe and labelled
+        unverified (--no-verify). Whether it did is the landing's answer (`HealResult`)."""
+        return self.verdict is Verdict.VERIFIED or (self.verdict is Verdict.UNVERIFIED
+                                                    and self.fix.safety is Safety.SAFE)
 
     def to_dict(self) -> dict[str, object]:
         return {
