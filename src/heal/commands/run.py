@@ -160,7 +160,7 @@ def run(
         from heal.pipeline import HealRequest
 
         return HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify, commit=commit,
-                           branch=branch, approve_all=approve_all_verified,
+                           branch=branch, approve_all=approve_all_verified, in_commit=hook,
                            command=" ".join(["heal", *argv]))
 
     code = guarded(debug, lambda: scan_and_report(build(), output, skip_missing) if scan else
