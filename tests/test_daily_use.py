@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conftest import git
@@ -43,3 +47,70 @@ def test_pattern_files_change_only_with_the_pattern(make_repo, heal):
         assert git(repo, "status", "--porcelain") == ""
     shown = heal("patterns", "show", learned[0].stem, cwd=repo)
     assert "verified 2" in shown.stdout or "verified: 2" in shown.stdout, shown.stdout
+
+
+FORMATTED = {
+    "pkg/a.py": '"""Module a."""\n\nimport os\nimport sys\n\n\ndef a():\n    return 1\n',
+    "pkg/b.py": "import json\n\n\ndef b():\n    return 2\n",
+    "pkg/c.py": "X = 1\n\nimport re\n\n\ndef c():\n    import shutil\n\n    return X\n",
+}
+
+
+def _format_check(repo: Path) -> subprocess.CompletedProcess[str]:
+    ruff = Path(sys.executable).parent / "ruff"
+    return subprocess.run([str(ruff), "format", "--check", "--no-cache", "pkg"], cwd=repo,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_fixes_keep_a_formatted_file_formatted(make_repo, heal):
+    repo = make_repo({**PROJECT, **FORMATTED})  # no formatter declared
+    assert _format_check(repo).returncode == 0
+    done = heal("--select", "F401", "--no-verify", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "import" not in (repo / "pkg/b.py").read_text()
+    assert (repo / "pkg/b.py").read_text().startswith("def b():")
+    assert (repo / "pkg/a.py").read_text() == '"""Module a."""\n\n\ndef a():\n    return 1\n'
+    checked = _format_check(repo)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _pre_commit_env(repo: Path) -> dict[str, str]:
+    import os
+
+    from conftest import GIT_ENV, TEST_ENV
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, **GIT_ENV, **TEST_ENV, "PATH": path,
+            "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
+
+
+@pytest.mark.slow
+def test_init_pre_commit_writes_hooks_that_run_as_written(make_repo, heal):
+    repo = make_repo({**PROJECT, "pkg/util.py": "import os\n\n\ndef double(x):\n"
+                                                "    return x * 2\n"})
+    env = _pre_commit_env(repo)
+    done = heal("init", "--pre-commit", cwd=repo, env={"PATH": env["PATH"]})
+    assert done.returncode == 0, done.stderr
+    assert "added heal's hooks" in done.stdout and "the hooks run `heal` from PATH" in done.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "heal's hooks")
+
+    def run_all() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"],
+                              cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+    first = run_all()
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert (repo / "pkg/util.py").read_text() == "def double(x):\n    return x * 2\n"
+    second = run_all()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.count("Passed") == 2, second.stdout
+
+
+def test_review_list_is_a_command(make_repo, heal):
+    repo = make_repo(PROJECT)
+    listed = heal("review", "list", cwd=repo)
+    assert listed.returncode == 0, listed.stderr
+    assert "the review queue is empty" in listed.stdout
+    assert heal("review", "list", "--format", "json", cwd=repo).stdout.count('"items": []') == 1
