@@ -114,3 +114,20 @@ def test_review_list_is_a_command(make_repo, heal):
     assert listed.returncode == 0, listed.stderr
     assert "the review queue is empty" in listed.stdout
     assert heal("review", "list", "--format", "json", cwd=repo).stdout.count('"items": []') == 1
+
+
+def test_help_and_messages_say_what_they_mean(make_repo, heal):
+    wide = {"COLUMNS": "200"}
+    repo = make_repo({"a.py": "import os\n"})
+    assert "Write [tool.heal] defaults" in heal("init", "--help", cwd=repo, env=wide).stdout
+    run_help = heal("run", "--help", cwd=repo, env=wide).stdout
+    assert "[default: P1]" in run_help and "[default: 600]" in run_help
+    assert "Test command [default: python -m pytest" in run_help
+    f401 = heal("rule", "F401", cwd=repo, env=wide).stdout
+    assert "{name}" not in f401 and "`<name>` imported but unused" in f401
+    for code in ("SYNTAX", "UNREADABLE", "TOO-LARGE"):
+        page = heal("rule", code, cwd=repo, env=wide).stdout
+        assert "## What it does" in page and "## What to do" in page, page
+    assert "(key = value  [source])" in heal("debug", cwd=repo, env=wide).stdout
+    scanned = heal("--scan", "--select", "F401", cwd=repo, env=wide)
+    assert "1 finding (0 at or above P1) in 1 file," in scanned.stdout, scanned.stdout

@@ -28,7 +28,7 @@ def debug(repo: Path | None) -> int:
     console.print(f"heal {__version__} on Python {sys.version.split()[0]}")
     console.print(f"repository: {root}")
     console.print(f"project interpreter: {project_python(root, config)}")
-    console.print("\n[bold]configuration[/] (key = value  [source])")
+    console.print("\n[bold]configuration[/] (key = value  \\[source])")
     for key, value, source in describe(config):
         console.print(f"  {key} = {escape(value)}  [dim]\\[{source}][/]")
     console.print("\n[bold]analyzers[/]")

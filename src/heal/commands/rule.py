@@ -44,6 +44,9 @@ def explain(code: str) -> int:
     if detector is not None:
         console.print()
         console.print(docstring(detector), markup=False)
+    elif info.rule in rulebook.FILE_PROBLEM_PAGES:
+        console.print()
+        console.print(rulebook.FILE_PROBLEM_PAGES[info.rule], markup=False)
     else:
         console.print(f"documentation: {info.url}")
     return EXIT_OK
