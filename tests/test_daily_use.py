@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,67 @@ def test_help_and_messages_say_what_they_mean(make_repo, heal):
     assert "(key = value  [source])" in heal("debug", cwd=repo, env=wide).stdout
     scanned = heal("--scan", "--select", "F401", cwd=repo, env=wide)
     assert "1 finding (0 at or above P1) in 1 file," in scanned.stdout, scanned.stdout
+
+
+@pytest.mark.slow
+def test_dry_runs_are_previews_not_heals(make_repo, heal):
+    import json
+
+    from heal import metrics
+
+    repo = make_repo({**PROJECT, "pkg/util.py": "import os\n\n\ndef double(x):\n"
+                                                "    return x * 2\n"})
+    preview = heal("--dry-run", "--select", "F401", cwd=repo)
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert "review them with `heal review`" not in preview.stdout
+    healed = heal("--select", "F401", cwd=repo)
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    again = heal("--dry-run", cwd=repo)  # nothing left: a preview of nothing
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    report = json.loads(heal("report", "--format", "json", cwd=repo).stdout)
+    totals = report["totals"]
+    assert (totals["heal_runs"], totals["dry_runs"]) == (1, 2)
+    assert (totals["fixes"], totals["previews"]) == (1, 1)
+    assert len(report["successful_heals"]) == 1 and report["success_rate"] == 1.0
+    markdown = heal("report", cwd=repo).stdout
+    assert "| fixes tried | 1 (and 1 previewed by dry runs" in markdown
+    view = metrics.overview(repo / ".heal", now=time.time())  # the dashboard's numbers
+    assert [point.rate for point in view.trend] == [1.0]  # the heal's, no preview's 0%
+    assert (view.rates["7d"].good, view.rates["7d"].total) == (1, 1)
+
+
+IGNORES = ('[tool.heal]\nanalyzers = ["bandit", "ruff"]\n\n[tool.heal.per-file-ignores]\n'
+           '"tests/**" = ["bandit:B101", "ruff:S101"]\n"__init__.py" = ["F401"]\n')
+CHECKED = {
+    "pkg/__init__.py": "import os\n",
+    "pkg/core.py": "def check(x):\n    assert x\n    return x\n",
+    "tests/test_core.py": "from pkg.core import check\n\n\ndef test_check():\n"
+                          "    assert check(1)\n",
+    "tools/build.py": "import sys\n",
+}
+
+
+def _rules(result: subprocess.CompletedProcess[str]) -> set[tuple[str, str]]:
+    import json
+
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return {(f["path"], f["rule"]) for f in json.loads(result.stdout)["findings"]}
+
+
+@pytest.mark.slow
+def test_per_file_ignores_and_a_subfolder_scope(make_repo, heal):
+    repo = make_repo({**CHECKED, "pyproject.toml": IGNORES})
+    found = _rules(heal("--scan", "-f", "json", "--select", "B101,F401", cwd=repo))
+    assert ("pkg/core.py", "bandit:B101") in found  # an assert in the code is reported
+    assert not any(path.startswith("tests/") for path, _ in found)  # not in the tests
+    assert ("pkg/__init__.py", "ruff:F401") not in found  # a name glob, anywhere
+    assert ("tools/build.py", "ruff:F401") in found
+    # run from a subfolder, heal looks at that folder only (as ruff does)
+    inside = _rules(heal("--scan", "-f", "json", "--select", "B101,F401", cwd=repo / "tools"))
+    assert inside == {("tools/build.py", "ruff:F401")}
+    # an unknown code is a one-line error
+    (repo / "pyproject.toml").write_text(IGNORES.replace('"F401"', '"XYZ999"'))
+    bad = heal("--scan", cwd=repo)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "per-file-ignores '__init__.py' XYZ999" in bad.stderr, bad.stderr
