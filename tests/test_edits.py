@@ -50,6 +50,8 @@ def test_two_deletions_on_one_line_collide():
     ("def f():\n    x = 1\n\n    import os\n\n    return x\n", (4,),
      "def f():\n    x = 1\n\n    return x\n"),
     ("x = 1\n\nimport os\n", (3,), "x = 1\n"),
+    ("if x:  # why\n    import os\n\n    y = 1\n", (2,), "if x:  # why\n    y = 1\n"),
+    ("# Example:\n\nimport os\n\nx = 1\n", (3,), "# Example:\n\n\nx = 1\n"),
     # blank lines nowhere near a removed line stay
     ("import os\nx = 1\n\n\n\ny = 2\n", (1,), "x = 1\n\n\n\ny = 2\n"),
 ])

@@ -110,9 +110,9 @@ def _blank_run(text: str, gap: int) -> tuple[int, int]:
 def _blank_lines_allowed(text: str, first: int, last: int) -> int:
     if first == 0 or last == len(text):
         return 0  # the start or the end of the file
-    previous = text[text.rfind("\n", 0, first - 1) + 1:first].rstrip()
-    if previous.endswith(":"):
-        return 0  # the start of a block
+    previous = text[text.rfind("\n", 0, first - 1) + 1:first]
+    if previous.split("#", 1)[0].rstrip().endswith(":"):
+        return 0  # the start of a block (`if x:  # why`), not a comment that ends in a colon
     return 1 if text[last:last + 1] in (" ", "\t") else 2
 
 
