@@ -196,3 +196,14 @@ def test_per_file_ignores_and_a_subfolder_scope(make_repo, heal):
     bad = heal("--scan", cwd=repo)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
     assert "per-file-ignores '__init__.py' XYZ999" in bad.stderr, bad.stderr
+
+
+@pytest.mark.slow
+def test_a_fix_no_test_imports_does_not_claim_tests_passed(make_repo, heal):
+    repo = make_repo({**PROJECT, "pkg/extra.py": "def one():\n    return 1\n"})
+    (repo / "pkg/extra.py").write_text("import os\n\n\ndef one():\n    return 1\n")
+    hooked = heal("--hook", "pkg/extra.py", cwd=repo, env={"COLUMNS": "200"})
+    assert hooked.returncode == 1, hooked.stdout + hooked.stderr  # files changed
+    assert "no test imports the files in scope" in hooked.stdout
+    assert "the analyzers pass; no test imports the file" in hooked.stdout
+    assert "tests pass" not in hooked.stdout and "0 test runs" in hooked.stdout

@@ -84,6 +84,7 @@ class Engine:
         self.lookahead_findings: list[Finding] = []
         self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
         self.messages: list[str] = []
+        self.passed = "tests pass"  # a verified fix's reason (what did pass)
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -172,6 +173,7 @@ class Engine:
                 self.suite.baseline = baselines.Baseline()
                 self.messages.append("no test imports the files in scope; safe fixes land on "
                                      "their own evidence")
+                self.passed = "the analyzers pass; no test imports the file"
                 return
         key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
             (t, "selected") for t in only], runner)
@@ -348,7 +350,7 @@ class Engine:
             return True, findings
         verdict = Verdict.UNVERIFIED if self.no_verify else Verdict.VERIFIED
         for fix in candidates:
-            self.record(fix, verdict, "tests pass" if verdict is Verdict.VERIFIED else
+            self.record(fix, verdict, self.passed if verdict is Verdict.VERIFIED else
                         "not verified (--no-verify)", round_no)
         for path in touched:
             self.seen[path].add(text_hash(texts[path]))
@@ -403,7 +405,7 @@ class Engine:
         for offset, (step_state, fixes) in enumerate(steps):
             self.state = step_state
             for fix in fixes:
-                self.record(fix, Verdict.VERIFIED, "tests pass", round_no + offset)
+                self.record(fix, Verdict.VERIFIED, self.passed, round_no + offset)
             for path in paths_of(fixes):
                 self.seen[path].add(text_hash(step_state.get(path, self.originals[path].text)))
         self.state = state
