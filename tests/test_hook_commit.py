@@ -42,7 +42,9 @@ PROJECT = {
                           "    assert double(2) == 4\n",
     ".pre-commit-config.yaml": HOOKS,
 }
-FIXABLE = "import os\nimport sys\n\n\ndef double(x):\n    return x * 2\n"
+# a real change (triple) with two unused imports: the fixed file still differs from HEAD
+FIXED = "def double(x):\n    return x * 2\n\n\ndef triple(x):\n    return x * 3\n"
+FIXABLE = "import os\nimport sys\n\n\n" + FIXED
 
 
 def _env(repo: Path) -> dict[str, str]:
@@ -71,12 +73,13 @@ def _fixes_then_passes(repo: Path, *args: str, readd: bool = True) -> None:
     assert first.returncode == 1, out
     assert "files were modified by this hook" in out, out
     assert "index file open failed" not in out and "error" not in out.lower(), out
-    assert (repo / "pkg/util.py").read_text().startswith("def double(x):\n")  # no blank lines
+    fixed = (repo / "pkg/util.py").read_text()
+    assert "import" not in fixed and fixed.startswith("def double(x):\n")  # no blank lines
     if readd:
         git(repo, "add", "pkg/util.py")
     second = _commit(repo, *args)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "import" not in git(repo, "show", "HEAD:pkg/util.py")
+    assert git(repo, "show", "HEAD:pkg/util.py") == fixed
 
 
 def test_plain_commit_fixes_then_passes(hooked):
@@ -108,6 +111,26 @@ def test_commit_finishing_a_merge(hooked):
     git(hooked, "add", "pkg/util.py")
     _fixes_then_passes(hooked, "--no-edit")
     assert len(git(hooked, "show", "-s", "--format=%P", "HEAD").split()) == 2  # a merge commit
+
+
+def test_commit_during_a_rebase(hooked):
+    git(hooked, "checkout", "-q", "-b", "feature")
+    (hooked / "pkg/util.py").write_text("def double(x):\n    return 2 * x\n")
+    git(hooked, "commit", "-q", "--no-verify", "-am", "feature")
+    git(hooked, "checkout", "-q", "main")
+    (hooked / "pkg/util.py").write_text("def double(x):\n    return x + x\n")
+    git(hooked, "commit", "-q", "--no-verify", "-am", "main")
+    git(hooked, "checkout", "-q", "feature")
+    conflict = subprocess.run(["git", "rebase", "main"], cwd=hooked, env=_env(hooked),
+                              capture_output=True, text=True)
+    assert conflict.returncode != 0 and (hooked / ".git/rebase-merge").is_dir()
+    (hooked / "pkg/util.py").write_text(FIXABLE)  # resolved, with two unused imports
+    git(hooked, "add", "pkg/util.py")
+    _fixes_then_passes(hooked)  # `git commit` while the rebase stops: the hook runs
+    done = subprocess.run(["git", "rebase", "--continue"], cwd=hooked, env=_env(hooked),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(hooked, "show", "HEAD:pkg/util.py") == FIXED
 
 
 def test_scan_hook_in_a_real_commit(hooked):
