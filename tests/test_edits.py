@@ -52,6 +52,8 @@ def test_two_deletions_on_one_line_collide():
     ("x = 1\n\nimport os\n", (3,), "x = 1\n"),
     ("if x:  # why\n    import os\n\n    y = 1\n", (2,), "if x:  # why\n    y = 1\n"),
     ("# Example:\n\nimport os\n\nx = 1\n", (3,), "# Example:\n\n\nx = 1\n"),
+    # blank lines inside a string are the string's: a line removed there leaves them
+    ('X = """a\nb\n\n\n\nc"""\n', (2,), 'X = """a\n\n\n\nc"""\n'),
     # blank lines nowhere near a removed line stay
     ("import os\nx = 1\n\n\n\ny = 2\n", (1,), "x = 1\n\n\n\ny = 2\n"),
 ])

@@ -8,6 +8,7 @@ which is what lets verification bisect a batch.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import difflib
 import functools
@@ -60,7 +61,18 @@ def apply_edits(text: str, edits: Iterable[TextEdit], tidy: bool = False) -> str
         size += len(content)
         cursor = max(end, start)
     pieces.append(text[cursor:])
-    return close_gaps("".join(pieces), gaps)
+    raw = "".join(pieces)
+    tidy_text = close_gaps(raw, gaps) if gaps else raw
+    return tidy_text if tidy_text == raw or _same_code(raw, tidy_text) else raw
+
+
+def _same_code(before: str, after: str) -> bool:
+    """Both parse to the same syntax tree (positions aside): the blank lines that went were
+    not inside a string. A text that does not parse is left as the edits made it."""
+    try:
+        return ast.dump(ast.parse(before)) == ast.dump(ast.parse(after))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
 
 
 def _at_line_start(text: str, index: int) -> bool:
