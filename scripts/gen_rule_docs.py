@@ -16,6 +16,7 @@ from pathlib import Path
 
 from heal import catalog
 from heal.healers import FIXERS, fix_level_for
+from heal.rulebook import FILE_PROBLEM_PAGES
 from heal.ruledoc import docstring, title
 from heal.rules.registry import RULES
 from heal.rules.retired import RETIRED
@@ -58,9 +59,10 @@ def index_page() -> str:
         lines.append(f"| [{code}](rules/{code}.md) | {cls.NAME} | {cls.CATEGORY.value} | "
                      f"{cls.PRIORITY.value} | {fix_level_for(f'heal:{code}')[0]} | "
                      f"{title(docstring(cls))} |")
-    lines += ["", "Files heal cannot analyze are findings too: `heal:SYNTAX` (P1, the file does "
-              "not parse), `heal:UNREADABLE` (P1: binary, undecodable, unreadable, or a link out "
-              "of the repository), `heal:TOO-LARGE` (P2, over `max-file-size`).", "",
+    lines += ["", "Files heal cannot analyze are findings too: [`heal:SYNTAX`](rules/SYNTAX.md) "
+              "(P1, the file does not parse), [`heal:UNREADABLE`](rules/UNREADABLE.md) (P1: "
+              "binary, undecodable, unreadable, or a link out of the repository), "
+              "[`heal:TOO-LARGE`](rules/TOO-LARGE.md) (P2, over `max-file-size`).", "",
               "## Fixers of other tools' rules\n",
               "| code | name | category | safety | heals | summary |",
               "| --- | --- | --- | --- | --- | --- |"]
@@ -121,6 +123,10 @@ def pages() -> dict[Path, str]:
         out[DOCS / "rules" / f"{code}.md"] = rule_page(cls)
     for code, cls in OTHERS.items():
         out[DOCS / "rules" / f"{code}.md"] = fixer_page(cls)
+    for rule, page in FILE_PROBLEM_PAGES.items():  # heal:SYNTAX -> rules/SYNTAX.md
+        code = rule.split(":", 1)[1]
+        out[DOCS / "rules" / f"{code}.md"] = (f"{GENERATED}# {rule}\n\nA finding heal makes "
+                                              f"about a file it cannot analyze.\n\n{page}\n")
     return out
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from heal.edits import apply_fixes, non_overlapping
-from heal.model import Category, Fix, Safety, Span, TextEdit
+import pytest
+
+from heal.edits import apply_edits, apply_fixes, non_overlapping
+from heal.model import Category, Fix, Position, Safety, Span, TextEdit
 
 TEXT = "from typing import Callable\nfrom typing import ClassVar\n\nx: ClassVar[int]\n"
 
@@ -35,3 +37,29 @@ def test_two_deletions_on_one_line_collide():
     left = _fix("A", (4, 0, 4, 3, ""))
     right = _fix("B", (4, 5, 4, 11, ""))
     assert non_overlapping(TEXT, [left, right]) == ([left], [right])
+
+
+@pytest.mark.parametrize(("text", "lines", "expected"), [
+    # the imports at the top of a file go with the blank lines after them
+    ("import os\nimport sys\n\n\ndef f():\n    pass\n", (1, 2), "def f():\n    pass\n"),
+    ("import os\nimport sys\n\n\ndef f():\n    pass\n", (2,), "import os\n\n\ndef f():\n    pass\n"),
+    # two blank lines at the top level, one in a block, none at a block's start or the end
+    ("import a\n\nimport b\n\n\ndef f():\n    pass\n", (3,), "import a\n\n\ndef f():\n    pass\n"),
+    ('"""Doc."""\n\nimport os\n\n\nX = 1\n', (3,), '"""Doc."""\n\n\nX = 1\n'),
+    ("def f():\n    import os\n\n    return 1\n", (2,), "def f():\n    return 1\n"),
+    ("def f():\n    x = 1\n\n    import os\n\n    return x\n", (4,),
+     "def f():\n    x = 1\n\n    return x\n"),
+    ("x = 1\n\nimport os\n", (3,), "x = 1\n"),
+    ("if x:  # why\n    import os\n\n    y = 1\n", (2,), "if x:  # why\n    y = 1\n"),
+    ("# Example:\n\nimport os\n\nx = 1\n", (3,), "# Example:\n\n\nx = 1\n"),
+    # blank lines inside a string are the string's: a line removed there leaves them
+    ('X = """a\nb\n\n\n\nc"""\n', (2,), 'X = """a\n\n\n\nc"""\n'),
+    # blank lines nowhere near a removed line stay
+    ("import os\nx = 1\n\n\n\ny = 2\n", (1,), "x = 1\n\n\n\ny = 2\n"),
+])
+def test_removed_lines_leave_no_extra_blank_lines(text: str, lines: tuple[int, ...],
+                                                  expected: str) -> None:
+    edits = [TextEdit(Span(Position(n, 0), Position(n + 1, 0)), "") for n in lines]
+    assert apply_edits(text, edits, tidy=True) == expected
+    assert apply_edits(text, edits) == "".join(
+        line for n, line in enumerate(text.splitlines(keepends=True), 1) if n not in lines)

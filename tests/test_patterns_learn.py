@@ -191,6 +191,7 @@ def test_a_learned_pattern_is_reused_in_another_project(tmp_path: Path) -> None:
                                                  base=text_a)])
     assert again.reinforced == [learned.id] and not again.created
     assert library_a.get(learned.id).stats.verified == 2
+    assert "verified: 1" in learned.path.read_text()  # the file is left as the team has it
 
     # project B gets A's pattern file (committed, shared) and heals a similar finding with it
     (tmp_path / "B" / ".heal" / "patterns").mkdir(parents=True)
@@ -217,9 +218,11 @@ def test_confidence_moves_and_a_failing_pattern_is_retired(tmp_path: Path) -> No
         record_outcome(library, "ruff-e711-eq-none", "verified")
     up = library.get("ruff-e711-eq-none")
     assert up.confidence > before.confidence
-    assert up.origin == "learned"  # a local copy in .heal/patterns shadows the built-in
-    assert (tmp_path / ".heal" / "patterns" / "ruff-e711-eq-none.yaml").is_file()
-    assert up.version == before.version  # stats do not make a new version
+    # outcomes are counted in heal's state: no local copy of the file, no new version
+    assert up.origin == "builtin"
+    assert not (tmp_path / ".heal" / "patterns" / "ruff-e711-eq-none.yaml").exists()
+    assert up.version == before.version
+    assert PatternLibrary(tmp_path, Config()).get("ruff-e711-eq-none").stats == up.stats
     record_outcome(library, "ruff-e711-eq-none", "rejected")
     down = library.get("ruff-e711-eq-none")
     assert down.confidence < up.confidence and down.status == "active"
@@ -231,7 +234,10 @@ def test_confidence_moves_and_a_failing_pattern_is_retired(tmp_path: Path) -> No
     assert "3 times in a row" in retired.history[-1].why
     assert "ruff:E711" not in library.index() or all(
         pid != "ruff-e711-eq-none" for pid, _ in library.index()["ruff:E711"])
-    # a fresh library (another run) reads the same state from the file
+    # a fresh library (another run) reads the same state from the file: the new version,
+    # written with the counts that retired it
+    written = (tmp_path / ".heal" / "patterns" / "ruff-e711-eq-none.yaml").read_text()
+    assert "status: retired" in written and "declined_by_review: 1" in written
     assert PatternLibrary(tmp_path, Config()).get("ruff-e711-eq-none").status == "retired"
 
 

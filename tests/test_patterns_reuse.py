@@ -77,6 +77,9 @@ def test_learned_on_a_reused_on_b(make_repo, heal):
     db = sqlite3.connect(b / ".heal" / "history.db")
     reuse = db.execute("SELECT tool, status FROM events WHERE action = 'pattern_reuse'").fetchall()
     assert reuse and reuse[0][1] == "verified"
-    # the pattern's stats moved with the verified reuse
-    copied = yaml.safe_load(next((b / ".heal" / "patterns").glob("*.yaml")).read_text())
-    assert copied["metadata"]["stats"]["verified"] >= 2
+    # the pattern's counts moved with the verified reuse, in heal's state: the copied file
+    # is as A committed it
+    copied = next((b / ".heal" / "patterns").glob("*.yaml"))
+    assert copied.read_text() == learned[0].read_text()
+    usage = sqlite3.connect(b / ".heal" / "pattern-usage.db")
+    assert usage.execute("SELECT verified FROM usage").fetchone()[0] >= 2

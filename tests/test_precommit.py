@@ -44,7 +44,7 @@ def test_hook_fixes_staged_files_then_passes(make_repo, pre_commit_home):
                         "--files", "pkg/util.py", "--verbose")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
-    assert (repo / "pkg/util.py").read_text().startswith("\n\ndef double") or \
+    assert (repo / "pkg/util.py").read_text().startswith("def double") or \
         "import" not in (repo / "pkg/util.py").read_text()
     git(repo, "add", "pkg/util.py")
     second = _pre_commit(repo, pre_commit_home, "try-repo", str(REPO_ROOT), "heal",

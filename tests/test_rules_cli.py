@@ -85,6 +85,8 @@ def test_demo_scans_the_bundled_project(heal, tmp_path):
     assert result.returncode == 0, result.stderr
     for category in ("type", "import", "style", "security", "performance", "logic"):
         assert f"{category} " in result.stdout.split("by category:")[1].splitlines()[0]
+    # the third step the README promises: the report of what heal did
+    assert "3. heal report" in result.stdout and "## Summary" in result.stdout
     # --keep names the healed project itself: a git repository with the landed fixes in it
     kept = Path(re.search(r"the demo copy is kept at (\S+)", result.stdout).group(1))
     try:

@@ -18,7 +18,7 @@ from heal import catalog, rulebook
 from heal.analyzers import ANALYZERS
 from heal.analyzers.base import AnalyzeContext, Analyzer, AnalyzerResult
 from heal.config import Config
-from heal.discover import Discovery, SourceFile
+from heal.discover import Discovery, SourceFile, excluded
 from heal.errors import ToolMissingError
 from heal.fixable import fix_level_for
 from heal.model import Finding, fingerprint
@@ -145,7 +145,19 @@ def _selected(finding: Finding, config: Config) -> bool:
         return False
     if config.select and not any(rulebook.matches(finding.rule, s) for s in config.select):
         return False
-    return not any(rulebook.matches(finding.rule, s) for s in config.ignore)
+    if any(rulebook.matches(finding.rule, s) for s in config.ignore):
+        return False
+    return not any(_glob_matches(finding.path, glob) and
+                   any(rulebook.matches(finding.rule, s) for s in codes)
+                   for glob, codes in config.per_file_ignores)
+
+
+def _glob_matches(path: str, glob: str) -> bool:
+    """ruff's per-file-ignores globs: `tests/**`, `__init__.py` (a name, anywhere), and
+    `!glob` for the files the glob does not match."""
+    if glob.startswith("!"):
+        return not excluded(path, (glob[1:],))
+    return excluded(path, (glob,))
 
 
 def _with_fixability(finding: Finding, config: Config) -> Finding:

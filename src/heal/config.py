@@ -52,6 +52,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    # (glob, rule codes or prefixes): ruff's per-file-ignores; `!glob`: files it does not match
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     categories: tuple[Category, ...] = tuple(Category)
     analyzers: tuple[str, ...] = ANALYZER_NAMES
     fail_on: Priority = Priority.P1
@@ -94,6 +96,15 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise ConfigError(f"{where}: `{key}` must be a list of strings")
+
+
+def _per_file_ignores(value: Any, key: str, where: str
+                      ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: `{key}` must be a table of globs to lists of rule codes, "
+                          'like {"tests/**" = ["bandit:B101"]}')
+    return tuple((str(glob), _strings(codes, f"{key}.{glob}", where))
+                 for glob, codes in value.items())
 
 
 def _choice(allowed: tuple[str, ...]) -> Any:
@@ -165,6 +176,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "exclude": ("exclude", _strings),
     "select": ("select", _strings),
     "ignore": ("ignore", _strings),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "categories": ("categories", _categories),
     "analyzers": ("analyzers", _analyzers),
     "fail-on": ("fail_on", _priority),
@@ -260,7 +272,9 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
     rows = []
     for key, (name, _) in KEYS.items():
         value = getattr(config, name)
-        if isinstance(value, tuple):
+        if name == "per_file_ignores":
+            shown = "; ".join(f"{glob}: {', '.join(codes)}" for glob, codes in value)
+        elif isinstance(value, tuple):
             shown = ", ".join(v.value if isinstance(v, Category) else str(v) for v in value)
         elif isinstance(value, Priority):
             shown = value.value

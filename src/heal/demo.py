@@ -12,6 +12,7 @@ from rich.console import Console
 
 from heal.errors import HealError
 from heal.pipeline import HealRequest, heal
+from heal.report import healing
 from heal.report.text import print_diff, render_heal, render_scan
 from heal.sandbox import git as gitops
 from heal.scan import ScanRequest, scan
@@ -53,7 +54,13 @@ def run_demo(console: Console, keep: bool = False, progress: ProgressCallback | 
         for diff in result.patch.values():
             print_diff(diff, console)
         console.print()
-        render_heal(result, console)
+        render_heal(result, console, review_hint=keep)  # without --keep the copy goes
+        console.print("\n[bold]3. heal report[/]: what heal did, from its history\n")
+        text = healing.report(project, "md", "1d", config=result.config)
+        summary = text.split("## Successful heals")[0].rstrip("\n")
+        console.print(summary, markup=False, highlight=False)
+        console.print("\n(`heal report` prints it all: the heals, the escalations with their "
+                      "reasons, what heal learned; `--format html` as one page)")
         return 0
     finally:
         if keep:

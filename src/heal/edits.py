@@ -8,6 +8,7 @@ which is what lets verification bisect a batch.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import difflib
 import functools
@@ -40,33 +41,118 @@ def edit_offsets(text: str, edits: Iterable[TextEdit]) -> list[tuple[int, int, s
                   for e in edits)
 
 
-def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+def apply_edits(text: str, edits: Iterable[TextEdit], tidy: bool = False) -> str:
     """Apply non-overlapping edits to `text`; raises ValueError when two overlap. The very same
-    edit made by two fixes (say, both add `import os`) is applied once."""
+    edit made by two fixes (say, both add `import os`) is applied once. `tidy`: where edits
+    removed whole lines, no more blank lines than a formatter keeps (`close_gaps`)."""
     pieces = []
     cursor = 0
+    size = 0  # the length of the output so far
+    gaps: list[int] = []  # output offsets where whole lines were removed
     for start, end, content in dict.fromkeys(edit_offsets(text, edits)):
         if start < cursor:
             raise ValueError("overlapping edits")
         pieces.append(text[cursor:start])
+        size += start - cursor
+        if tidy and not content and end > start and _at_line_start(text, start) and \
+                _at_line_start(text, end):
+            gaps.append(size)
         pieces.append(content)
+        size += len(content)
         cursor = max(end, start)
     pieces.append(text[cursor:])
-    return "".join(pieces)
+    raw = "".join(pieces)
+    tidy_text = close_gaps(raw, gaps) if gaps else raw
+    return tidy_text if tidy_text == raw or _same_code(raw, tidy_text) else raw
 
 
-def apply_fixes(text: str, fixes: Iterable[Fix]) -> str:
-    return apply_edits(text, [edit for fix in fixes for edit in fix.edits])
+def _same_code(before: str, after: str) -> bool:
+    """Both parse to the same syntax tree (positions aside): the blank lines that went were
+    not inside a string. A text that does not parse is left as the edits made it."""
+    try:
+        return ast.dump(ast.parse(before)) == ast.dump(ast.parse(after))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _at_line_start(text: str, index: int) -> bool:
+    return index == 0 or index == len(text) or text[index - 1] == "\n"
+
+
+def close_gaps(text: str, gaps: Sequence[int]) -> str:
+    """Where whole lines were removed (`gaps`: offsets at line starts), the blank lines around
+    each gap cut to what ruff format and black keep: none at the start or end of the file or
+    of a block, one inside a block, two at the top level. Only whitespace-only lines next to a
+    gap go, never others (statements end before such lines, so they are not in a string)."""
+    done = len(text) + 1  # gaps in a run of blank lines already cut are cut
+    for gap in sorted(set(gaps), reverse=True):
+        if gap >= done:
+            continue
+        first, last = _blank_run(text, gap)
+        done = first
+        blank = text[first:last].count("\n")
+        allowed = _blank_lines_allowed(text, first, last)
+        if blank <= allowed:
+            continue
+        extra = blank - allowed
+        after = text[gap:last].count("\n")
+        cut_after = min(extra, after)  # the blank lines after the gap go first
+        start = _back_lines(text, gap, extra - cut_after)
+        text = text[:start] + text[_skip_lines(text, gap, cut_after):]
+    return text
+
+
+def _blank_run(text: str, gap: int) -> tuple[int, int]:
+    """The whitespace-only lines around a line start: [first, last) offsets, at line starts."""
+    first = gap
+    while first > 0:
+        previous = text.rfind("\n", 0, first - 1) + 1
+        if text[previous:first].strip():
+            break
+        first = previous
+    last = gap
+    while last < len(text):
+        newline = text.find("\n", last)
+        if newline == -1 or text[last:newline].strip():
+            break
+        last = newline + 1
+    return first, last
+
+
+def _blank_lines_allowed(text: str, first: int, last: int) -> int:
+    if first == 0 or last == len(text):
+        return 0  # the start or the end of the file
+    previous = text[text.rfind("\n", 0, first - 1) + 1:first]
+    if previous.split("#", 1)[0].rstrip().endswith(":"):
+        return 0  # the start of a block (`if x:  # why`), not a comment that ends in a colon
+    return 1 if text[last:last + 1] in (" ", "\t") else 2
+
+
+def _skip_lines(text: str, index: int, count: int) -> int:
+    for _ in range(count):
+        index = text.index("\n", index) + 1
+    return index
+
+
+def _back_lines(text: str, index: int, count: int) -> int:
+    for _ in range(count):
+        index = text.rfind("\n", 0, index - 1) + 1
+    return index
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix], tidy: bool = True) -> str:
+    """The text after the fixes, tidy (see `apply_edits`) unless asked for the edits alone."""
+    return apply_edits(text, [edit for fix in fixes for edit in fix.edits], tidy)
 
 
 def texts_after(fixes: Iterable[Fix], base: Callable[[str], str]) -> dict[str, str]:
     """Every file the fixes edit (their own and the other files they edit), with all their
-    edits applied to `base(path)`."""
+    edits applied to `base(path)`, tidy."""
     by_path: dict[str, list[TextEdit]] = {}
     for fix in fixes:
         for path in fix.paths:
             by_path.setdefault(path, []).extend(fix.edits_for(path))
-    return {path: apply_edits(base(path), edits) for path, edits in by_path.items()}
+    return {path: apply_edits(base(path), edits, tidy=True) for path, edits in by_path.items()}
 
 
 def _footprint(text: str, starts: Sequence[int], fix: Fix

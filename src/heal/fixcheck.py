@@ -152,7 +152,7 @@ def in_bounds(text: str, finding: Finding, fix: Fix) -> bool:
 
 def touched_ranges(text: str, fix: Fix) -> list[tuple[int, int]]:
     """The line ranges (1-based, inclusive) the fix's edits cover in the fixed text, merged."""
-    after_starts = line_starts(apply_fixes(text, [fix]))
+    after_starts = line_starts(apply_fixes(text, [fix], tidy=False))
     ranges: list[tuple[int, int]] = []
     shift = 0
     for start, end, content in dict.fromkeys(edit_offsets(text, fix.edits)):
@@ -236,7 +236,7 @@ def written_lines(before: str, fix: Fix) -> list[tuple[int, int]]:
     for start, end, content in dict.fromkeys(edit_offsets(before, fix.edits)):
         spans.append((start + delta, start + delta + len(content)))
         delta += len(content) - (end - start)
-    starts = line_starts(apply_fixes(before, [fix]))
+    starts = line_starts(apply_fixes(before, [fix], tidy=False))
     return [(bisect.bisect_right(starts, start), bisect.bisect_right(starts, max(start, end - 1)))
             for start, end in spans]
 

@@ -244,9 +244,15 @@ def active_run(state_dir: Path) -> ActiveRun | None:
 
 
 # -- overview -------------------------------------------------------------------------------
+# A dry run's fixes are previews: nothing was meant to land, and a preview of a fix the next
+# heal makes would count it twice. The overview's rates, categories, rules and trend count
+# heals only (`run_id NOT IN` the dry runs; the web dashboard shows previews apart: trends.py).
+
+
 def success_rate(history: History, since: float, until: float | None = None) -> Rate:
     query = ("SELECT sum(verdict = 'verified') AS ok, sum(verdict = 'rejected') AS bad "
-             "FROM fixes WHERE created >= ?")
+             "FROM fixes WHERE created >= ? AND run_id NOT IN (SELECT id FROM runs WHERE mode = "
+             "'dry-run')")
     args: list[Any] = [since]
     if until is not None:
         query += " AND created < ?"
@@ -259,7 +265,8 @@ def success_rate(history: History, since: float, until: float | None = None) -> 
 def pattern_reuse(history: History, since: float) -> Rate:
     row = history.conn.execute(
         "SELECT sum(source LIKE 'pattern:%') AS patterns, count(*) AS total FROM fixes "
-        "WHERE created >= ?", (since,)).fetchone()
+        "WHERE created >= ? AND run_id NOT IN (SELECT id FROM runs WHERE mode = 'dry-run')",
+        (since,)).fetchone()
     return Rate(int(row["patterns"] or 0), int(row["total"] or 0))
 
 
@@ -282,8 +289,9 @@ def by_category(history: History, since: float, findings_run: str | None) -> lis
                          "GROUP BY category", (findings_run or "",))
     heals: dict[str, dict[str, int]] = {}
     for row in history.conn.execute(
-            "SELECT category, verdict, count(*) AS n FROM fixes WHERE created >= ? "
-            "GROUP BY category, verdict", (since,)):
+            "SELECT category, verdict, count(*) AS n FROM fixes WHERE created >= ? AND run_id "
+            "NOT IN (SELECT id FROM runs WHERE mode = 'dry-run') GROUP BY category, verdict",
+            (since,)):
         heals.setdefault(str(row["category"]), {})[str(row["verdict"])] = int(row["n"])
     names = list(CATEGORIES) + sorted((set(findings) | set(heals)) - set(CATEGORIES))
     rows = []
@@ -301,8 +309,9 @@ def top_rules(history: History, since: float, findings_run: str | None,
                          "GROUP BY rule", (findings_run or "",))
     heals: dict[str, dict[str, int]] = {}
     for row in history.conn.execute(
-            "SELECT rule, verdict, count(*) AS n FROM fixes WHERE created >= ? "
-            "GROUP BY rule, verdict", (since,)):
+            "SELECT rule, verdict, count(*) AS n FROM fixes WHERE created >= ? AND run_id "
+            "NOT IN (SELECT id FROM runs WHERE mode = 'dry-run') GROUP BY rule, verdict",
+            (since,)):
         heals.setdefault(str(row["rule"]), {})[str(row["verdict"])] = int(row["n"])
     rows = [RuleRow(rule, findings.get(rule, 0), sum(heals.get(rule, {}).values()),
                     heals.get(rule, {}).get("verified", 0), heals.get(rule, {}).get("rejected", 0))
@@ -312,9 +321,10 @@ def top_rules(history: History, since: float, findings_run: str | None,
 
 
 def trend(history: History, limit: int = 40) -> list[TrendPoint]:
-    """Per heal run, oldest first: findings, and its success rate (None: nothing verified)."""
+    """Per heal run (dry runs left out), oldest first: findings, and its success rate (None:
+    nothing verified or rejected)."""
     runs = history.conn.execute(
-        "SELECT id, started, findings FROM runs WHERE mode IN ('heal', 'dry-run') "
+        "SELECT id, started, findings FROM runs WHERE mode = 'heal' "
         "AND status != 'running' ORDER BY started DESC LIMIT ?", (limit,)).fetchall()
     points = []
     for run in reversed(runs):

@@ -128,6 +128,11 @@ class Finding:
         }
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun, singular for one: `1 finding`, `2 findings`, `1 fix`, `3 fixes`."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def fingerprint(rule: str, path: str, node_source: str, occurrence: int = 0) -> str:
     """Stable identity of a finding: rule + path + the node's source with whitespace folded.
 

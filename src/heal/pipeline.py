@@ -59,6 +59,7 @@ class HealRequest:
     branch: str | None = None
     command: str = "heal"
     approve_all: bool = False  # --approve-all-verified: land review fixes too (batch use in CI)
+    in_commit: bool = False  # --hook: git is making a commit, a merge's or a rebase's too
     no_llm: bool = False  # --no-llm: leave `[tool.heal.llm]` unused for this run
     reactive: Reactive | None = None  # --from-tests / --from-log: heal failures
 
@@ -194,7 +195,9 @@ def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:
     """The repository to heal, once the request is known to make sense for it."""
     repo = gitops.open_repo(request.scan.repo)
     root = gitops.root_of(repo)
-    problem = gitops.environment_problem(repo)
+    # a merge or rebase under way is the user's to finish, except when it is finishing: the
+    # hook runs inside its commit (on the conflicted files pre-commit passes)
+    problem = None if request.in_commit else gitops.environment_problem(repo)
     if problem:
         raise problem
     if request.branch and (request.commit or request.dry_run):

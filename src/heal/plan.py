@@ -207,7 +207,7 @@ class Planner:
         if self.formatter is None or self.root is None:
             return fix
         try:
-            after = apply_fixes(text, [fix])
+            after = apply_fixes(text, [fix], tidy=False)  # touched_ranges are of this text
         except ValueError:
             return fix
         formatted = after

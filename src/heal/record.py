@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from heal.audit import AuditLog
 from heal.history import History
 from heal.land import Landed
-from heal.model import Verdict
+from heal.model import Verdict, counted
 from heal.patterns.library import PatternLibrary
 from heal.patterns.model import pattern_id_of
 from heal.redact import redact
@@ -71,7 +71,7 @@ def learn_patterns(history: History, library: PatternLibrary, run_id: str,
         history.event(run_id, "pattern_retired", "retired", tool=f"pattern:{pattern_id}")
     messages = []
     if report.created:
-        messages.append(f"learned {len(report.created)} new patterns in .heal/patterns/ "
+        messages.append(f"learned {counted(len(report.created), 'new pattern')} in .heal/patterns/ "
                         "(commit them with your code)")
     if report.unlearned:
         messages.append(f"learning stops after {budget:.0f}s a run: {report.unlearned} verified "

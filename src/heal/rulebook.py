@@ -62,6 +62,11 @@ def _ruff_fix_level(item: dict[str, Any]) -> str:
     return "unsafe" if safety and "unsafe" in safety.group(1).lower() else "safe"
 
 
+def _rendered(template: str) -> str:
+    """ruff's message template as a reader sees it: `{name}` imported -> `<name>` imported."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", template)
+
+
 def _ruff_rules() -> list[RuleInfo]:
     try:
         out = subprocess.run([find_tool("ruff"), "rule", "--all", "--output-format", "json"],
@@ -76,7 +81,7 @@ def _ruff_rules() -> list[RuleInfo]:
         category, priority = catalog.ruff_class(code)
         rules.append(RuleInfo(
             rule=f"ruff:{code}", name=item.get("name", ""), category=category, priority=priority,
-            tool="ruff", summary=item.get("summary", ""),
+            tool="ruff", summary=_rendered(item.get("summary", "")),
             url=f"https://docs.astral.sh/ruff/rules/{item.get('name', '')}",
             fix=_ruff_fix_level(item), fixers=("ruff-edits",) if _ruff_fix_level(item) != "none" else (),
         ))
@@ -117,6 +122,42 @@ def _bandit_rules() -> list[RuleInfo]:
     return rules
 
 
+# The pages of the findings heal makes about files it cannot analyze (`heal rule SYNTAX`).
+FILE_PROBLEM_PAGES = {
+    SYNTAX_RULE: (
+        "## What it does\n"
+        "Reports a Python file that does not parse.\n\n"
+        "## Why it matters\n"
+        "No analyzer can check the file and heal fixes nothing in it: every other finding in it "
+        "is invisible until it parses again.\n\n"
+        "## What to do\n"
+        "Fix the syntax error the finding names (`python -m py_compile FILE` shows it too). A "
+        "file written for another Python version, or a template that is not Python, goes in "
+        "`exclude` in [tool.heal]. heal does not fix it."),
+    UNREADABLE_RULE: (
+        "## What it does\n"
+        "Reports a .py file heal cannot read as Python source: binary content, text that is "
+        "not in its declared encoding, a file it has no permission to read, or a symbolic link "
+        "that is broken or points out of the repository.\n\n"
+        "## Why it matters\n"
+        "The file is not analyzed and never fixed; a link out of the repository is not "
+        "followed, so heal never reads or writes outside it.\n\n"
+        "## What to do\n"
+        "Fix the file's encoding or permissions, or add it to `exclude` in [tool.heal]. heal "
+        "does not fix it."),
+    TOO_LARGE_RULE: (
+        "## What it does\n"
+        "Reports a file larger than `max-file-size` (default 1,000,000 bytes) in [tool.heal]; "
+        "heal skips it.\n\n"
+        "## Why it matters\n"
+        "Generated or vendored files of that size make every analyzer slow and are rarely "
+        "edited by hand; the file is not analyzed.\n\n"
+        "## What to do\n"
+        "Add the file to `exclude` (or mark it generated), or raise `max-file-size` if it is "
+        "code you maintain. heal does not fix it."),
+}
+
+
 def _native_rules() -> list[RuleInfo]:
     from heal.rules.registry import RULES  # libcst and every rule: only when listing rules
 
@@ -128,12 +169,13 @@ def _native_rules() -> list[RuleInfo]:
     ]
     rules += [
         RuleInfo(SYNTAX_RULE, "syntax-error", Category.LOGIC, Priority.P1, "heal",
-                 "The file does not parse; no other tool can check it", "docs/rules.md"),
+                 "The file does not parse; no other tool can check it", "docs/rules/SYNTAX.md"),
         RuleInfo(UNREADABLE_RULE, "unreadable-file", Category.LOGIC, Priority.P1, "heal",
                  "The file is binary, undecodable, unreadable or a link out of the repo",
-                 "docs/rules.md"),
+                 "docs/rules/UNREADABLE.md"),
         RuleInfo(TOO_LARGE_RULE, "file-too-large", Category.LOGIC, Priority.P2, "heal",
-                 "The file is over max-file-size and was not analyzed", "docs/rules.md"),
+                 "The file is over max-file-size and was not analyzed",
+                 "docs/rules/TOO-LARGE.md"),
     ]
     return rules
 

@@ -52,8 +52,12 @@ def open_workspace(request: ScanRequest) -> Workspace:
     config = load_config(root).with_overrides(**request.overrides)
     rulebook.check_selectors(config.select, "--select")
     rulebook.check_selectors(config.ignore, "--ignore")
-    gitops.ensure_ok(repo, request.paths)
-    prefixes = [gitops.relative_to_root(repo, p) for p in request.paths]
+    for glob, codes in config.per_file_ignores:
+        rulebook.check_selectors(codes, f"per-file-ignores {glob!r}")
+    # no paths, run from a subfolder (or --repo SUBFOLDER): that folder, as ruff scopes it
+    paths = request.paths or (() if request.repo.resolve() == root else (str(request.repo),))
+    gitops.ensure_ok(repo, paths)
+    prefixes = [gitops.relative_to_root(repo, p) for p in paths]
     only = set(gitops.changed_files(repo, request.since)) if request.changed or request.since else None
     candidates = select_paths(gitops.listed_files(repo), prefixes, config, only)
     if request.shard is not None:

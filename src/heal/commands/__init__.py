@@ -55,7 +55,22 @@ def _load(name: str) -> Any:
         sys.stderr.write("heal: stopped\n")
         raise typer.Exit(EXIT_STOPPED) from None
     command_app: typer.Typer = module.app
-    return typer.main.get_command(command_app)
+    return _plain_help(typer.main.get_command(command_app))
+
+
+def _plain_help(command: Any) -> Any:
+    """Help texts are plain text: typer reads them as rich markup, where `[tool.heal]` and
+    `[default: P1]` are tags and vanish; escaped, they print as written."""
+    from rich.markup import escape
+
+    for holder in (command, *command.params):
+        for name in ("help", "short_help"):
+            text = getattr(holder, name, None)
+            if isinstance(text, str):
+                setattr(holder, name, escape(text))
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+    return command
 
 
 app = typer.Typer(

@@ -22,7 +22,8 @@ from heal.errors import EXIT_ERROR, EXIT_STOPPED, HealError, NotARepoError, Usag
 from heal.model import Priority
 from heal.sandbox import proc
 
-RepoOption = Annotated[Path | None, typer.Option("--repo", file_okay=False)]
+RepoOption = Annotated[Path | None, typer.Option(
+    "--repo", file_okay=False, help="The repository (default: the one around the current folder).")]
 # --repo as `heal dashboard` and `heal report`, and as the pattern commands, have described it
 ViewRepoOption = Annotated[Path | None, typer.Option(
     "--repo", file_okay=False, help="The repository (default: the one around the current folder).")]

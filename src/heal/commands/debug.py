@@ -32,7 +32,7 @@ def debug(repo: Path | None) -> int:
     python, why_not = trust.interpreter(gitops.open_repo(root), root, config)
     console.print(f"project interpreter: {escape(python)}"
                   + (f" ({escape(why_not)})" if why_not else ""))
-    console.print("\n[bold]configuration[/] (key = value  [source])")
+    console.print("\n[bold]configuration[/] (key = value  \\[source])")
     for key, value, source in describe(config):
         console.print(f"  {key} = {escape(value)}  [dim]\\[{source}][/]")
     console.print("\n[bold]analyzers[/]")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from heal import __version__
 from heal.commands._common import RepoOption, guarded, repo_root, stdout_console
 from heal.config import load_config
 from heal.errors import EXIT_OK
@@ -22,14 +22,31 @@ fail-on = "P1"
 test-command = "python -m pytest -q -x -p no:cacheprovider"
 test-timeout = 600
 verify = "affected"
+
+[tool.heal.per-file-ignores]
+# globs -> rule codes or prefixes, as ruff's: `assert` is how pytest tests check things
+"tests/**" = ["bandit:B101", "ruff:S101"]
+"test_*.py" = ["bandit:B101", "ruff:S101"]
+"conftest.py" = ["bandit:B101", "ruff:S101"]
 """
 
+# A local hook: it runs the `heal` installed on the machine that commits (heal's own
+# .pre-commit-hooks.yaml serves a `repo: URL` entry, for a team that hosts heal somewhere).
 HOOK_CONFIG = """\
-  - repo: https://github.com/heal-dev/heal
-    rev: v{version}
+  - repo: local
     hooks:
       - id: heal        # fixes staged files; the commit stops so you can re-add them
+        name: heal
+        entry: heal --hook
+        language: system
+        types: [python]
+        require_serial: true
       - id: heal-scan   # reports only; fails at --fail-on
+        name: heal --scan
+        entry: heal --scan
+        language: system
+        types: [python]
+        require_serial: true
 """
 
 
@@ -45,8 +62,8 @@ def init(repo: Path | None, pre_commit: bool) -> int:
         table = INIT_TABLE if existing else INIT_TABLE.lstrip("\n")
         pyproject.write_text(existing + separator + table, encoding="utf-8")
         load_config(root)  # what we wrote must load
-        console.print("wrote [tool.heal] to pyproject.toml")
-    hooks = HOOK_CONFIG.format(version=__version__)
+        console.print("wrote [tool.heal] to pyproject.toml", markup=False)
+    hooks = HOOK_CONFIG
     config = root / ".pre-commit-config.yaml"
     if pre_commit:
         text = config.read_text(encoding="utf-8") if config.exists() else ""
@@ -60,7 +77,17 @@ def init(repo: Path | None, pre_commit: bool) -> int:
     else:
         console.print("add this to .pre-commit-config.yaml (or rerun with --pre-commit):\n")
         console.print("repos:\n" + hooks, markup=False)
+    console.print(_where_heal_is(), markup=False)
     return EXIT_OK
+
+
+def _where_heal_is() -> str:
+    """The hooks run `heal` from PATH when git commits: say which one, or that none is."""
+    found = shutil.which("heal")
+    if found is None:
+        return ("note: the hooks run `heal` from PATH, and there is none on it now; install heal "
+                "where your shell finds it, or activate its virtualenv before you commit")
+    return f"the hooks run `heal` from PATH (now {found}); `pre-commit install` turns them on"
 
 
 @app.command("init")

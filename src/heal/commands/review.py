@@ -134,6 +134,16 @@ def review_list(
     raise typer.Exit(guarded(False, lambda: list_items(repo, output_format, show_all)))
 
 
+@app.command("list")
+def review_list_command(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    show_all: Annotated[bool, typer.Option("--all", help="Decided items too.")] = False,
+    repo: RepoOption = None,
+) -> None:
+    """List the fixes waiting for review (what `heal review` alone prints)."""
+    raise typer.Exit(guarded(False, lambda: list_items(repo, output_format, show_all)))
+
+
 @app.command("show")
 def review_show(
     item_id: Annotated[str, typer.Argument(help="The item's id (a unique prefix will do).")],

@@ -49,6 +49,9 @@ def explain(code: str) -> int:
         console.print(docstring(cls), markup=False)
     if info.tool == "pytest":
         console.print(f"\nfound by `heal --from-tests` and `heal --from-log`: {info.url}")
+    elif info.rule in rulebook.FILE_PROBLEM_PAGES:
+        console.print()
+        console.print(rulebook.FILE_PROBLEM_PAGES[info.rule], markup=False)
     elif detector is None:
         console.print(f"documentation: {info.url}")
     return EXIT_OK

@@ -180,7 +180,8 @@ def run(
             if from_tests or from_log else None
         return HealRequest(scan=build(), dry_run=dry_run, no_verify=no_verify, commit=commit,
                            branch=branch, approve_all=approve_all_verified, no_llm=no_llm,
-                           command=" ".join(["heal", *argv]), reactive=reactive)
+                           in_commit=hook, command=" ".join(["heal", *argv]),
+                           reactive=reactive)
 
     code = guarded(debug, lambda: scan_and_report(build(), output, skip_missing) if scan else
                    heal_and_report(heal_request(), output, skip_missing, hook))

@@ -144,7 +144,7 @@ def learn_fix(library: Library, run_id: str, fix: Fix, base: str,
     """Generalise one verified fixer fix: reinforce a pattern that reproduces it, else write a
     new learned pattern (unless an equivalent one exists but is retired or disabled)."""
     try:
-        after = apply_fixes(base, [fix])
+        after = apply_fixes(base, [fix], tidy=False)  # the fix itself, to generalise
     except ValueError:
         report.skipped.append((fix.id, "the fix's edits do not apply to the base text"))
         return None

@@ -46,6 +46,9 @@ from heal.patterns.store import (
     learned_dir,
 )
 from heal.patterns.template import Template
+from heal.patterns.usage import FILE as USAGE_FILE
+from heal.patterns.usage import Usage
+from heal.state import state_dir
 
 
 class PatternLibrary:
@@ -75,6 +78,8 @@ class PatternLibrary:
         else:
             self.learned = None
         self._memory: dict[str, Pattern] = {}  # changes kept in memory when nothing is writable
+        # outcomes between versions: in heal's state, so the committed files stay as they are
+        self.usage = Usage(state_dir(root) / USAGE_FILE if root is not None else None)
         self._index: dict[str, list[tuple[str, str]]] | None = None
 
     # -- lookup ------------------------------------------------------------------------------
@@ -101,11 +106,12 @@ class PatternLibrary:
     def get_compiled(self, pattern_id: str) -> tuple[Pattern, Template]:
         if pattern_id in self._memory:
             pattern = self._memory[pattern_id]
-            return pattern, compiled(pattern)
+            return self.usage.apply(pattern), compiled(pattern)
         owner = self._owner(pattern_id)
         if owner is None:
             raise UsageError(f"no pattern {pattern_id}; `heal patterns list` shows the ids")
-        return owner.get_compiled(pattern_id)
+        pattern, template = owner.get_compiled(pattern_id)
+        return self.usage.apply(pattern), template
 
     def all(self) -> list[Pattern]:
         return [self.get(pattern_id) for pattern_id in self.ids()]
@@ -195,17 +201,21 @@ class PatternLibrary:
 
     # -- changing patterns -------------------------------------------------------------------
     def save(self, pattern: Pattern) -> Pattern:
-        """Write a pattern into the learned folder (or keep it in memory without one)."""
+        """Write a pattern into the learned folder (or keep it in memory without one): a new
+        pattern or a new version, with its counts as they are now (see usage.py)."""
         self._index = None
         if self.learned is None:
-            kept = replace(pattern, origin="learned")
-            self._memory[pattern.id] = kept
-            return kept
-        return self.learned.save(pattern)
+            saved = replace(pattern, origin="learned")
+            self._memory[pattern.id] = saved
+        else:
+            saved = self.learned.save(pattern)
+        self.usage.put(saved)
+        return saved
 
     def record(self, pattern_id: str, outcome: str, count: int = 1) -> Pattern:
-        """Count an outcome (model.OUTCOMES) for a pattern; retire it when it keeps failing
-        (`circuit-breaker` rejections or review declines in a row)."""
+        """Count an outcome (model.OUTCOMES) for a pattern in heal's state, not its file;
+        retire it when it keeps failing (`circuit-breaker` rejections or review declines in a
+        row): a new version, written to the file with the counts."""
         if outcome not in OUTCOMES:
             raise UsageError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
         pattern = self.get(pattern_id)
@@ -217,7 +227,9 @@ class PatternLibrary:
                 f"failed {updated.stats.rejected_in_a_row} times in a row (rejected by "
                 f"verification or declined in review; circuit-breaker is {limit})",
                 status="retired")
-        return self.save(updated)
+            return self.save(updated)
+        self.usage.put(updated)
+        return updated
 
     def set_status(self, pattern_id: str, status: str, why: str) -> Pattern:
         pattern = self.get(pattern_id)

@@ -25,7 +25,7 @@ metadata:
   provenance: {kind: builtin}  # or {kind: learned, run: RUN_ID, source: fixer:NAME}
                                # or {kind: mined, commits: [SHA, ...]}
   stats: {applied: 0, verified: 0, rejected: 0, approved: 0, declined_by_review: 0,
-          rejected_in_a_row: 0}
+          rejected_in_a_row: 0}  # as they were when this version was written (usage.py)
   confidence: 0.0              # written for readers; always recomputed from stats on load
   history:                     # one entry per version: date, version, change, why
     - {date: '2025-11-21', version: 1, change: created, why: built-in library}
@@ -323,8 +323,8 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _Dumper.add_representer(str, _str_representer)
 
-HEADER = ("# heal pattern (ast-grep rule file + heal metadata). metadata.confidence is derived\n"
-          "# from metadata.stats on every load; heal bumps metadata.version when it changes it.\n")
+HEADER = ("# heal pattern (ast-grep rule file + heal metadata). heal rewrites this file only for\n"
+          "# a new metadata.version; metadata.stats are the counts then (later ones: .heal/).\n")
 
 
 def dump(pattern: Pattern) -> str:

@@ -6,9 +6,9 @@ Two folders hold patterns, one YAML file per pattern named `<id>.yaml`:
   - learned patterns: `<repo>/.heal/patterns/`, committed and reviewed by the team.
 
 A learned file with the id of a built-in pattern shadows it while its `metadata.version` is at
-least the built-in's: that is how outcomes (stats) and `retire`/`disable` of built-in patterns
-are kept per repository without touching heal's own files. A newer heal that ships a higher
-version of the built-in wins again (the old local stats were about an older pattern).
+least the built-in's: that is how `retire`/`disable` of built-in patterns are kept per
+repository without touching heal's own files (outcomes are counted in heal's state: usage.py).
+A newer heal that ships a higher version of the built-in wins again.
 
 `PatternStore` is one folder. It keeps an index (id, version, status, triggers, root node type
 per file), rebuilt only for files whose mtime or size changed and cached as JSON under
@@ -20,7 +20,8 @@ the store is opened, never half-way through a run. Writes are atomic (temp file 
 Nothing is ever deleted: `PatternLibrary.retire(id, why)` sets `metadata.status: retired`,
 `disable(id)` sets `disabled`, `enable(id)` sets `active` again; each bumps the version and
 appends history (the store only saves what it is given).
-Stats updates do not bump the version (a pattern's code did not change).
+Outcomes neither bump the version nor touch the file (usage.py): a committed pattern file
+changes only when the pattern does.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`heal report`: the healing report over a period, as markdown, a self-contained HTML page or JSON.
 
 Built from `.heal/history.db` (read-only) and the pattern files:
-  - period and totals: runs, fixes tried and their verdicts, landed, test runs;
+  - period and totals: runs, fixes tried and their verdicts, landed, test runs; a dry run's
+    fixes are previews, counted apart (`previews`) and in nothing else;
   - auto-resolved (verified and landed, or landed unverified) vs escalated (waiting for review,
     rejected by verification, declined in review, sources switched off by the circuit breaker);
   - mean time per heal: measured per fix when history has it, else heal runs' time over the
@@ -102,7 +103,8 @@ def build(root: Path, since: float, until: float, config: Config | None = None) 
 
 
 def _empty() -> dict[str, Any]:
-    return {"totals": {"runs": 0, "heal_runs": 0, "review_runs": 0, "fixes": 0, "verified": 0,
+    return {"totals": {"runs": 0, "heal_runs": 0, "dry_runs": 0, "previews": 0,
+                       "review_runs": 0, "fixes": 0, "verified": 0,
                        "rejected": 0, "needs_review": 0, "unverified": 0, "skipped": 0,
                        "landed": 0, "test_runs": 0, "approved_in_review": 0,
                        "declined_in_review": 0, "findings_first": None, "findings_last": None,
@@ -119,17 +121,20 @@ def _from_history(history: ReadOnlyHistory, root: Path, since: float, until: flo
     conn = history.conn
     runs = [dict(r) for r in conn.execute(
         "SELECT * FROM runs WHERE started >= ? AND started < ? ORDER BY started", (since, until))]
-    fixes = [dict(r) for r in conn.execute(
+    every_fix = [dict(r) for r in conn.execute(
         "SELECT * FROM fixes WHERE created >= ? AND created < ? ORDER BY created, rowid",
         (since, until))]
+    dry = {str(row[0]) for row in conn.execute("SELECT id FROM runs WHERE mode = 'dry-run'")}
+    fixes = [f for f in every_fix if f["run_id"] not in dry]  # heals; a dry run's are previews
     decisions = [dict(r) for r in conn.execute(
         "SELECT * FROM review WHERE decided >= ? AND decided < ? AND status IN "
         "('landed', 'rejected') ORDER BY decided", (since, until))]
     pending = [dict(r) for r in conn.execute(
         "SELECT * FROM review WHERE status = 'pending' ORDER BY created")]
     verdicts = Counter(str(f["verdict"]) for f in fixes)
-    heal_runs = [r for r in runs if r["mode"] in ("heal", "dry-run")]
-    finished = [r for r in heal_runs if r["status"] != "running"]
+    heal_runs = [r for r in runs if r["mode"] == "heal"]
+    dry_runs = [r for r in runs if r["mode"] == "dry-run"]
+    finished = [r for r in runs if r["mode"] in ("heal", "dry-run") and r["status"] != "running"]
     landed = sum(1 for f in fixes if f["landed"])
     approved = [d for d in decisions if d["status"] == "landed"]
     declined = [d for d in decisions if d["status"] == "rejected"]
@@ -211,7 +216,8 @@ def _from_history(history: ReadOnlyHistory, root: Path, since: float, until: flo
     findings = [int(r["findings"] or 0) for r in finished]
     return {
         "totals": {
-            "runs": len(runs), "heal_runs": len(heal_runs),
+            "runs": len(runs), "heal_runs": len(heal_runs), "dry_runs": len(dry_runs),
+            "previews": len(every_fix) - len(fixes),
             "review_runs": sum(1 for r in runs if r["mode"] == "review"),
             "fixes": len(fixes), "verified": verdicts["verified"],
             "rejected": verdicts["rejected"], "needs_review": verdicts["needs-review"],
@@ -349,8 +355,10 @@ def render_markdown(document: dict[str, Any]) -> str:
            f"Period: {period['since_iso']} to {period['until_iso']} ({period['days']} days)", "",
            "## Summary", "",
            "| | |", "|---|---|",
-           f"| runs | {t['runs']} ({t['heal_runs']} heal, {t['review_runs']} review) |",
-           f"| fixes tried | {t['fixes']} |",
+           f"| runs | {t['runs']} ({t['heal_runs']} heal, {t['dry_runs']} dry run, "
+           f"{t['review_runs']} review) |",
+           f"| fixes tried | {t['fixes']} (and {t['previews']} previewed by dry runs, counted "
+           "nowhere else) |",
            f"| auto-resolved | {document['auto_resolved']} |",
            f"| escalated | {esc['total']} ({esc['needs_review']} for review, {esc['rejected']} "
            f"rejected, {esc['declined_in_review']} declined in review, {esc['breaker']} "
@@ -445,7 +453,7 @@ def render_html(document: dict[str, Any]) -> str:
     t = document["totals"]
     esc = document["escalated"]
     period = document["period"]
-    runs = [r for r in document["runs"] if r["mode"] in ("heal", "dry-run")]
+    runs = [r for r in document["runs"] if r["mode"] == "heal"]  # a dry run's rate: previews
     fixes_by_run: dict[str, tuple[int, int]] = {}
     for h in document["successful_heals"]:
         ok, bad = fixes_by_run.get(h["run_id"], (0, 0))
@@ -462,7 +470,8 @@ def render_html(document: dict[str, Any]) -> str:
              ("escalated", esc["total"], "rev"),
              ("success rate", _pct(document["success_rate"]), ""),
              ("mean time per heal", _secs(document["mean_time_per_heal"]), ""),
-             ("landed", t["landed"], "ok"), ("runs", t["runs"], "")]
+             ("landed", t["landed"], "ok"), ("runs", t["runs"], ""),
+             ("previewed by dry runs", t.get("previews", 0), "")]
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>heal report: {_e(document['repository'])}</title>",
            f"<style>{STYLE}</style></head><body>",

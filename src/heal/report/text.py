@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from heal.model import Category, Finding, Priority, Verdict
+from heal.model import Category, Finding, Priority, Verdict, counted
 from heal.results import HealResult, ScanResult, count_by
 from heal.verify.records import FixRecord
 
@@ -78,8 +78,8 @@ def render_scan(result: ScanResult, console: Console) -> None:
     style = "bold red" if failing else "bold green"
     generated = f", {len(result.generated)} generated skipped" if result.generated else ""
     console.print(
-        f"[{style}]{len(result.findings)} findings[/] ({failing} at or above "
-        f"{result.config.fail_on.value}) in {len(result.files)} files{generated}, "
+        f"[{style}]{counted(len(result.findings), 'finding')}[/] ({failing} at or above "
+        f"{result.config.fail_on.value}) in {counted(len(result.files), 'file')}{generated}, "
         f"{result.duration:.1f}s"
     )
 
@@ -89,11 +89,12 @@ def _fix_rows(records: list[FixRecord], title: str, style: str) -> Table:
                   show_edge=False)
     table.add_column("location", no_wrap=True)
     table.add_column("rule", no_wrap=True)
+    table.add_column("fix", overflow="fold")  # names the symbol: `remove unused import `os``
     table.add_column("source")
     table.add_column("why", overflow="fold")
     for record in records:
         table.add_row(escape(f"{record.fix.path}:{record.fix.line}"), record.fix.rule,
-                      record.fix.source, escape(record.reason))
+                      escape(record.fix.description), record.fix.source, escape(record.reason))
     return table
 
 
@@ -111,7 +112,9 @@ def render_notes(messages: Sequence[str], console: Console) -> None:
         console.print(f"[yellow]note:[/] {escape(message)}")
 
 
-def render_heal(result: HealResult, console: Console) -> None:
+def render_heal(result: HealResult, console: Console, review_hint: bool = True) -> None:
+    """The outcome of a heal or a dry run; `review_hint`: point at `heal review` when fixes
+    wait there (a dry run queues nothing: it says how to queue them)."""
     render_notes(result.messages, console)
     verified = result.by_verdict(Verdict.VERIFIED)
     unverified = result.by_verdict(Verdict.UNVERIFIED)
@@ -146,28 +149,36 @@ def render_heal(result: HealResult, console: Console) -> None:
     for path, why in result.skipped_files:
         console.print(f"[yellow]skipped[/] {escape(path)}: {escape(why)}")
     if result.branch:
-        console.print(f"committed {len(result.landed)} files on branch [bold]{result.branch}[/] "
+        console.print(f"committed {counted(len(result.landed), 'file')} on branch "
+                      f"[bold]{result.branch}[/] "
                       f"({result.commit[:10] if result.commit else ''}); your tree is untouched")
     elif result.commit:
-        console.print(f"committed {len(result.landed)} files as {result.commit[:10]}")
+        console.print(f"committed {counted(len(result.landed), 'file')} as {result.commit[:10]}")
     if result.dry_run:
-        action = (f"{sum(1 for r in result.records if r.landable)} fixes would land in "
-                  f"{len(result.patch)} files")
+        action = (f"{counted(sum(1 for r in result.records if r.landable), 'fix', 'fixes')} "
+                  f"would land in {counted(len(result.patch), 'file')}")
     else:  # landed: written to the tree (or committed on --branch); a skipped file's are not
         skipped = len(result.skipped_fixes())
-        action = (f"{len(result.landed_fixes())} fixes "
-                  f"{'committed' if result.branch else 'landed'} in {len(result.landed)} files"
+        action = (f"{counted(len(result.landed_fixes()), 'fix', 'fixes')} "
+                  f"{'committed' if result.branch else 'landed'} in "
+                  f"{counted(len(result.landed), 'file')}"
                   + (f" ({skipped} skipped)" if skipped else ""))
     failing = len(result.failing())
+    remain = "finding remains" if len(result.remaining) == 1 else "findings remain"
     console.print(
-        f"[bold]{action}[/], {len(rejected)} rejected, "
-        f"{len(review)} for review, {len(result.declined)} declined; {result.test_runs} test runs; "
-        f"{len(result.remaining)} findings remain ({failing} at or above "
+        f"[bold]{action}[/], "
+        f"{len(rejected)} rejected, {len(review)} for review, {len(result.declined)} declined; "
+        f"{counted(result.test_runs, 'test run')}; "
+        f"{len(result.remaining)} {remain} ({failing} at or above "
         f"{result.config.fail_on.value}); {result.duration:.1f}s"
     )
     if result.llm is not None:
         usage = result.llm
-        console.print(f"LLM {escape(usage.model)}: {usage.requests} requests, {usage.tokens} tokens "
-                      f"({usage.prompt_tokens} prompt, {usage.completion_tokens} completion)")
-    if review:
+        console.print(f"LLM {escape(usage.model)}: {counted(usage.requests, 'request')}, "
+                      f"{counted(usage.tokens, 'token')} ({usage.prompt_tokens} prompt, "
+                      f"{usage.completion_tokens} completion)")
+    if review and review_hint and result.dry_run:
+        console.print("fixes for review: run heal without --dry-run to queue them for "
+                      "`heal review`")
+    elif review and review_hint:
         console.print("review them with `heal review`")

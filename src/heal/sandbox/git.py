@@ -8,6 +8,7 @@ under `.heal/worktrees/`, and `commit_paths`/`commit_to_branch`, which the user 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,9 +27,43 @@ def _env() -> dict[str, str]:
 
 NO_HOOKS = ("-c", "core.hooksPath=/dev/null")  # heal's own git calls never run the user's hooks
 
+# What git exports to a hook (and `git --git-dir`/`--work-tree` to what they run) to point every
+# git command at one repository, index and folder: `git rev-parse --local-env-vars`, less the
+# `-c` configuration. Inside `git commit` GIT_INDEX_FILE names `.git/index` relative to the top
+# folder, or a temporary index; heal's worktrees would read and write that index.
+LOCAL_VARS = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_OBJECT_DIRECTORY", "GIT_DIR",
+              "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE",
+              "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX",
+              "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR")
+
+_given: dict[str, str] | None = None  # the LOCAL_VARS heal started with, once taken out
+
+
+def leave_hook_environment() -> dict[str, str]:
+    """Take git's repository variables out of heal's environment (once; every git call, test
+    run and analyzer heal starts then works on the folder it names); the values they had."""
+    global _given
+    if _given is None:
+        _given = {name: os.environ.pop(name) for name in LOCAL_VARS if name in os.environ}
+    return dict(_given)
+
+
+def _same_repository(repo: git.Repo, given: dict[str, str]) -> None:
+    """The repository git named (GIT_DIR, GIT_WORK_TREE, relative to the current folder as git
+    reads them) must be the one heal found; heal never works on another one silently."""
+    named = {"GIT_DIR": Path(repo.git_dir).resolve(), "GIT_WORK_TREE": root_of(repo)}
+    for name, found in named.items():
+        if name in given and (Path.cwd() / given[name]).resolve() != found:
+            raise UsageError(
+                f"{name} is {given[name]}, but heal found the repository at {root_of(repo)}; "
+                f"heal works on a repository whose .git is in its working tree: unset {name} "
+                "or run heal inside that repository")
+
 
 def open_repo(path: Path) -> git.Repo:
-    """The repository that holds `path`; a one-line error when there is none or it is bare."""
+    """The repository that holds `path`; a one-line error when there is none or it is bare.
+    git's hook variables leave heal's environment first (`leave_hook_environment`)."""
+    given = leave_hook_environment()
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -40,6 +75,7 @@ def open_repo(path: Path) -> git.Repo:
             f"{path} is a bare repository; heal needs a working tree: clone it and run heal there"
         )
     repo.git.update_environment(**_env())
+    _same_repository(repo, given)
     return repo
 
 

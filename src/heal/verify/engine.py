@@ -91,6 +91,7 @@ class Engine:
         # and the tests known to fail before any fix (the baseline need not find them again)
         self.expected: dict[str, tuple[str, ...]] = {}
         self.known_failures: list[str] = []
+        self.passed = "tests pass"  # a verified fix's reason (what did pass)
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -211,6 +212,7 @@ class Engine:
                 self.suite.baseline = baselines.Baseline()
                 self.messages.append("no test imports the files in scope; safe fixes land on "
                                      "their own evidence")
+                self.passed = "the analyzers pass; no test imports the file"
                 return
         key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
             (t, "selected") for t in only], runner)
@@ -394,7 +396,7 @@ class Engine:
             return True, findings
         verdict = Verdict.UNVERIFIED if self.no_verify else Verdict.VERIFIED
         for fix in candidates:
-            self.record(fix, verdict, "tests pass" if verdict is Verdict.VERIFIED else
+            self.record(fix, verdict, self.passed if verdict is Verdict.VERIFIED else
                         "not verified (--no-verify)", round_no)
         for path in touched:
             self.seen[path].add(text_hash(texts[path]))
@@ -464,7 +466,7 @@ class Engine:
         for offset, (step_state, fixes) in enumerate(steps):
             self.state = step_state
             for fix in fixes:
-                self.record(fix, Verdict.VERIFIED, "tests pass", round_no + offset)
+                self.record(fix, Verdict.VERIFIED, self.passed, round_no + offset)
             for path in paths_of(fixes):
                 self.seen[path].add(text_hash(step_state.get(path, self.originals[path].text)))
         self.state = state
