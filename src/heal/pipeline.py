@@ -219,7 +219,7 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
     wanted = [f for f in findings if fixable(f, config) or f.fixable == "review"
               or any(cls.SAFETY is Safety.REVIEW for cls in fixers_for(f.rule)
                      if f.rule in cls.RULES)]
-    if wanted:
+    if wanted or (llm is not None and findings):
         clock.enter("plan")  # what the engine does outside its tests and re-checks
         proc.phase_started("plan")
         if not engine.no_verify:

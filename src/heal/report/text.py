@@ -64,9 +64,11 @@ def render_scan(result: ScanResult, console: Console) -> None:
         if group:
             console.print(findings_block(group, priority), soft_wrap=True)
     for error in result.errors:
-        console.print(f"[yellow]warning:[/] {escape(error.tool)}: {escape(error.message)}")
+        console.print(f"[yellow]warning:[/] {escape(error.tool)}: {escape(error.message)}",
+                      soft_wrap=True)  # one line, as a user would grep it
     for tool in result.skipped_tools:
-        console.print(f"[yellow]warning:[/] {tool} is not installed; its rules were not checked")
+        console.print(f"[yellow]warning:[/] {tool} is not installed; its rules were not checked",
+                      soft_wrap=True)
     by_category = count_by(result.findings, lambda f: f.category.value)
     by_tool = count_by(result.findings, lambda f: f.tool)
     console.print("by category: " + (", ".join(
@@ -89,12 +91,14 @@ def _fix_rows(records: list[FixRecord], title: str, style: str) -> Table:
                   show_edge=False)
     table.add_column("location", no_wrap=True)
     table.add_column("rule", no_wrap=True)
-    table.add_column("fix", overflow="fold")  # names the symbol: `remove unused import `os``
-    table.add_column("source")
-    table.add_column("why", overflow="fold")
+    # the fix names the symbol (remove unused import `os`), its source below it: four columns
+    # leave the reason room on an 80-column terminal
+    table.add_column("fix (source)", overflow="fold")
+    table.add_column("why", overflow="fold", ratio=3)
     for record in records:
         table.add_row(escape(f"{record.fix.path}:{record.fix.line}"), record.fix.rule,
-                      escape(record.fix.description), record.fix.source, escape(record.reason))
+                      f"{escape(record.fix.description)}\n[dim]{escape(record.fix.source)}[/]",
+                      escape(record.reason))
     return table
 
 
@@ -109,7 +113,7 @@ def print_diff(diff: str, console: Console) -> None:
 
 def render_notes(messages: Sequence[str], console: Console) -> None:
     for message in messages:
-        console.print(f"[yellow]note:[/] {escape(message)}")
+        console.print(f"[yellow]note:[/] {escape(message)}", soft_wrap=True)
 
 
 def render_heal(result: HealResult, console: Console, review_hint: bool = True) -> None:
@@ -144,8 +148,9 @@ def render_heal(result: HealResult, console: Console, review_hint: bool = True) 
         console.print(table)
         console.print()
     if result.baseline is not None and (result.baseline.known_failures or result.baseline.flaky):
-        console.print(f"[yellow]baseline:[/] {len(result.baseline.known_failures)} tests already "
-                      f"failing, {len(result.baseline.flaky)} flaky; never blamed on a fix")
+        console.print(f"[yellow]baseline:[/] "
+                      f"{counted(len(result.baseline.known_failures), 'test')} already failing, "
+                      f"{len(result.baseline.flaky)} flaky; never blamed on a fix")
     for path, why in result.skipped_files:
         console.print(f"[yellow]skipped[/] {escape(path)}: {escape(why)}")
     if result.branch:
@@ -170,7 +175,7 @@ def render_heal(result: HealResult, console: Console, review_hint: bool = True) 
         f"{len(rejected)} rejected, {len(review)} for review, {len(result.declined)} declined; "
         f"{counted(result.test_runs, 'test run')}; "
         f"{len(result.remaining)} {remain} ({failing} at or above "
-        f"{result.config.fail_on.value}); {result.duration:.1f}s"
+        f"{result.config.fail_on.value}); {result.duration:.1f}s", soft_wrap=True
     )
     if result.llm is not None:
         usage = result.llm
