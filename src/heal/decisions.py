@@ -114,10 +114,8 @@ def approve_items(history: History, repo: git.Repo, root: Path, config: Config,
             if fix.path in landing.written:
                 decide(history, item, LANDED, None, run_id)
                 outcome.approved.append(item.id)
-    for fix in kept:
-        if fix.path in landing.written:
-            with contextlib.suppress(HealError):
-                PatternLibrary(root, config).reviewed(fix, True, texts_now[fix.path], run_id)
+                with contextlib.suppress(HealError):
+                    PatternLibrary(root, config).reviewed(fix, True, texts_now[fix.path], run_id)
     return outcome
 
 
@@ -131,6 +129,7 @@ def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback 
     run_id = new_run_id()
     with proc.stop_on_signals(), lock.held(state_dir, "heal review approve", run_id) as held:
         history = History(state_dir)
+        outcome: ApproveResult | None = None
         try:
             recovered = recover(history, held, repo, state_dir)
             chosen = items(history) if everything else [find(history, p) for p in prefixes]
@@ -140,20 +139,22 @@ def approve(repo_dir: Path, prefixes: Sequence[str], progress: ProgressCallback 
             history.start_run(run_id, "heal review approve", "review", gitops.head_sha(repo))
             outcome = approve_items(history, repo, root, config, chosen, run_id, progress)
             outcome.messages[:0] = recovered
-            history.finish_run(run_id, "stopped" if proc.stop_requested() else "ok",
-                               landed=len(outcome.approved), test_runs=outcome.test_runs)
-            if proc.stop_requested() and outcome.approved:
-                raise StoppedError(f"stopped after landing {len(outcome.approved)} approved "
-                                   f"fixes in {len(outcome.landed)} files; `heal review --all` "
-                                   "lists them")
             proc.check_stop()
+            history.finish_run(run_id, "ok", landed=len(outcome.approved),
+                               test_runs=outcome.test_runs)
             return outcome
         except StoppedError:
             with contextlib.suppress(HealError):
-                history.finish_run(run_id, "stopped")
+                history.finish_run(run_id, "stopped",
+                                   landed=len(outcome.approved) if outcome else 0)
+            if outcome is not None and outcome.approved:  # a stop once it landed says so
+                raise StoppedError(f"stopped after landing {len(outcome.approved)} approved "
+                                   f"fixes in {len(outcome.landed)} files; `heal review --all` "
+                                   "lists them") from None
             raise
         finally:
-            history.close()
+            with proc.uninterrupted():
+                history.close()
 
 
 def reject_items(repo_dir: Path, prefixes: Sequence[str], reason: str) -> list[ReviewItem]:

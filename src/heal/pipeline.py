@@ -185,10 +185,11 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                    duration=time.perf_counter() - started)
             raise
         finally:
-            if engine is not None:
-                engine.close()
-            clear_status(state_dir, run_id)
-            history.close()
+            with proc.uninterrupted():  # the run has ended (or is ending): a stop now would cut
+                if engine is not None:  # the tidying short and replace what the run says
+                    engine.close()
+                clear_status(state_dir, run_id)
+                history.close()
 
 
 def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:

@@ -21,6 +21,7 @@ from heal.commands._common import (
 )
 from heal.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from heal.history import History
+from heal.sandbox import proc
 from heal.state import ensure_state_dir
 
 app = typer.Typer(name="review", help="The queue of verified fixes that need a human: list, "
@@ -104,12 +105,13 @@ def approve(repo: Path | None, item_ids: list[str], approve_all: bool) -> int:
         outcome = decisions.approve((repo or Path.cwd()).resolve(), item_ids, progress,
                                    everything=approve_all)
     console = stdout_console()
-    for message in outcome.messages:
-        console.print(f"[yellow]note:[/] {escape(message)}")
-    for item_id, why in outcome.stale:
-        console.print(f"[yellow]not landed[/] {item_id}: {escape(why)}")
-    console.print(f"approved and landed {len(outcome.approved)} fixes in "
-                  f"{len(outcome.landed)} files")
+    with proc.uninterrupted():  # it is done: a stop now would only cut its report short
+        for message in outcome.messages:
+            console.print(f"[yellow]note:[/] {escape(message)}")
+        for item_id, why in outcome.stale:
+            console.print(f"[yellow]not landed[/] {item_id}: {escape(why)}")
+        console.print(f"approved and landed {len(outcome.approved)} fixes in "
+                      f"{len(outcome.landed)} files")
     return EXIT_OK if not outcome.stale else EXIT_FINDINGS
 
 

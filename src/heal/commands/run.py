@@ -228,6 +228,7 @@ def heal_and_report(request: HealRequest, output: Path | None, skip_missing: boo
     from heal import pipeline
     from heal.report import json as json_report
     from heal.report import text as text_report
+    from heal.sandbox import proc
 
     fmt = str(request.scan.overrides.get("output_format") or "text")
     if fmt not in ("text", "json"):
@@ -244,12 +245,13 @@ def heal_and_report(request: HealRequest, output: Path | None, skip_missing: boo
     with display as progress:
         result = pipeline.heal(request, progress=progress, skip_missing=skip_missing,
                                on_landed=report if early else None)
-    if fmt == "json":
-        emit(json_report.render_heal(result), output)
-    elif early:  # what learning had to say, after the report
-        text_report.render_notes(result.messages[len(shown):], stdout_console())
-    else:
-        _emit_text(partial(text_report.render_heal, result), output)
+    with proc.uninterrupted():  # the run is over: a stop now would only cut its report short
+        if fmt == "json":
+            emit(json_report.render_heal(result), output)
+        elif early:  # what learning had to say, after the report
+            text_report.render_notes(result.messages[len(shown):], stdout_console())
+        else:
+            _emit_text(partial(text_report.render_heal, result), output)
     if hook and result.landed:
         return EXIT_FINDINGS  # pre-commit: files changed, re-add them and commit again
     return EXIT_FINDINGS if result.failing() else EXIT_OK
