@@ -43,3 +43,30 @@ def test_a_fix_is_planned_on_the_text_as_it_is_now(tmp_path: Path) -> None:
         outputs.append(apply_fixes(text, plan.fixes))
     assert outputs == ["import sys\n\nprint(sys.argv)\n",
                        "# moved down\n# by an edit\n# above it\nimport sys\n\nprint(sys.argv)\n"]
+
+
+def test_a_node_replaced_along_its_path_gives_the_text_a_whole_tree_visit_gives() -> None:
+    """`ModuleContext.replace` rebuilds only the replaced node's ancestors; the text is the
+    one libcst's deep_replace (which visits every node) makes, on heal's own modules."""
+    import random
+
+    from heal.cst import along_path
+
+    rng = random.Random(7)
+    sources = sorted(Path(__file__).resolve().parents[1].joinpath("src/heal").rglob("*.py"))
+    compared = 0
+    for path in rng.sample(sources, 12):
+        tree = parsed(path.read_text())
+        kinds = (cst.Name, cst.ImportFrom, cst.SimpleStatementLine, cst.FunctionDef, cst.Call)
+        nodes = [node for node in tree.parents if isinstance(node, kinds)]
+        for old in rng.sample(nodes, min(25, len(nodes))):
+            new: cst.CSTNode = (
+                cst.Name(f"renamed_{old.value}") if isinstance(old, cst.Name)
+                else old.with_changes(body=[cst.Pass()]) if isinstance(old, cst.SimpleStatementLine)
+                else old.with_changes(name=cst.Name("renamed")) if isinstance(old, cst.FunctionDef)
+                else old.deep_clone())
+            rebuilt = along_path(old, new, tree.parents.get)
+            assert rebuilt is not None
+            assert rebuilt.code == tree.module.deep_replace(old, new).code, (path, old)
+            compared += 1
+    assert compared > 100

@@ -25,7 +25,7 @@ from libcst.metadata import CodeRange
 
 from heal.cases import Invalid, Valid
 from heal.config import Config
-from heal.cst import Parsed, parsed, target_names
+from heal.cst import Parsed, along_path, parsed, target_names
 from heal.edits import diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
@@ -139,6 +139,10 @@ class ModuleContext:
 
     def replace(self, old: cst.CSTNode, new: cst.CSTNode | cst.RemovalSentinel) -> str:
         """The module's text with one node replaced (by identity; comments elsewhere kept)."""
+        if not isinstance(new, cst.RemovalSentinel) and not new._is_removable():
+            rebuilt = along_path(old, new, self.parent)  # no visit of the whole tree
+            if rebuilt is not None:
+                return rebuilt.code
         replaced: object = (self.module.deep_remove(old) if isinstance(new, cst.RemovalSentinel)
                             else self.module.deep_replace(old, new))
         assert isinstance(replaced, cst.Module)
