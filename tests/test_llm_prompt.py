@@ -41,6 +41,19 @@ def test_the_region_is_the_enclosing_function_with_its_decorators():
     assert "lines 5-8" in text.lower() and "```python\n    @functools.cache\n" in text
 
 
+def test_a_failure_at_run_time_names_its_failing_test_in_the_prompt():
+    """A `heal --from-tests` finding reaches the model with the test that failed and where."""
+    failure = Finding("pytest:attribute-none", Category.TYPE, Priority.P1, "shop.py",
+                      Span.of(7, 0, 7, 0), "AttributeError: 'NoneType' object has no attribute "
+                      "'prices'", "pytest", "fp", hint="failing test tests/test_shop.py::test_price, "
+                      "in price()", evidence=("tests/test_shop.py::test_price",))
+    text = prompts.prompt(failure, prompts.region(CODE, failure))
+    assert "It makes these tests fail: tests/test_shop.py::test_price (failing test " in text
+    assert "AttributeError: 'NoneType' object has no attribute 'prices'" in text
+    assert "It makes these tests fail" not in prompts.prompt(finding(7), prompts.region(CODE,
+                                                                                   finding(7)))
+
+
 def test_a_dedented_answer_is_indented_back_and_replaces_only_its_lines():
     where = prompts.region(CODE, finding(7))
     answer = ("Sure.\n```python\n@functools.cache\ndef price(self, item: str) -> str:\n"

@@ -60,9 +60,13 @@ def region(text: str, finding: Finding) -> Region:
 
 
 def prompt(finding: Finding, where: Region) -> str:
-    """The user message: the finding, then the region in one fenced block with its first line."""
+    """The user message: the finding (for a failure at run time, the tests that failed with it
+    and where), then the region in one fenced block with its first line."""
+    failing = (f"It makes these tests fail: {', '.join(finding.evidence)}"
+               + (f" ({finding.hint})" if finding.hint else "") + "\n") if finding.evidence else ""
     return (f"File: {finding.path}\n"
-            f"Problem ({finding.rule}) at line {finding.span.start.line}: {finding.message}\n\n"
+            f"Problem ({finding.rule}) at line {finding.span.start.line}: {finding.message}\n"
+            f"{failing}\n"
             f"Lines {where.first}-{where.last} of the file (the first line below is line "
             f"{where.first}):\n```python\n{where.code.rstrip(chr(10))}\n```\n\n"
             f"Reply with the corrected lines {where.first}-{where.last} in one ```python block.")
