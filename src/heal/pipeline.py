@@ -44,7 +44,7 @@ from heal.sandbox.recovery import recover
 from heal.scan import ScanRequest, scan
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, clear_status, quiet, write_status
-from heal.verify import reactive
+from heal.verify import for_review, reactive
 from heal.verify.engine import Engine, SelectionMissError
 from heal.verify.reactive import Reactive
 from heal.verify.recheck import fixable
@@ -236,9 +236,9 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
                 "selected test passed; verified everything again with full runs")
             engine.reset_for_full_runs()
             findings = engine.rounds(start, result.messages)
-        engine.review_phase(findings, config.max_iterations + 1, settled)
+        for_review.review(engine, findings, config.max_iterations + 1, settled)
         if llm is not None:
-            engine.llm_phase(findings, config.max_iterations + 1, settled, llm)
+            for_review.ask_llm(engine, findings, config.max_iterations + 1, settled, llm)
         result.messages += engine.selector.messages + engine.messages
     result.records = engine.ledger.records
     result.declined = list(engine.ledger.declined.values())

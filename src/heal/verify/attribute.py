@@ -12,6 +12,7 @@ the caller, which re-checks the suspects apart (`recheck.Recheck.blame`).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -77,7 +78,14 @@ class LineMap:
 
 def line_maps(old: Mapping[str, str], new: Mapping[str, str], paths: Iterable[str]
               ) -> dict[str, LineMap]:
-    return {path: LineMap(old[path], new[path]) for path in paths if path in new}
+    return {path: line_map(old[path], new[path]) for path in paths if path in new}
+
+
+@functools.lru_cache(maxsize=256)
+def line_map(old: str, new: str) -> LineMap:
+    """One diff per pair of texts: the re-check that finds a batch's new findings and the blame
+    that follows it ask about the same pairs."""
+    return LineMap(old, new)
 
 
 def new_findings(before: Sequence[Finding], after: Sequence[Finding],

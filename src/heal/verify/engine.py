@@ -4,12 +4,12 @@ A round plans a batch (`plan.py`), re-checks it with the analyzers (`recheck.py`
 (`batch.py`); the later rounds are planned on top of it with the analyzers alone and tested in
 one run with it (`Engine.lookahead`). When no fix is left, fixes the analyzers turned down get one
 more chance against what landed after them; then the combined patch passes the full suite
-(`final_check`). Fixes that need a human are verified last, on top of that state, for review.
+(`final_check`). Fixes that need a human are verified last, on top of that state, for review
+(`for_review.py`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,10 +20,9 @@ from heal import failures
 from heal.clock import Clock
 from heal.config import Config, project_target
 from heal.discover import SourceFile, digest
-from heal.edits import apply_fixes, independent, texts_after, unified_diff
+from heal.edits import apply_fixes, texts_after, unified_diff
 from heal.history import History
-from heal.llm.fixer import LLMFixer
-from heal.model import Declined, Finding, Fix, Safety, Verdict
+from heal.model import Finding, Fix, Safety, Verdict
 from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
@@ -570,92 +569,3 @@ class Engine:
                 entry.verdict = Verdict.REJECTED
                 entry.reason = reason
         self.state = {}
-
-    def review_phase(self, findings: list[Finding], round_no: int,
-                     decided: Callable[[Fix, str], bool]) -> None:
-        """Fixes that need a human: verified on top of the final state, queued, never landed.
-        `decided(fix, hash of its base text)` says whether the review queue settled it already
-        (a reviewer rejected it, or it waits there for this very text): not verified again."""
-        texts = {p: self.current(p) for p in self.originals}
-        with self.clock.phase("plan"):
-            plan = self.planner.plan(findings, texts, skip=self.ledger.given_up)
-        self.ledger.note_declined(plan.declined)
-        deferred = self.ledger.deferred
-        waiting = [dataclasses.replace(fix, safety=Safety.REVIEW,
-                                       rationale=deferred[fix.fingerprints[0]])
-                   for fix in [*plan.fixes, *plan.waiting]
-                   if fix.fingerprints and fix.fingerprints[0] in deferred]
-        review = [dataclasses.replace(fix, rationale=f"{deferred[fix.fingerprints[0]]}. "
-                                                     f"{fix.rationale}")
-                  if fix.fingerprints and fix.fingerprints[0] in deferred else fix
-                  for fix in plan.review]  # a review fix no test covers says so first
-        fresh = [fix for fix in [*review, *waiting]
-                 if not decided(fix, text_hash(texts[fix.path]))]
-        kept, _ = independent(fresh, texts)
-        self._verify_for_review(kept, findings, round_no)
-
-    def _verify_for_review(self, fixes: list[Fix], findings: list[Finding], round_no: int) -> None:
-        if not fixes:
-            return
-        # a review fix must still remove its finding; what else it brings in (bandit's LOW
-        # B603 after a shell=True rewrite, say) is for the reviewer to weigh, not a veto
-        after = self.recheck.rescan(self.texts(fixes), paths_of(fixes))
-        for fix in self.recheck.ineffective(fixes, findings, after):
-            self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
-            fixes.remove(fix)
-        if not fixes:
-            return
-        if self.no_verify:
-            for fix in fixes:
-                self.record(fix, Verdict.SKIPPED, "needs review, and --no-verify cannot verify it",
-                            round_no)
-            return
-        kept, _ = self.test_batch(fixes, round_no)
-        for fix in kept:
-            self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale or "needs a human's approval",
-                        round_no)
-
-
-    def llm_phase(self, findings: list[Finding], round_no: int,
-                  decided: Callable[[Fix, str], bool], llm: LLMFixer) -> None:
-        """The findings no pattern and no fixer fixed, asked of the model; each answer passes
-        the planner's checks (parses, stays in the statement), the analyzers' (removes its
-        finding, brings nothing new, idempotent) and the tests like any fix, and then waits
-        for review. A finding whose model fix the queue settled already is not asked again."""
-        if self.no_verify:
-            self.messages.append("the LLM fixer needs the tests to verify its answers; it is off "
-                                 "with --no-verify")
-            return
-        if self.planner.blocked(llm.source):
-            self.messages.append(f"the LLM fixer ({llm.source}) is off: the circuit breaker "
-                                 "tripped after repeated failures; `heal rule "
-                                 f"{llm.source} --enable` turns it on")
-            return
-        fixed = {fp for r in self.ledger.records if r.verdict is not Verdict.REJECTED
-                 for fp in r.fix.fingerprints}
-        texts = {p: self.current(p) for p in self.originals}
-        offered = [f for f in findings if f.fingerprint not in fixed and f.path in texts
-                   and not decided(llm.placeholder(f), text_hash(texts[f.path]))]
-        if not offered:
-            return
-        self.progress("plan", "llm", f"asking {llm.config.model} about {len(offered)} findings")
-        by_key = {f.fingerprint: f for f in offered}
-        fixes: list[Fix] = []
-        with self.clock.phase("llm"):
-            answers = llm.propose(offered, texts, self.secrets)
-        for answer in answers:
-            if isinstance(answer, Declined):
-                self.ledger.note_declined([answer])
-                continue
-            finding = by_key[answer.fingerprints[0]]
-            fix, problem = self.planner.vet(answer, finding, texts[answer.path])
-            if problem is None:
-                fixes.append(fix)
-            else:
-                self.ledger.decline(fix, f"unusable answer: {problem}")
-        while fixes:  # answers for one file that overlap wait for the next batch
-            batch, fixes = independent(fixes, texts)
-            kept, _, _ = self.analyzer_check(batch, findings, round_no)
-            kept, _ = self.test_batch(kept, round_no)
-            for fix in kept:
-                self.record(fix, Verdict.NEEDS_REVIEW, fix.rationale, round_no)
