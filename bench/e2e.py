@@ -14,7 +14,9 @@ writes the verdict sets to a JSON file; `--compare BEFORE.json AFTER.json` lists
 verdict differs between two saved runs (a fix is its file, rule and finding fingerprints).
 
 `--hook` instead times the commit-loop profile: `heal --hook FILE` on a one-file change (an
-unused import added to the project's largest module) in a copy of the project.
+unused import added to the project's largest module) in a copy of the project, cold (no
+`.heal/`) and warm (after a `heal --scan` of the unchanged tree), with the seconds spent in
+tests apart from the rest.
 
     .venv/bin/python bench/e2e.py [NAME ...] [--modes default,unsafe] [--save after.json]
     .venv/bin/python bench/e2e.py --heal /other/checkout/.venv/bin/heal --save before.json
@@ -148,22 +150,44 @@ def compare(before_file: str, after_file: str) -> int:
     return 1 if differences else 0
 
 
+def tests_seconds(work: Path) -> float:
+    """Seconds the newest heal run spent running tests."""
+    db = work / ".heal" / "history.db"
+    if not db.exists():
+        return 0.0
+    with sqlite3.connect(db) as conn:
+        run = conn.execute("SELECT id FROM runs ORDER BY started DESC LIMIT 1").fetchone()
+        if run is None:
+            return 0.0
+        total = conn.execute("SELECT SUM(duration) FROM test_runs WHERE run_id = ?",
+                             run).fetchone()[0]
+    return float(total or 0.0)
+
+
 def hook(heal: str, name: str, src: Path, python: str, test_cmd: str) -> None:
+    """`heal --hook FILE` on a one-file change, cold (no `.heal/`: the first commit after a
+    clone) and warm (after a `heal --scan` of the unchanged tree: every later commit)."""
     with tempfile.TemporaryDirectory(prefix=f"heal-hook-{name}-") as tmp_name:
-        work = fresh(src, Path(tmp_name), "hook")
-        files = subprocess.run(["git", "ls-files", "*.py"], cwd=work, capture_output=True,
-                               text=True, check=True).stdout.split()
-        sources = [f for f in files if "test" not in f]
-        loc = sum(len((work / f).read_text(errors="replace").splitlines()) for f in files)
-        largest = max(sources, key=lambda f: (work / f).stat().st_size)
-        target = work / largest
-        target.write_text("import os\n" + target.read_text())
-        argv = [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest]
-        seconds, done = timed(argv, work, python)
-        runs = suite_runs(work)
-        tested = sum(v for k, v in runs.items() if k not in ("full", "selected"))
-        print(f"| {name} | {loc} | {largest} | {seconds:.1f} | {done.returncode} | "
-              f"{tested} ({runs.get('full', 0)} full, {runs.get('selected', 0)} selected) |")
+        for state in ("cold", "warm"):
+            work = fresh(src, Path(tmp_name), f"hook-{state}")
+            files = subprocess.run(["git", "ls-files", "*.py"], cwd=work, capture_output=True,
+                                   text=True, check=True).stdout.split()
+            sources = [f for f in files if "test" not in f]
+            loc = sum(len((work / f).read_text(errors="replace").splitlines()) for f in files)
+            largest = max(sources, key=lambda f: (work / f).stat().st_size)
+            if state == "warm":
+                timed([heal, "--scan", "--fail-on", "P0"], work, python)
+            target = work / largest
+            target.write_text("import os\n" + target.read_text())
+            argv = [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest]
+            seconds, done = timed(argv, work, python)
+            runs = suite_runs(work)
+            tested = sum(v for k, v in runs.items() if k not in ("full", "selected"))
+            in_tests = tests_seconds(work)
+            print(f"| {name} | {state} | {loc} | {largest} | {seconds:.1f} | {in_tests:.1f} | "
+                  f"{seconds - in_tests:.1f} | {done.returncode} | "
+                  f"{tested} ({runs.get('full', 0)} full, {runs.get('selected', 0)} selected) |")
+            sys.stdout.flush()
 
 
 def main() -> int:
@@ -179,8 +203,9 @@ def main() -> int:
         return compare(*args.compare)
     rows = corpus(args.names)
     if args.hook:
-        print("| project | lines (all .py) | changed file | heal --hook s | exit | test runs |")
-        print("| --- | --: | --- | --: | --: | --- |")
+        print("| project | cache | lines (all .py) | changed file | heal --hook s | in tests s | "
+              "besides tests s | exit | test runs |")
+        print("| --- | --- | --: | --- | --: | --: | --: | --: | --- |")
         for name, src, python, test_cmd in rows:
             hook(args.heal, name, src, python, test_cmd)
             sys.stdout.flush()

@@ -16,8 +16,11 @@ left out, since mypy refuses to run at all otherwise); ruff's S-rules that mirro
 finding on the same line are merged into the bandit finding; mypy's `name-defined` on a line
 where ruff reports F821 is the same problem, and counted once; mypy's exact repeats are one;
 a module with a stub beside it is given to mypy as its stub, as heal does. When a file stops
-mypy with a blocking error (parso's test data), mypy's own run reports only what it checked
-before it stopped; heal leaves that file out and checks the rest, so its count is higher.
+mypy with a blocking error (parso's test data, mako's module found under two names), heal runs
+mypy again without it; the tools' side is given heal's last, working file list and timed for
+that one run (so the failed runs cost only heal).
+
+`heal cold` has no `.heal/` (a CI checkout); the tools' cold run has no caches of their own.
 """
 
 from __future__ import annotations
@@ -43,16 +46,37 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
 
 
 def heal_files(work: Path) -> tuple[list[str], list[str]]:
-    """The files heal analyzes (readable, parsable) and the file list mypy gets."""
-    from heal.analyzers.mypy import split_duplicates, stubs_first
+    """The files heal analyzes (readable, parsable) and the files heal's mypy run checks in the
+    end: where mypy stops at a blocking error (a module found twice under two names), heal runs
+    it again without the culprit, and the tools' side is given that last, working file list
+    (and timed for that one run only, not for the failed ones)."""
+    import tempfile as scratch
+
+    import heal.analyzers.mypy as mypy_analyzer
+    from heal.analyzers.base import AnalyzeContext
     from heal.discover import discover
     from heal.scan import ScanRequest, open_workspace
 
     workspace = open_workspace(ScanRequest(repo=work))
     found = discover(workspace.root, workspace.candidates, workspace.config)
     files = [f.path for f in found.files]
-    mypy_files, _ = split_duplicates(workspace.root, stubs_first(files, workspace.root))
-    return files, mypy_files
+    commands: list[list[str]] = []
+    real_run = mypy_analyzer.run_tool
+
+    def recording(argv: list[str], *args: object, **kwargs: object) -> object:
+        commands.append(list(argv))
+        return real_run(argv, *args, **kwargs)  # type: ignore[arg-type]
+
+    mypy_analyzer.run_tool = recording  # type: ignore[assignment]
+    try:
+        with scratch.TemporaryDirectory() as state:
+            mypy_analyzer.MypyAnalyzer().run(AnalyzeContext(
+                root=workspace.root, files=found.files, config=workspace.config,
+                python=workspace.python, state_dir=Path(state)))
+    finally:
+        mypy_analyzer.run_tool = real_run
+    last = commands[-1] if commands else ["--"]
+    return files, last[last.index("--") + 1:]
 
 
 def tool_commands(work: Path, python: str, files: list[str], mypy_files: list[str],
@@ -146,18 +170,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="warm runs per project (median)")
     args = parser.parse_args()
     rows = [bench_one(name, src, python, args.runs) for name, src, python, _ in corpus(args.names)]
-    print("| project | files | heal warm s | ruff s | mypy s | bandit s | sequential s | "
-          "heal/sum | heal/slowest | heal/sum cold | parity ruff | parity mypy | parity bandit "
-          "| native |")
-    print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- | --- | --- | --: |")
+    print("| project | files | heal cold s | sequential cold s | heal/sum cold | heal warm s | "
+          "ruff s | mypy s | bandit s | sequential warm s | heal/sum warm | heal/slowest warm | "
+          "parity ruff | parity mypy | parity bandit | native |")
+    print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- | --- "
+          "| --- | --: |")
     for r in rows:
         tools = r["tools"]
         parity = r["parity"]
         cells = [f"{h}/{o}{'' if h == o else ' ≠'}" for h, o in parity.values()]  # type: ignore[union-attr]
-        print(f"| {r['name']} | {r['files']} | {r['heal_warm']:.2f} | {tools['ruff']:.2f} | "  # type: ignore[index]
+        print(f"| {r['name']} | {r['files']} | {r['heal_cold']:.2f} | {r['seq_cold']:.2f} | "
+              f"{r['ratio_sum_cold']:.2f} | {r['heal_warm']:.2f} | {tools['ruff']:.2f} | "  # type: ignore[index]
               f"{tools['mypy']:.2f} | {tools['bandit']:.2f} | {r['seq_warm']:.2f} | "  # type: ignore[index]
-              f"{r['ratio_sum']:.2f} | {r['ratio_slowest']:.2f} | {r['ratio_sum_cold']:.2f} | "
+              f"{r['ratio_sum']:.2f} | {r['ratio_slowest']:.2f} | "
               f"{' | '.join(cells)} | {r['native']} |")
+    worst_cold = max(float(r["ratio_sum_cold"]) for r in rows)  # type: ignore[arg-type]
+    print(f"\nworst heal / sequential sum (cold): {worst_cold:.2f} (goal <= 0.8)")
     worst = max(float(r["ratio_sum"]) for r in rows)  # type: ignore[arg-type]
     print(f"\nworst heal / sequential sum (warm): {worst:.2f} (goal <= 0.8)")
     return 0

@@ -1,17 +1,22 @@
-"""The libcst helpers every rule and fixer shares: names as they are written, and the parse of
-each file version, made once per run (`parsed`)."""
+"""The libcst helpers every rule and fixer shares: names as they are written, a node's children,
+and the parse of each file version, made once per run (`parsed`)."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
+import inspect
+import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import TypeVar, cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider
+
+from heal.positions import positions
 
 T = TypeVar("T")
 
@@ -35,6 +40,47 @@ def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
             yield from target_names(element.value)
     elif isinstance(target, cst.StarredElement):
         yield from target_names(target.value)
+
+
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields a node type's children come from, in the order libcst visits them: the
+    order of the `visit_*(self, "field", ...)` calls in its `_visit_and_replace_children`,
+    which is the order of the source (not always the order the fields are declared in)."""
+    found = _CHILD_FIELDS.get(kind)
+    if found is None:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(kind._visit_and_replace_children)))
+        calls = sorted((node.lineno, node.col_offset, node.args[1].value)
+                       for node in ast.walk(tree)
+                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                       and node.func.id.startswith("visit_") and len(node.args) > 1
+                       and isinstance(node.args[1], ast.Constant))
+        found = _CHILD_FIELDS[kind] = tuple(dict.fromkeys(str(name) for _, _, name in calls))
+    return found
+
+
+_IS_NODE: dict[type, bool] = {}  # isinstance() against libcst's abstract CSTNode is slow
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children`, in the same order, without libcst's way of finding them: it rebuilds
+    the node through a visitor, which cost more than the rules that asked."""
+    out: list[cst.CSTNode] = []
+    fields = _CHILD_FIELDS.get(type(node))
+    for name in fields if fields is not None else _child_fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            out.extend(value)  # sequences of nodes only
+            continue
+        is_node = _IS_NODE.get(kind)
+        if is_node is None:
+            is_node = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+        if is_node:
+            out.append(value)
+    return out
 
 
 class Parsed:
@@ -64,22 +110,17 @@ class Parsed:
             self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         return self._wrapper
 
-    def _resolve(self) -> None:
-        self._positions = self.wrapper.resolve(PositionProvider)
-        self._parents = self.wrapper.resolve(ParentNodeProvider)
-
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """libcst's `PositionProvider` ranges, at a tenth of its cost (`heal.positions`)."""
         if self._positions is None:
-            self._resolve()
-        assert self._positions is not None
+            self._positions = positions(self.module)
         return self._positions
 
     @property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
         if self._parents is None:
-            self._resolve()
-        assert self._parents is not None
+            self._parents = self.wrapper.resolve(ParentNodeProvider)
         return self._parents
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:

@@ -25,7 +25,7 @@ from libcst.metadata import CodeRange
 
 from heal.cases import Invalid, Valid
 from heal.config import Config
-from heal.cst import Parsed, along_path, parsed, target_names
+from heal.cst import Parsed, along_path, children, parsed, target_names
 from heal.edits import diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
@@ -38,7 +38,7 @@ def module_names(module: cst.Module) -> set[str]:
     names: set[str] = set()
 
     def visit(node: cst.CSTNode) -> None:
-        for child in node.children:
+        for child in children(node):
             if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
                 names.add(child.name.value)
                 continue

@@ -28,6 +28,7 @@ from heal.rules import retired
 
 if TYPE_CHECKING:  # libcst and the detectors load only when a file is not in the cache
     from heal.rules.base import Detector, Report
+    from heal.rules.logic.log113_import_cycles import ImportFact
 
 # one file per rule, `rules/<category>/<code>_<name>.py`
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -44,20 +45,29 @@ def suppressed(line: str, code: str) -> bool:
     return codes is None or code in {retired.current(c.strip()) for c in codes.split(",")}
 
 
-CACHE_FORMAT = "rows-v2"
+CACHE_FORMAT = "rows-v3"
 PROJECT_RULE = "LOG113"  # import cycles: a rule over the whole project, not one file
 # one report as cached: [code, category, priority, line, column, end line, end column, message]
 Row = list[object]
 
 
-def detect_reports(text: str, detectors: list[type[Detector]]) -> list[Report]:
-    """All detectors over one module's text, in one shared traversal (raises on a crash)."""
+def detect_file(text: str, detectors: list[type[Detector]]
+                ) -> tuple[list[Report], list[ImportFact]]:
+    """All detectors over one module's text, in one shared traversal, and the module's eager
+    imports for the import-cycle rule, from the same parse (raises on a crash)."""
     import libcst as cst
 
     from heal.rules.base import run_detectors
+    from heal.rules.logic.log113_import_cycles import import_facts
 
-    visitors = run_detectors(cst.parse_module(text), detectors)
-    return [report for visitor in visitors for report in visitor.reports]
+    module = cst.parse_module(text)
+    visitors = run_detectors(module, detectors)
+    return [report for visitor in visitors for report in visitor.reports], import_facts(module)
+
+
+def detect_reports(text: str, detectors: list[type[Detector]]) -> list[Report]:
+    """All detectors over one module's text (raises on a crash)."""
+    return detect_file(text, detectors)[0]
 
 
 def to_findings(source: SourceFile, rows: list[Row]) -> list[Finding]:
@@ -96,17 +106,23 @@ def _encode(reports: list[Report], detectors: list[type[Detector]]) -> list[Row]
              r.message] for r in reports]
 
 
-def _detect_chunk(texts: list[str], codes: list[str]) -> list[list[Row] | str]:
-    """Worker: encoded reports per text, or the error message (runs in a child process)."""
+# what the cache holds per file text: {"rows": [Row, ...], "imports": [ImportFact, ...]}
+Answer = dict[str, list[list[object]]]
+
+
+def _detect_chunk(texts: list[str], codes: list[str]) -> list[Answer | str]:
+    """Worker: encoded reports and import facts per text, or the error message (runs in a
+    child process)."""
     from libcst import ParserSyntaxError
 
     from heal.rules.registry import DETECTORS
 
     detectors = [DETECTORS[code] for code in codes]
-    out: list[list[Row] | str] = []
+    out: list[Answer | str] = []
     for text in texts:
         try:
-            out.append(_encode(detect_reports(text, detectors), detectors))
+            reports, imports = detect_file(text, detectors)
+            out.append({"rows": _encode(reports, detectors), "imports": imports})
         except ParserSyntaxError as error:  # Python parsed it (discover checks): libcst cannot
             out.append(f"libcst cannot parse this file (line {error.raw_line}: valid Python it "
                        "does not support), so heal's own detectors skipped it")
@@ -134,11 +150,13 @@ class NativeAnalyzer:
         start = time.perf_counter()
         cache = ResultCache(context.state_dir, NAME, _salt(self.codes))
         todo: list[tuple[SourceFile, str]] = []
+        imports: dict[str, list[ImportFact]] = {}
         for source in context.files:
             key = cache.key(source.text)
             cached = cache.get(key)
-            if isinstance(cached, list):
-                result.findings += to_findings(source, cached)
+            if isinstance(cached, dict) and isinstance(cached.get("rows"), list):
+                result.findings += to_findings(source, cached["rows"])
+                imports[source.path] = cached.get("imports") or []
             else:
                 todo.append((source, key))
         for (source, key), answer in zip(todo, self._detect([s.text for s, _ in todo]),
@@ -147,21 +165,25 @@ class NativeAnalyzer:
                 result.errors.append(AnalyzerError(NAME, f"{source.path}: {answer}"))
                 continue
             cache.put(key, answer)
-            result.findings += to_findings(source, answer)
+            result.findings += to_findings(source, answer["rows"])
+            imports[source.path] = answer["imports"]
         if PROJECT_RULE in self.codes:
-            result.findings += self._cycles(context, cache)
+            result.findings += self._cycles(context, cache, imports)
         result.duration = time.perf_counter() - start
         return result
 
-    def _cycles(self, context: AnalyzeContext, cache: ResultCache) -> list[Finding]:
-        """heal:LOG113 import cycles need the whole project: cached on every file's text."""
+    def _cycles(self, context: AnalyzeContext, cache: ResultCache,
+                imports: dict[str, list[ImportFact]]) -> list[Finding]:
+        """heal:LOG113 import cycles need the whole project: cached on every file's text, and
+        made from each file's import facts (cached per file, so that a changed file does not
+        make every other file parsed again)."""
         key = cache.key("\0".join(f"{s.path}\0{s.digest or hash(s.text)}"
                                    for s in sorted(context.files, key=lambda s: s.path)))
         cached = cache.get("cycles-" + key)
         if not isinstance(cached, list):
             from heal.rules.logic.log113_import_cycles import cycle_findings
 
-            found = cycle_findings(context.files, context.root)
+            found = cycle_findings(context.files, context.root, imports)
             cached = [[f.path, f.span.start.line, f.span.start.column, f.span.end.line,
                        f.span.end.column, f.message] for f in found]
             cache.put("cycles-" + key, cached)
@@ -170,7 +192,7 @@ class NativeAnalyzer:
                         message=message, tool=NAME, fingerprint="")
                 for path, a, b, c, d, message in cached]
 
-    def _detect(self, texts: list[str]) -> list[list[Row] | str]:
+    def _detect(self, texts: list[str]) -> list[Answer | str]:
         if not texts:  # all cached: the detectors (and libcst) are not even imported
             return []
         codes = [code for code in self.codes if code != PROJECT_RULE]
@@ -181,7 +203,7 @@ class NativeAnalyzer:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             parts = list(pool.map(_detect_chunk, chunks, [codes] * workers))
-        merged: list[list[Row] | str] = [[] for _ in texts]
+        merged: list[Answer | str] = ["" for _ in texts]
         for index, part in enumerate(parts):
             for offset, answer in enumerate(part):
                 merged[index + offset * workers] = answer

@@ -22,6 +22,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from heal.cst import children
 from heal.fixer import ModuleContext
 from heal.model import Span
 
@@ -51,7 +52,7 @@ def _kids(context: ModuleContext, node: cst.CSTNode, start: tuple[int, int]
         return node.body[max(index, 0):index + 1] if index >= 0 else ()
     if isinstance(node, cst.IndentedBlock):
         return node.body
-    return node.children
+    return children(node)
 
 
 def own_range(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode) -> CodeRange:
@@ -115,7 +116,7 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
         chain.append(function)
     inside: list[cst.CSTNode] = []
     if start < end and path:
-        queue = list(path[-1].children)
+        queue = list(children(path[-1]))
         for child in queue:
             parents[id(child)] = path[-1]
         while queue and len(inside) < limit:
@@ -126,7 +127,7 @@ def candidates(context: ModuleContext, span: Span, limit: int = 64) -> list[cst.
             if start <= extent[0] and extent[1] <= end:
                 inside.append(child)
             if extent[0] < end and start < extent[1]:
-                grandchildren = child.children
+                grandchildren = children(child)
                 for grandchild in grandchildren:
                     parents[id(grandchild)] = child
                 queue.extend(grandchildren)

@@ -28,7 +28,7 @@ from typing import Any
 
 import libcst as cst
 
-from heal.cst import parsed
+from heal.cst import children, parsed
 from heal.edits import line_starts
 from heal.model import Position, Span
 from heal.patterns.locate import own_range
@@ -174,7 +174,7 @@ def _path_to(parsed: Parsed, start: int, end: int) -> list[cst.CSTNode]:
     while True:
         path.append(node)
         inner = None
-        for child in node.children:
+        for child in children(node):
             if child not in parsed.positions:
                 continue
             lo, hi = parsed.offsets(child)  # a Param's reaches over its annotation and default

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from heal.cst import children
 from heal.fixer import ModuleContext
 from heal.patterns.locate import own_range
 from heal.patterns.model import METAVAR_RE
@@ -116,7 +117,7 @@ class Source:
 def _strings(node: cst.CSTNode) -> Iterator[cst.SimpleString | cst.FormattedStringText]:
     if isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
         yield node
-    for child in node.children:
+    for child in children(node):
         yield from _strings(child)
 
 

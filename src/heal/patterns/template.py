@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from heal.cst import children
 from heal.patterns.model import COMMENT, CONTEXT, METAVAR_RE, SELECTORS
 
 ONE = "__heal_one_"
@@ -230,5 +231,5 @@ def code_of(node: cst.CSTNode) -> str:
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield node
-    for child in node.children:
+    for child in children(node):
         yield from walk(child)

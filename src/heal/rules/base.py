@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider
 
 from heal.cases import Invalid, Valid
-from heal.cst import dotted_name
+from heal.cst import children, dotted_name
 from heal.fixer import Fixer
 from heal.model import Category, Priority, Span
+from heal.positions import positions
 
 LOOPS = (cst.For, cst.While)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -87,14 +88,13 @@ class ModuleIndex:
         while pending:
             current = pending.pop()
             self._filled.add(current)
-            for child in current.children:
+            for child in children(current):
                 self.parents[child] = current
                 pending.append(child)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         if self._positions is None:
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(
-                PositionProvider)
+            self._positions = positions(self.module)
         return self._positions[node]
 
 

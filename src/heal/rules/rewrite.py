@@ -15,6 +15,7 @@ from typing import TypeVar, cast
 
 import libcst as cst
 
+from heal.cst import children
 from heal.fixer import ModuleContext
 from heal.rules.base import COMPREHENSIONS, SCOPES
 from heal.rules.scope import target_names, walk
@@ -212,5 +213,5 @@ def bindings(region: cst.CSTNode, skip: Iterable[cst.CSTNode] = ()) -> set[str]:
                 found.add(node.name.value)
             continue
         inner = in_comprehension or isinstance(node, COMPREHENSIONS)
-        stack.extend((child, inner) for child in node.children)
+        stack.extend((child, inner) for child in children(node))
     return found

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from heal.cst import children
 from heal.cst import target_names as target_nodes
 from heal.rules.base import SCOPES
 
@@ -17,12 +18,12 @@ from heal.rules.base import SCOPES
 def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
     """Every node under `node` (not `node` itself), in source order; with `into_scopes=False`,
     nested functions, lambdas and classes are yielded but not entered."""
-    stack = list(reversed(node.children))
+    stack = list(reversed(children(node)))
     while stack:
         child = stack.pop()
         yield child
         if into_scopes or not isinstance(child, SCOPES):
-            stack.extend(reversed(child.children))
+            stack.extend(reversed(children(child)))
 
 
 def parameters(params: cst.Parameters) -> list[cst.Param]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 
+from heal.cst import children
 from heal.edits import line_starts, offset
 from heal.fixer import with_imports
 from heal.model import Position, Span, TextEdit
@@ -103,7 +104,7 @@ def _targets(node: cst.CSTNode) -> Iterator[str]:
 
 
 def _blocks(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
-    for child in node.children:
+    for child in children(node):
         if isinstance(child, cst.IndentedBlock):
             yield child
         elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):

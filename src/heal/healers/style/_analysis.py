@@ -17,13 +17,13 @@ from libcst.metadata import (
     Assignment,
     BaseAssignment,
     MetadataWrapper,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
 
 from heal.fixer import ModuleContext
 from heal.healers.imports.project import python_files
+from heal.positions import positions
 
 BUILTINS = frozenset(dir(builtins))
 # calls that read a function's (or a module's) variables by name
@@ -147,7 +147,7 @@ class Analysis:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = module
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = positions(module)
         self.all_scopes: list[Scope] = list(dict.fromkeys(
             s for s in self.scopes.values() if s is not None))
         collected = _Collector()

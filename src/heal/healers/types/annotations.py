@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from heal.cst import children
 from heal.fixer import ModuleContext
 from heal.model import Finding
 
@@ -221,7 +222,7 @@ def names_in(node: cst.CSTNode) -> Iterator[str]:
     """Every plain name an expression mentions."""
     if isinstance(node, cst.Name):
         yield node.value
-    for child in node.children:
+    for child in children(node):
         yield from names_in(child)
 
 

@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
-from libcst.helpers import get_absolute_module_from_package_for_import
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.helpers import get_absolute_module_from_package, get_full_name_for_node
 
 from heal.discover import SourceFile, module_name
 from heal.model import Category, Finding, Priority, Span
+from heal.positions import positions
 
 RULE = "heal:LOG113"
+# what one eager import statement says, as plain data (cached with the file's other answers,
+# so that a scan finds cycles without parsing again): ["import", [dotted names]] or
+# ["from", number of dots, module or None, [names] or None for `*`]
+ImportFact = list[object]
 
 
 class ImportCycle:
@@ -138,24 +142,48 @@ def _suite(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return []
 
 
-def _targets(node: cst.Import | cst.ImportFrom, package: str, modules: set[str]) -> list[str]:
+def import_facts(module: cst.Module) -> list[ImportFact]:
+    """The eager imports of a module, in order, as data (`ImportFact`)."""
+    facts: list[ImportFact] = []
+    for node in _eager_imports(module.body):
+        if isinstance(node, cst.Import):
+            facts.append(["import", [alias.evaluated_name for alias in node.names]])
+            continue
+        try:
+            base = get_full_name_for_node(node.module) if node.module is not None else None
+        except Exception:
+            facts.append(["unknown"])  # loads nothing heal can name
+            continue
+        names = None if isinstance(node.names, cst.ImportStar) else \
+            [alias.evaluated_name for alias in node.names]
+        facts.append(["from", len(node.relative), base, names])
+    return facts
+
+
+def _targets(fact: ImportFact, package: str, modules: set[str]) -> list[str]:
     """The project modules an import statement loads (the deepest one each name names)."""
-    found = []
-    if isinstance(node, cst.Import):
-        for alias in node.names:
-            name = alias.evaluated_name
+    found: list[str] = []
+    if fact[0] == "import":
+        assert isinstance(fact[1], list)
+        for alias in fact[1]:
+            name = str(alias)
             while name and name not in modules:
                 name = name.rpartition(".")[0]
             if name:
                 found.append(name)
         return found
+    if fact[0] != "from":
+        return found
+    _, dots, module, listed = fact
+    assert isinstance(dots, int) and (listed is None or isinstance(listed, list))
     try:
-        base = get_absolute_module_from_package_for_import(package or None, node)
+        base = get_absolute_module_from_package(package or None, str(module) if module else None,
+                                                dots)
     except Exception:
         return found
     if base is None:
         return found
-    names = [] if isinstance(node.names, cst.ImportStar) else [a.evaluated_name for a in node.names]
+    names = [str(name) for name in listed or ()]
     for name in names:
         if f"{base}.{name}" in modules:
             found.append(f"{base}.{name}")
@@ -166,55 +194,62 @@ def _targets(node: cst.Import | cst.ImportFrom, package: str, modules: set[str])
     return found
 
 
+def file_facts(text: str) -> list[ImportFact] | None:
+    """A file's import facts from its text (None: libcst cannot parse it)."""
+    try:
+        return import_facts(cst.parse_module(text))
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+
+
 def import_graph(files: Sequence[SourceFile], root: Path
                  ) -> tuple[dict[str, str], dict[str, dict[str, Span]]]:
     """(module -> path, module -> {imported project module -> span of the first such import})."""
-    paths, graph, _ = _graph(files, root, with_spans=True)
-    return paths, {name: {t: span for t, span in edges.items() if span is not None}
-                   for name, edges in graph.items()}
+    paths, graph = _graph(files, root)
+    by_path = {source.path: source for source in files}
+    spans: dict[str, dict[str, Span]] = {}
+    for name, edges in graph.items():
+        spans[name] = {target: _span_of(by_path[paths[name]].text, ordinal)
+                       for target, ordinal in edges.items()}
+    return paths, spans
 
 
-def _graph(files: Sequence[SourceFile], root: Path, with_spans: bool = False
-           ) -> tuple[dict[str, str], dict[str, dict[str, Span | None]],
-                      dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]]]:
-    """The graph with spans only when asked: positions cost more than parsing, and only the
-    import that starts a cycle needs one (see `_span_of`)."""
+def _graph(files: Sequence[SourceFile], root: Path,
+           facts: Mapping[str, list[ImportFact]] | None = None
+           ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """(module -> path, module -> {imported project module -> which eager import of the module
+    first imports it}). `facts` by path, where known already (the native analyzer's pass);
+    the other files are parsed here."""
     paths: dict[str, str] = {}
     for source in files:
         if source.path.endswith(".py"):
             paths.setdefault(module_name(root, source.path), source.path)
     modules = set(paths)
-    graph: dict[str, dict[str, Span | None]] = {name: {} for name in modules}
-    nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
+    graph: dict[str, dict[str, int]] = {name: {} for name in modules}
     for source in files:
         name = module_name(root, source.path)
         if paths.get(name) != source.path:
             continue
-        try:
-            module = cst.parse_module(source.text)
-        except (cst.ParserSyntaxError, RecursionError):
+        known = (facts or {}).get(source.path)
+        found = known if known is not None else file_facts(source.text)
+        if found is None:
             continue
         package = name if source.path.endswith("__init__.py") else name.rpartition(".")[0]
-        first: dict[str, cst.CSTNode] = {}
-        for node in _eager_imports(module.body):
-            for target in _targets(node, package, modules):
+        first: dict[str, int] = {}
+        for ordinal, fact in enumerate(found):
+            for target in _targets(fact, package, modules):
                 if target != name:
-                    first.setdefault(target, node)
-        nodes[name] = (module, first)
-        positions = (MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-                     if with_spans and first else None)
-        for target, first_node in first.items():
-            span = None
-            if positions is not None:
-                where = positions[first_node]
-                span = Span.of(where.start.line, where.start.column, where.end.line,
-                               where.end.column)
-            graph[name][target] = span
-    return paths, graph, nodes
+                    first.setdefault(target, ordinal)
+        graph[name] = first
+    return paths, graph
 
 
-def _span_of(module: cst.Module, node: cst.CSTNode) -> Span:
-    where = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[node]
+def _span_of(text: str, ordinal: int) -> Span:
+    """The span of a module's `ordinal`th eager import: positions cost more than parsing, and
+    only the import that starts a cycle needs one."""
+    module = cst.parse_module(text)
+    node = list(_eager_imports(module.body))[ordinal]
+    where = positions(module, [node])[node]
     return Span.of(where.start.line, where.start.column, where.end.line, where.end.column)
 
 
@@ -285,17 +320,18 @@ def _shortest_cycle(graph: Mapping[str, Mapping[str, object]], start: str,
     return [start]
 
 
-def _cycles(files: Sequence[SourceFile], root: Path
+def _cycles(files: Sequence[SourceFile], root: Path,
+            facts: Mapping[str, list[ImportFact]] | None = None
             ) -> list[tuple[str, list[str], Span | None]]:
-    paths, graph, nodes = _graph(files, root)
+    paths, graph = _graph(files, root, facts)
+    by_path = {source.path: source for source in files}
     found = []
     for component in _components(graph):
         start = component[0]
         cycle = _shortest_cycle(graph, start, set(component))
         span = None
-        if len(cycle) > 1 and start in nodes and cycle[1] in nodes[start][1]:
-            module, first = nodes[start]
-            span = _span_of(module, first[cycle[1]])
+        if len(cycle) > 1 and cycle[1] in graph[start]:
+            span = _span_of(by_path[paths[start]].text, graph[start][cycle[1]])
         found.append((paths[start], cycle, span))
     return sorted(found, key=lambda item: (item[0], item[1]))
 
@@ -307,11 +343,12 @@ def find_import_cycles(files: Sequence[SourceFile], root: Path) -> list[tuple[st
     return [(path, cycle) for path, cycle, _ in _cycles(files, root)]
 
 
-def cycle_findings(files: Sequence[SourceFile], root: Path) -> list[Finding]:
+def cycle_findings(files: Sequence[SourceFile], root: Path,
+                   facts: Mapping[str, list[ImportFact]] | None = None) -> list[Finding]:
     """The cycles as heal:LOG113 findings, at the import that starts each cycle (fingerprints
-    are left for the pipeline to fill in)."""
+    are left for the pipeline to fill in). `facts`: the files' `import_facts` where known."""
     findings = []
-    for path, cycle, span in _cycles(files, root):
+    for path, cycle, span in _cycles(files, root, facts):
         text = " -> ".join([*cycle, cycle[0]])
         findings.append(Finding(
             rule=RULE, category=ImportCycle.CATEGORY, priority=ImportCycle.PRIORITY, path=path,
