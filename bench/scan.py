@@ -213,8 +213,10 @@ def main() -> int:
                                          "in turn with --heal, run by run")
     args = parser.parse_args()
     heals = [args.heal, *([args.before] if args.before else [])]
-    rows = [bench_one(name, src, python, args.runs, args.cold_runs, heals)
-            for name, src, python, _ in corpus(args.names)]
+    rows = []
+    for name, src, python, _ in corpus(args.names):
+        rows.append(bench_one(name, src, python, args.runs, args.cold_runs, heals))
+        print(f"{name}: done", file=sys.stderr, flush=True)
     after = args.heal
     before_cols = "before cold s | before/sum cold | " if args.before else ""
     print(f"| project | files | sequential cold s | {before_cols}heal cold s | heal/sum cold | "

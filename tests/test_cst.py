@@ -3,7 +3,9 @@ once it changed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import libcst as cst
 
@@ -14,6 +16,8 @@ from heal.discover import read_source
 from heal.edits import apply_fixes
 from heal.fixer import ModuleContext
 from heal.plan import Planner
+
+T = TypeVar("T")
 
 
 def test_a_text_is_parsed_once_and_an_edited_text_anew() -> None:
@@ -72,25 +76,106 @@ def test_a_node_replaced_along_its_path_gives_the_text_a_whole_tree_visit_gives(
     assert compared > 100
 
 
+def _texts() -> list[str]:
+    root = Path(__file__).resolve().parents[1] / "src" / "heal"
+    texts = [path.read_text(encoding="utf-8") for path in sorted(root.rglob("*.py"))[::20]]
+    return texts + [
+        "from . import (a as b, c)\nfrom x import *\n", "def f[T: int = str, *Ts](a, /, *, b=1): ...\n",
+        "print(f'{x=!r:>{w}}', *a, **k)\nlambda a, *b, c=1: (yield)\n",
+        "match p:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n",
+        "import os, sys as system\nfrom typing import List\n\ndef f(x: 'List[int]') -> None:\n"
+        "    os = 1\n    print(os)\n__all__ = ['system']\n"]
+
+
+class _Recorder(cst.CSTVisitor):
+    """Every call libcst makes on a visitor, in order; lambdas' insides are skipped."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, str]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.calls.append(("visit", id(node), ""))
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.calls.append(("leave", id(original_node), ""))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.calls.append(("enter", id(node), attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.calls.append(("exit", id(original_node), attribute))
+
+
+def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
+    from heal.cst import children
+
+    found, pending = [], [module]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(children(node))
+    return found
+
+
+def _as_shipped(compute: Callable[[], T]) -> T:
+    """`compute()` with libcst's own `visit` and `children` (heal.cst replaces them)."""
+    from heal.cst import speed_up_libcst
+
+    speed_up_libcst(False)
+    try:
+        return compute()
+    finally:
+        speed_up_libcst()
+
+
 def test_children_are_libcsts_children_in_libcsts_order() -> None:
     """heal.cst.children replaces libcst's slow `node.children` everywhere: the same nodes, the
     same (source) order, for every node type heal's own code and a few odd snippets hold."""
     from heal.cst import children
 
-    root = Path(__file__).resolve().parents[1] / "src" / "heal"
-    texts = [path.read_text(encoding="utf-8") for path in sorted(root.rglob("*.py"))[::10]]
-    texts += ["from . import (a as b, c)\nfrom x import *\n", "def f[T: int = str, *Ts](a, /, *, b=1): ...\n",
-              "print(f'{x=!r:>{w}}', *a, **k)\nlambda a, *b, c=1: (yield)\n",
-              "match p:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n"]
     seen = 0
-    for text in texts:
+    for text in _texts():
         pending: list[cst.CSTNode] = [cst.parse_module(text)]
         while pending:
             node = pending.pop()
-            expected = list(node.children)
+            expected = _as_shipped(lambda: list(node.children))  # noqa: B023
             found = children(node)
             assert len(found) == len(expected) and all(
                 a is b for a, b in zip(found, expected, strict=True)), type(node).__name__
+            assert list(node.children) == found  # what everyone asking libcst now gets
             pending.extend(found)
             seen += 1
     assert seen > 10_000
+
+
+def test_a_visitor_gets_the_calls_libcsts_own_visit_makes() -> None:
+    """The read-only visit heal puts in libcst's place: every on_visit / on_leave and attribute
+    call, in the same order, and the same metadata and unused imports computed on top of it."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import GatherUnusedImportsVisitor
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
+
+    def record(module: cst.Module) -> list[tuple[str, int, str]]:
+        recorder = _Recorder()
+        assert module.visit(recorder) is module
+        return recorder.calls
+
+    def metadata(module: cst.Module) -> tuple[object, ...]:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        mine = {id(node) for node in _all_nodes(module)}  # not nodes parsed from strings
+        parents = {id(k): id(v) for k, v in wrapper.resolve(ParentNodeProvider).items()}
+        scopes = {id(node): (type(scope).__name__, sorted(a.name for a in scope.assignments))
+                  for node, scope in wrapper.resolve(ScopeProvider).items()
+                  if scope is not None and id(node) in mine}
+        wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
+        gather = GatherUnusedImportsVisitor(CodemodContext(wrapper=wrapper))
+        module.visit(gather)
+        return parents, scopes, sorted(id(alias) for alias, _ in gather.unused_imports)
+
+    for text in _texts():
+        module = cst.parse_module(text)
+        assert record(module) == _as_shipped(lambda: record(module))  # noqa: B023
+        assert metadata(module) == _as_shipped(lambda: metadata(module))  # noqa: B023
+    transformed = cst.parse_module("x = 1\n").visit(cst.CSTTransformer())
+    assert transformed.code == "x = 1\n"  # a transformer still gets libcst's own visit

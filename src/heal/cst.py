@@ -11,7 +11,7 @@ import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider
@@ -42,22 +42,32 @@ def target_names(target: cst.CSTNode) -> Iterator[cst.Name]:
         yield from target_names(target.value)
 
 
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# node type -> its child fields, each with whether libcst calls the attribute hooks even when
+# the field is None (`visit_optional` does; `format_spec` of an f-string is visited only if set)
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[tuple[str, bool], ...]] = {}
 
 
-def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+def _visits(tree: ast.AST) -> list[tuple[int, int, str]]:
+    return [(node.lineno, node.col_offset, str(node.args[1].value)) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id.startswith("visit_") and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)]
+
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     """The fields a node type's children come from, in the order libcst visits them: the
     order of the `visit_*(self, "field", ...)` calls in its `_visit_and_replace_children`,
     which is the order of the source (not always the order the fields are declared in)."""
     found = _CHILD_FIELDS.get(kind)
     if found is None:
         tree = ast.parse(textwrap.dedent(inspect.getsource(kind._visit_and_replace_children)))
-        calls = sorted((node.lineno, node.col_offset, node.args[1].value)
-                       for node in ast.walk(tree)
-                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                       and node.func.id.startswith("visit_") and len(node.args) > 1
-                       and isinstance(node.args[1], ast.Constant))
-        found = _CHILD_FIELDS[kind] = tuple(dict.fromkeys(str(name) for _, _, name in calls))
+        only_if_set = set()  # `visit_x(...) if self.x is not None else None`
+        for node in ast.walk(tree):
+            if isinstance(node, ast.IfExp):
+                body, orelse = {v[2] for v in _visits(node.body)}, {v[2] for v in _visits(node.orelse)}
+                only_if_set |= body ^ orelse
+        names = dict.fromkeys(name for _, _, name in sorted(_visits(tree)))
+        found = _CHILD_FIELDS[kind] = tuple((name, name not in only_if_set) for name in names)
     return found
 
 
@@ -69,7 +79,7 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     the node through a visitor, which cost more than the rules that asked."""
     out: list[cst.CSTNode] = []
     fields = _CHILD_FIELDS.get(type(node))
-    for name in fields if fields is not None else _child_fields(type(node)):
+    for name, _ in fields if fields is not None else _child_fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
         if kind is list or kind is tuple:
@@ -81,6 +91,57 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         if is_node:
             out.append(value)
     return out
+
+
+def _read_only_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """What `node.visit(visitor)` does for a visitor (not a transformer): the same calls of
+    `on_visit`, `on_visit_attribute`, `on_leave_attribute` and `on_leave`, in the same order,
+    for the same nodes (a test compares every call on heal's own source)."""
+    if visitor.on_visit(node):
+        fields = _CHILD_FIELDS.get(type(node))
+        for name, always in fields if fields is not None else _child_fields(type(node)):
+            value = getattr(node, name)
+            if value is None and not always:
+                continue
+            visitor.on_visit_attribute(node, name)
+            kind = type(value)
+            if kind is list or kind is tuple:
+                for child in value:
+                    _read_only_visit(child, visitor)
+            else:
+                is_node = _IS_NODE.get(kind)
+                if is_node is None:
+                    is_node = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+                if is_node:
+                    _read_only_visit(value, visitor)
+            visitor.on_leave_attribute(node, name)
+    visitor.on_leave(node)
+
+
+_LIBCST_VISIT = cst.CSTNode.visit
+_LIBCST_CHILDREN = cst.CSTNode.children
+
+
+def _visit(self: cst.CSTNode, visitor: Any) -> Any:
+    if isinstance(visitor, cst.CSTVisitor):
+        _read_only_visit(self, visitor)
+        return self  # what libcst returns to a visitor: the node itself
+    return _LIBCST_VISIT(self, visitor)
+
+
+def speed_up_libcst(on: bool = True) -> None:
+    """libcst visits a tree by rebuilding every node on the way back up, even for a visitor
+    that changes nothing and whose result is thrown away, and finds a node's `children` the
+    same way: for a visitor, most of the cost of its own metadata (scopes, parents), of its
+    codemod visitors (unused imports) and of `children` is building nodes no one keeps. heal
+    replaces both, for visitors only (a transformer still gets libcst's own `visit`), with a
+    walk that makes the same calls on the same nodes in the same order and builds nothing.
+    `on=False` puts libcst's own back (the tests compare the two)."""
+    cst.CSTNode.visit = _visit if on else _LIBCST_VISIT  # type: ignore[method-assign]
+    cst.CSTNode.children = property(children) if on else _LIBCST_CHILDREN  # type: ignore[method-assign,assignment]
+
+
+speed_up_libcst()
 
 
 class Parsed:
