@@ -107,6 +107,19 @@ class _Recorder(cst.CSTVisitor):
         self.calls.append(("exit", id(original_node), attribute))
 
 
+class _CallFuncs(cst.CSTVisitor):
+    """A visitor with an attribute method: heal's visit must still call it."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.seen.append(id(node))
+
+    def leave_Call_func(self, node: cst.Call) -> None:
+        self.seen.append(-id(node))
+
+
 def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
     from heal.cst import children
 
@@ -173,9 +186,15 @@ def test_a_visitor_gets_the_calls_libcsts_own_visit_makes() -> None:
         module.visit(gather)
         return parents, scopes, sorted(id(alias) for alias, _ in gather.unused_imports)
 
+    def call_funcs(module: cst.Module) -> list[int]:
+        visitor = _CallFuncs()
+        module.visit(visitor)
+        return visitor.seen
+
     for text in _texts():
         module = cst.parse_module(text)
         assert record(module) == _as_shipped(lambda: record(module))  # noqa: B023
+        assert call_funcs(module) == _as_shipped(lambda: call_funcs(module))  # noqa: B023
         assert metadata(module) == _as_shipped(lambda: metadata(module))  # noqa: B023
     transformed = cst.parse_module("x = 1\n").visit(cst.CSTTransformer())
     assert transformed.code == "x = 1\n"  # a transformer still gets libcst's own visit

@@ -93,29 +93,57 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def _read_only_visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+def _read_only_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
     """What `node.visit(visitor)` does for a visitor (not a transformer): the same calls of
     `on_visit`, `on_visit_attribute`, `on_leave_attribute` and `on_leave`, in the same order,
-    for the same nodes (a test compares every call on heal's own source)."""
+    for the same nodes (a test compares every call on heal's own source). `hooks` False: the
+    visitor's attribute calls are known to do nothing (`_attribute_hooks`), and are left out."""
     if visitor.on_visit(node):
         fields = _CHILD_FIELDS.get(type(node))
         for name, always in fields if fields is not None else _child_fields(type(node)):
             value = getattr(node, name)
             if value is None and not always:
                 continue
-            visitor.on_visit_attribute(node, name)
+            if hooks:
+                visitor.on_visit_attribute(node, name)
             kind = type(value)
             if kind is list or kind is tuple:
                 for child in value:
-                    _read_only_visit(child, visitor)
+                    _read_only_visit(child, visitor, hooks)
             else:
                 is_node = _IS_NODE.get(kind)
                 if is_node is None:
                     is_node = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
                 if is_node:
-                    _read_only_visit(value, visitor)
-            visitor.on_leave_attribute(node, name)
+                    _read_only_visit(value, visitor, hooks)
+            if hooks:
+                visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
+
+
+_HOOKS: dict[type, bool] = {}
+
+
+def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
+    """Whether the visitor's `on_visit_attribute` / `on_leave_attribute` may do anything: they
+    are libcst's own (which call `visit_<Node>_<field>` methods, or the batched visitor's list
+    of them) and no such method exists but libcst's no-op stubs, else True."""
+    from libcst._batched_visitor import _BatchedCSTVisitor
+    from libcst.matchers import MatcherDecoratableVisitor
+
+    if type(visitor) is _BatchedCSTVisitor:
+        return any(name.count("_") > 1 for name in visitor.visitor_methods)
+    kind = type(visitor)
+    found = _HOOKS.get(kind)
+    if found is None:
+        own = {cst.CSTVisitor, MatcherDecoratableVisitor}
+        plain = kind.on_visit_attribute in {c.on_visit_attribute for c in own} and \
+            kind.on_leave_attribute in {c.on_leave_attribute for c in own}
+        methods = [name for name in dir(kind) if name.startswith(("visit_", "leave_"))
+                   and name.count("_") > 1 and not name.endswith("_")]
+        custom = any(not getattr(getattr(kind, name), "_is_no_op", False) for name in methods)
+        found = _HOOKS[kind] = not plain or custom
+    return found
 
 
 _LIBCST_VISIT = cst.CSTNode.visit
@@ -124,7 +152,7 @@ _LIBCST_CHILDREN = cst.CSTNode.children
 
 def _visit(self: cst.CSTNode, visitor: Any) -> Any:
     if isinstance(visitor, cst.CSTVisitor):
-        _read_only_visit(self, visitor)
+        _read_only_visit(self, visitor, _attribute_hooks(visitor))
         return self  # what libcst returns to a visitor: the node itself
     return _LIBCST_VISIT(self, visitor)
 
