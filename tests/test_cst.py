@@ -79,8 +79,10 @@ def test_a_node_replaced_along_its_path_gives_the_text_a_whole_tree_visit_gives(
 def _texts() -> list[str]:
     root = Path(__file__).resolve().parents[1] / "src" / "heal"
     texts = [path.read_text(encoding="utf-8") for path in sorted(root.rglob("*.py"))[::20]]
-    return texts + [
-        "from . import (a as b, c)\nfrom x import *\n", "def f[T: int = str, *Ts](a, /, *, b=1): ...\n",
+    return [
+        *texts,
+        "from . import (a as b, c)\nfrom x import *\n",
+        "def f[T: int = str, *Ts](a, /, *, b=1): ...\n",
         "print(f'{x=!r:>{w}}', *a, **k)\nlambda a, *b, c=1: (yield)\n",
         "match p:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n",
         "import os, sys as system\nfrom typing import List\n\ndef f(x: 'List[int]') -> None:\n"
