@@ -28,6 +28,7 @@ abstraction above can keep concrete:
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -55,19 +56,20 @@ def _imported_names(module: cst.Module) -> set[str]:
     return names
 
 
-def _imports_of(text: str) -> set[str]:
+@functools.lru_cache(maxsize=16)  # a round's fixes in one file share its text
+def _imports_of(text: str) -> frozenset[str]:
     """Names bound by import statements anywhere in the file (module names stay concrete)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
-        return set()
+        return frozenset()
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             names.update(a.asname or a.name for a in node.names if a.name != "*")
-    return names
+    return frozenset(names)
 
 
 def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "",
@@ -75,7 +77,7 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     """The pattern of one edit (see the module docstring), or why there is none. The edit's
     instance keeps only the statement that holds the change (see `narrow`). `line`, the
     finding's in `before` when known, must be the line of a name an import edit removes."""
-    imports = _imports_of(before)
+    imports = set(_imports_of(before))
     cut = narrow(before, after)
     before, after = cut.before, cut.after
     try:

@@ -113,6 +113,7 @@ class Narrowed:
 
 
 @functools.lru_cache(maxsize=16)  # every fix of a file is learned from the same base text
+@functools.lru_cache(maxsize=16)  # a round's fixes in one file share its text
 def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
     """(start offset, end offset, first line with decorators, last line, column) of every
     statement, in ast's walk order; None when `text` does not parse."""
