@@ -27,6 +27,7 @@ tests apart from the rest.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import shutil
 import sqlite3
@@ -164,6 +165,22 @@ def tests_seconds(work: Path) -> float:
     return float(total or 0.0)
 
 
+def with_unused_import(text: str) -> str:
+    """`import os` added after the module's docstring and `from __future__` imports (before
+    them it would move the docstring, or break the file)."""
+    tree = ast.parse(text)
+    after = 0
+    for index, node in enumerate(tree.body):
+        docstring = index == 0 and isinstance(node, ast.Expr) and \
+            isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        if docstring or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            after = node.end_lineno or after
+            continue
+        break
+    lines = text.splitlines(keepends=True)
+    return "".join([*lines[:after], "import os\n", *lines[after:]])
+
+
 def hook(heal: str, name: str, src: Path, python: str, test_cmd: str) -> None:
     """`heal --hook FILE` on a one-file change, cold (no `.heal/`: the first commit after a
     clone) and warm (after a `heal --scan` of the unchanged tree: every later commit)."""
@@ -178,7 +195,7 @@ def hook(heal: str, name: str, src: Path, python: str, test_cmd: str) -> None:
             if state == "warm":
                 timed([heal, "--scan", "--fail-on", "P0"], work, python)
             target = work / largest
-            target.write_text("import os\n" + target.read_text())
+            target.write_text(with_unused_import(target.read_text()))
             argv = [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest]
             seconds, done = timed(argv, work, python)
             runs = suite_runs(work)
