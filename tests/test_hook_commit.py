@@ -97,13 +97,18 @@ def test_commit_all_and_commit_of_a_path(hooked):
     assert git(hooked, "status", "--porcelain", "pkg") == " M pkg/__init__.py\n"
 
 
-def test_commit_finishing_a_merge(hooked):
-    git(hooked, "checkout", "-q", "-b", "side")
+def _diverged(hooked, branch):
+    """`branch` and main change the same line of pkg/util.py apart: merging them conflicts."""
+    git(hooked, "checkout", "-q", "-b", branch)
     (hooked / "pkg/util.py").write_text("def double(x):\n    return 2 * x\n")
-    git(hooked, "commit", "-q", "--no-verify", "-am", "side")
+    git(hooked, "commit", "-q", "--no-verify", "-am", branch)
     git(hooked, "checkout", "-q", "main")
     (hooked / "pkg/util.py").write_text("def double(x):\n    return x + x\n")
     git(hooked, "commit", "-q", "--no-verify", "-am", "main")
+
+
+def test_commit_finishing_a_merge(hooked):
+    _diverged(hooked, "side")
     conflict = subprocess.run(["git", "merge", "side"], cwd=hooked, env=_env(hooked),
                               capture_output=True, text=True)
     assert conflict.returncode == 1
@@ -114,12 +119,7 @@ def test_commit_finishing_a_merge(hooked):
 
 
 def test_commit_during_a_rebase(hooked):
-    git(hooked, "checkout", "-q", "-b", "feature")
-    (hooked / "pkg/util.py").write_text("def double(x):\n    return 2 * x\n")
-    git(hooked, "commit", "-q", "--no-verify", "-am", "feature")
-    git(hooked, "checkout", "-q", "main")
-    (hooked / "pkg/util.py").write_text("def double(x):\n    return x + x\n")
-    git(hooked, "commit", "-q", "--no-verify", "-am", "main")
+    _diverged(hooked, "feature")
     git(hooked, "checkout", "-q", "feature")
     conflict = subprocess.run(["git", "rebase", "main"], cwd=hooked, env=_env(hooked),
                               capture_output=True, text=True)

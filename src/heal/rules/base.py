@@ -13,7 +13,6 @@ docstring and cases: a user sees one rule under one code.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -270,21 +269,16 @@ def run_detectors(module: cst.Module, detectors: list[type[Detector]]) -> list[D
     return instances
 
 
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
-_IS_NODE: dict[type, bool] = {}  # isinstance() against libcst's abstract CSTNode is slow
 _LEAVE = object()  # on the traversal's stack: leave the node below it
 
 
 def walk_tree(root: cst.CSTNode, visitor: Batch) -> None:
-    """`visitor.on_visit` / `on_leave` over every node, depth first: what `root.visit()` does,
-    without libcst's rebuilding of every node on the way back up (a detector never changes
-    the tree), which cost more than the detectors themselves, and with the parent bookkeeping
-    and the handler dispatch of `Batch` inlined (a module has 100,000 nodes). Children come in
-    their fields' order; every rule keeps its state per node it enters and leaves, never per
-    sibling order (the same reports on every corpus project and on heal itself)."""
+    """`visitor.on_visit` / `on_leave` over every node, depth first, in source order: what
+    `root.visit()` does, without libcst's rebuilding of every node on the way back up (a
+    detector never changes the tree), and with the parent bookkeeping and the handler dispatch
+    of `Batch` inlined (a module has 100,000 nodes)."""
     visits, leaves = visitor.on_visit_table, visitor.on_leave_table
     parents, stack = visitor.index.parents, visitor.index.stack
-    fields, is_node = _CHILD_FIELDS, _IS_NODE
     pending: list[Any] = [root]
     while pending:
         node = pending.pop()
@@ -299,32 +293,12 @@ def walk_tree(root: cst.CSTNode, visitor: Batch) -> None:
         if stack:
             parents[node] = stack[-1]
         stack.append(node)
-        kind = type(node)
-        handlers = visits.get(kind.__name__)
+        handlers = visits.get(type(node).__name__)
         if handlers is not None:
             for handler in handlers:
                 handler(node)
         pending.append(node)
         pending.append(_LEAVE)
-        names = fields.get(kind)
-        if names is None:
-            names = fields[kind] = tuple(field.name for field in dataclasses.fields(node))
-        children: list[cst.CSTNode] = []
-        for name in names:
-            value = getattr(node, name)
-            value_kind = type(value)
-            if value_kind is list or value_kind is tuple:
-                for item in value:
-                    known = is_node.get(type(item))
-                    if known is None:
-                        known = is_node[type(item)] = issubclass(type(item), cst.CSTNode)
-                    if known:
-                        children.append(item)
-                continue
-            known = is_node.get(value_kind)
-            if known is None:
-                known = is_node[value_kind] = issubclass(value_kind, cst.CSTNode)
-            if known:
-                children.append(value)
-        children.reverse()
-        pending.extend(children)
+        found = children(node)
+        found.reverse()
+        pending.extend(found)

@@ -202,18 +202,6 @@ def file_facts(text: str) -> list[ImportFact] | None:
         return None
 
 
-def import_graph(files: Sequence[SourceFile], root: Path
-                 ) -> tuple[dict[str, str], dict[str, dict[str, Span]]]:
-    """(module -> path, module -> {imported project module -> span of the first such import})."""
-    paths, graph = _graph(files, root)
-    by_path = {source.path: source for source in files}
-    spans: dict[str, dict[str, Span]] = {}
-    for name, edges in graph.items():
-        spans[name] = {target: _span_of(by_path[paths[name]].text, ordinal)
-                       for target, ordinal in edges.items()}
-    return paths, spans
-
-
 def _graph(files: Sequence[SourceFile], root: Path,
            facts: Mapping[str, list[ImportFact]] | None = None
            ) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
