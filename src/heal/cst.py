@@ -96,8 +96,9 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
 def _read_only_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
     """What `node.visit(visitor)` does for a visitor (not a transformer): the same calls of
     `on_visit`, `on_visit_attribute`, `on_leave_attribute` and `on_leave`, in the same order,
-    for the same nodes (a test compares every call on heal's own source). `hooks` False: the
-    visitor's attribute calls are known to do nothing (`_attribute_hooks`), and are left out."""
+    for the same nodes (tests/test_cst.py compares every call on a sample of heal's own
+    files). `hooks` False: the visitor's attribute calls are known to do nothing
+    (`_attribute_hooks`), and are left out."""
     if visitor.on_visit(node):
         fields = _CHILD_FIELDS.get(type(node))
         for name, always in fields if fields is not None else _child_fields(type(node)):
@@ -128,6 +129,7 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
     """Whether the visitor's `on_visit_attribute` / `on_leave_attribute` may do anything: they
     are libcst's own (which call `visit_<Node>_<field>` methods, or the batched visitor's list
     of them) and no such method exists but libcst's no-op stubs, else True."""
+    # start-up time: libcst.matchers is slow to import, and `heal --scan` never visits
     from libcst._batched_visitor import _BatchedCSTVisitor
     from libcst.matchers import MatcherDecoratableVisitor
 

@@ -65,11 +65,6 @@ def detect_file(text: str, detectors: list[type[Detector]]
     return [report for visitor in visitors for report in visitor.reports], import_facts(module)
 
 
-def detect_reports(text: str, detectors: list[type[Detector]]) -> list[Report]:
-    """All detectors over one module's text (raises on a crash)."""
-    return detect_file(text, detectors)[0]
-
-
 def to_findings(source: SourceFile, rows: list[Row]) -> list[Finding]:
     lines = source.lines
     findings = []
@@ -88,7 +83,7 @@ def to_findings(source: SourceFile, rows: list[Row]) -> list[Finding]:
 
 
 def detect(source: SourceFile, detectors: list[type[Detector]]) -> list[Finding]:
-    return to_findings(source, _encode(detect_reports(source.text, detectors), detectors))
+    return to_findings(source, _encode(detect_file(source.text, detectors)[0], detectors))
 
 
 def _salt(codes: list[str]) -> list[str]:
