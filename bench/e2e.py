@@ -13,10 +13,11 @@ It prints heal / (scan + 2 x suite) per mode, the phases and the run counts, and
 writes the verdict sets to a JSON file; `--compare BEFORE.json AFTER.json` lists every fix whose
 verdict differs between two saved runs (a fix is its file, rule and finding fingerprints).
 
-`--hook` instead times the commit-loop profile: `heal --hook FILE` on a one-file change (an
-unused import added to the project's largest module) in a copy of the project, cold (no
-`.heal/`) and warm (after a `heal --scan` of the unchanged tree), with the seconds spent in
-tests apart from the rest.
+`--hook` instead times the commit-loop profile: a real `git commit` of a one-file change (an
+unused import added to the project's largest module) whose pre-commit hook is `heal --hook
+FILE`, in a copy of the project, cold (no `.heal/`) and warm (after a `heal --scan` of the
+unchanged tree), with the seconds spent in tests apart from the rest. Inside a commit the hook
+heals the lines the commit changes (README, "The pre-commit hook").
 
     .venv/bin/python bench/e2e.py [NAME ...] [--modes default,unsafe] [--save after.json]
     .venv/bin/python bench/e2e.py --heal /other/checkout/.venv/bin/heal --save before.json
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -196,8 +198,14 @@ def hook(heal: str, name: str, src: Path, python: str, test_cmd: str) -> None:
                 timed([heal, "--scan", "--fail-on", "P0"], work, python)
             target = work / largest
             target.write_text(with_unused_import(target.read_text()))
-            argv = [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest]
-            seconds, done = timed(argv, work, python)
+            subprocess.run(["git", "add", largest], cwd=work, check=True)
+            hook_file = work / ".git" / "hooks" / "pre-commit"
+            hook_file.write_text("#!/bin/sh\nexec " + shlex.join(
+                [heal, "--hook", "--test-cmd", test_cmd + " -x -p no:cacheprovider", largest])
+                + "\n")
+            hook_file.chmod(0o755)
+            seconds, done = timed(["git", "-c", "core.hooksPath=.git/hooks", "commit", "-q",
+                                   "-m", "a one-file change"], work, python)
             runs = suite_runs(work)
             tested = sum(v for k, v in runs.items() if k not in ("full", "selected"))
             in_tests = tests_seconds(work)

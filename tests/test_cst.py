@@ -200,3 +200,37 @@ def test_a_visitor_gets_the_calls_libcsts_own_visit_makes() -> None:
         assert metadata(module) == _as_shipped(lambda: metadata(module))  # noqa: B023
     transformed = cst.parse_module("x = 1\n").visit(cst.CSTTransformer())
     assert transformed.code == "x = 1\n"  # a transformer still gets libcst's own visit
+
+
+def test_imports_are_added_as_libcsts_visitor_adds_them_to_the_whole_module() -> None:
+    """`with_imports` runs libcst's AddImportsVisitor on the top of the module only; the text
+    is the one the visitor makes on the whole module, for new modules, names added to an
+    existing `from` import, `__future__`, a docstring, a module with no imports or only
+    imports, a comment above the first statement and CRLF line ends."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    from heal.fixer import with_imports
+
+    def whole(text: str, add: list[tuple[str, str | None]]) -> str:
+        context = CodemodContext()
+        for module_name, name in add:
+            AddImportsVisitor.add_needed_import(context, module_name, name)
+        return AddImportsVisitor(context).transform_module(cst.parse_module(text)).code
+
+    sources = _texts()[:-5:2]  # a sample of heal's modules, then the snippets
+    texts = [*sources, "", '"""Doc."""\n', "import os\n", "x = 1\nimport os\n",
+             '"""Doc."""\nfrom __future__ import annotations\n# why\nimport os\n\n\nclass A:\n'
+             "    import re\n",
+             "from typing import Any\r\nimport sys\r\n\r\nif sys:\r\n    pass\r\n",
+             "# comment\nfrom collections import OrderedDict  # keep\nvalue = 1\n"]
+    adds: list[list[tuple[str, str | None]]] = [
+        [("os", None)], [("typing", "Optional")], [("collections", "deque"), ("re", None)],
+        [("ast", "literal_eval")], [("__future__", "annotations")], [("sys", None)]]
+    changed = 0
+    for text in texts:
+        for add in adds:
+            expected = whole(text, add)
+            assert with_imports(text, add=add) == expected, (add, text[:200])
+            changed += expected != text
+    assert changed > len(texts) * 3  # the cases do add imports, not only find them there

@@ -133,6 +133,24 @@ def test_commit_during_a_rebase(hooked):
     assert git(hooked, "show", "HEAD:pkg/util.py") == FIXED
 
 
+def test_a_commit_heals_the_lines_it_changes_and_leaves_the_rest(hooked):
+    """Inside `git commit` the hook heals what the commit brings: the unused import it adds
+    goes, the one HEAD already had stays (the output says so; a plain `heal` heals it).
+    `pre-commit run --all-files` outside a commit heals whole files (test_daily_use)."""
+    (hooked / "pkg/util.py").write_text("import os\n\n\ndef double(x):\n    return x * 2\n")
+    git(hooked, "commit", "-q", "--no-verify", "-am", "an unused import")
+    (hooked / "pkg/util.py").write_text("import os\nimport sys\n\n\n" + FIXED)  # + triple
+    git(hooked, "add", "pkg/util.py")
+    first = _commit(hooked)
+    out = first.stdout + first.stderr
+    assert first.returncode == 1 and "files were modified by this hook" in out, out
+    assert "left alone: 1 finding on lines this commit does not change" in out, out
+    assert (hooked / "pkg/util.py").read_text() == "import os\n\n\n" + FIXED
+    git(hooked, "add", "pkg/util.py")
+    second = _commit(hooked)
+    assert second.returncode == 0, second.stdout + second.stderr
+
+
 def test_scan_hook_in_a_real_commit(hooked):
     (hooked / "pkg/bad.py").write_text("def f(:\n    pass\n")
     git(hooked, "add", "pkg/bad.py")

@@ -110,10 +110,14 @@ def test_unused_import_that_other_modules_import_is_kept(tmp_path: Path) -> None
         "pkg/__init__.py": "",
         "pkg/base.py": "from json import JSONDecodeError\n",
         "pkg/user.py": "from .base import JSONDecodeError\n\nprint(JSONDecodeError)\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/deep.py": "from pkg.base import (\n    JSONDecodeError,\n)\n",
+        "pkg/other.py": "from json import JSONDecodeError\n",  # the name, another module
     })
     result = UnusedImport().fix(finding("ruff:F401", "unused", Span.of(1, 17, 1, 32),
                                         "pkg/base.py"), context(tmp_path, "pkg/base.py"))
-    assert isinstance(result, Declined) and "pkg/user.py" in result.reason
+    assert isinstance(result, Declined)
+    assert "pkg/sub/deep.py, pkg/user.py: a re-export" in result.reason, result.reason
 
 
 def test_unused_side_effect_import_and_init_are_declined(tmp_path: Path) -> None:

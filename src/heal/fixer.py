@@ -166,10 +166,31 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
     for module_name, name in remove:
         RemoveImportsVisitor.remove_unused_import(context, module_name, name)
     if add:
-        module = AddImportsVisitor(context).transform_module(module)
+        head = _top_statements(module)
+        added = AddImportsVisitor(context).transform_module(module.with_changes(body=head))
+        module = added.with_changes(body=(*added.body, *module.body[len(head):]))
     if remove:
         module = RemoveImportsVisitor(context).transform_module(module)
     return module.code
+
+
+def _top_statements(module: cst.Module) -> tuple[cst.BaseStatement, ...]:
+    """The statements libcst's AddImportsVisitor reads and changes: the first one (a docstring
+    it skips), the import lines after it, and the next statement (which gets an empty line
+    above it). It gathers only the imports at the top of the module, adds names only to those,
+    and inserts after them, so it is given a module of just these and the rest is put back
+    unvisited: the same text, without rebuilding every node of a long module (tests/test_fixer.py
+    compares the two). A few statements too many would only cost time."""
+    body = module.body
+    end = 1
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    return tuple(body[:end + 1])
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+        isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
 
 
 @functools.lru_cache(maxsize=8)  # every fix of a file asks about the same text

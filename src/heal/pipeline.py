@@ -24,7 +24,7 @@ from pathlib import Path
 
 import git
 
-from heal import breaker, decisions, lock, review
+from heal import breaker, commit_scope, decisions, lock, review
 from heal.audit import AuditLog
 from heal.clock import Clock
 from heal.config import Config, load_config
@@ -33,7 +33,7 @@ from heal.healers import fixers_for
 from heal.history import History, new_run_id
 from heal.land import Landed, land_verified
 from heal.llm.fixer import LLMFixer
-from heal.model import Finding, Safety, Verdict
+from heal.model import Finding, Safety, Verdict, counted
 from heal.patterns.library import PatternLibrary
 from heal.record import learn_patterns, record_fixes
 from heal.redact import redact
@@ -108,6 +108,9 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                  progress, scanned.secrets, patterns=library.propose,
                                  blocked=_breaker(history, config, root),
                                  no_verify=request.no_verify, clock=clock)
+            if request.in_commit and gitops.making_commit():  # the hook inside `git commit`:
+                # what the commit changes, not the staged files' whole past
+                result.messages += _leave_unchanged_lines(engine, repo, scanned.findings)
             if request.reactive is not None:  # the failures are the findings
                 found, notes = reactive.findings(request.reactive, engine)
                 scanned = result.scan = dataclasses.replace(scanned, findings=found)
@@ -209,6 +212,16 @@ def _open_repository(request: HealRequest) -> tuple[git.Repo, Path]:
         raise UsageError("--commit: HEAD is detached, so the commit would be on no branch; check "
                          "out a branch first, or use --branch NAME to commit on a new one")
     return repo, root
+
+
+def _leave_unchanged_lines(engine: Engine, repo: git.Repo, findings: list[Finding]
+                           ) -> list[str]:
+    left = commit_scope.outside(repo, findings, {p: f.text for p, f in engine.originals.items()})
+    engine.ledger.left |= {finding.fingerprint for finding in left}
+    if not left:
+        return []
+    return [f"left alone: {counted(len(left), 'finding')} on lines this commit does not "
+            "change (`heal` heals them)"]
 
 
 def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: Clock,

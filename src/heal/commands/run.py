@@ -126,7 +126,8 @@ def run(
     ] = False,
     hook: Annotated[bool, typer.Option(
         "--hook", help="The pre-commit profile: safe fixes only, verified by the tests that "
-        "import the changed modules, one job; exit 1 when files were changed.")] = False,
+        "import the changed modules, one job; inside `git commit` only the lines the commit "
+        "changes; exit 1 when files were changed.")] = False,
     from_tests: Annotated[bool, typer.Option(
         "--from-tests", help="Heal failing tests: run the tests (or the node ids given as "
         "PATHS), fix each failure at its innermost frame in the project, land a fix only when "

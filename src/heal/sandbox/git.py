@@ -48,6 +48,12 @@ def leave_hook_environment() -> dict[str, str]:
     return dict(_given)
 
 
+def making_commit() -> bool:
+    """Whether git runs heal inside `git commit` (git gives its hooks GIT_INDEX_FILE; `pre-commit
+    run` and `pre-commit run --all-files` outside a commit do not)."""
+    return "GIT_INDEX_FILE" in leave_hook_environment()
+
+
 def _same_repository(repo: git.Repo, given: dict[str, str]) -> None:
     """The repository git named (GIT_DIR, GIT_WORK_TREE, relative to the current folder as git
     reads them) must be the one heal found; heal never works on another one silently."""

@@ -304,7 +304,7 @@ class Engine:
         ledger = self.ledger
         with self.clock.phase("plan"):
             plan = self.planner.plan(findings, texts,
-                                     skip=ledger.given_up | set(ledger.deferred))
+                                     skip=ledger.given_up | set(ledger.deferred) | ledger.left)
         ledger.note_declined(plan.declined)
         if not record:
             return ([] if plan.bugs else plan.fixes), bool(plan.bugs)
@@ -455,8 +455,7 @@ class Engine:
         if len(steps) == 1:
             return False
         with self.clock.phase("tests"):
-            run = self.suite.run_all_rounds(state, self.required(
-                [fix for _, fixes in steps for fix in fixes]))
+            run = self.all_rounds(state, [fix for _, fixes in steps for fix in fixes])
         if not run.passed:
             self.history.event(self.run_id, "lookahead", "failed", tool="tests",
                                parameters={"rounds": len(steps)})
@@ -475,6 +474,20 @@ class Engine:
                            parameters={"rounds": len(steps),
                                        "fixes": sum(len(f) for _, f in steps)})
         return True
+
+    def all_rounds(self, state: dict[str, str], fixes: Sequence[Fix]) -> TestRun:
+        """The look-ahead's one run for all its rounds: the whole suite, or in the pre-commit
+        profile the tests that import the files it changes."""
+        require = self.required(fixes)
+        if not self.selector.imports_only:
+            return self.suite.run_all_rounds(state, require)
+        only = self.selector.narrow(Selection(
+            tests=self.selector.importers_of_scope(state, fixes), reason="imports"))
+        if only is None and not require:
+            return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
+                           output="no test imports the changed files")
+        return self.suite.run(state, "batch", len(fixes), require if only is None else only,
+                              require=require)
 
     def retry_rejected(self) -> bool:
         """Once no fix is left to try: give the fixes the analyzers turned down one more chance

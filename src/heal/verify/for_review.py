@@ -26,7 +26,7 @@ def review(engine: Engine, findings: list[Finding], round_no: int,
     (a reviewer rejected it, or it waits there for this very text): not verified again."""
     texts = {p: engine.current(p) for p in engine.originals}
     with engine.clock.phase("plan"):
-        plan = engine.planner.plan(findings, texts, skip=engine.ledger.given_up)
+        plan = engine.planner.plan(findings, texts, skip=engine.ledger.given_up | engine.ledger.left)
     engine.ledger.note_declined(plan.declined)
     deferred = engine.ledger.deferred
     waiting = [dataclasses.replace(fix, safety=Safety.REVIEW,

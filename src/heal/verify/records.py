@@ -52,6 +52,7 @@ class Ledger:
     given_up: set[str] = field(default_factory=set)
     retried: set[str] = field(default_factory=set)  # judged again once, by retry_rejected
     deferred: dict[str, str] = field(default_factory=dict)  # fingerprint -> why review instead
+    left: set[str] = field(default_factory=set)  # not this run's: the hook's unchanged lines
 
     def add(self, entry: FixRecord) -> None:
         fingerprints = set(entry.fix.fingerprints)

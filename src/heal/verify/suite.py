@@ -112,7 +112,7 @@ class Suite:
         self.runs += 1
         self.full_runs += not selected
         self.history.record_test_run(self.run_id, kind, 0, run.passed, run.returncode,
-                                     run.duration, run.failed)
+                                     run.duration, run.failed, selected=selected)
 
     def materialized(self, texts: Mapping[str, str]) -> Worktree:
         """The primary worktree holding these texts (for the analyzers' re-check)."""

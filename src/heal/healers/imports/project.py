@@ -251,25 +251,35 @@ def project_facts(root: Path) -> dict[Path, FileFacts]:
     cache = _FACTS.setdefault(root, {})
     current: dict[Path, FileFacts] = {}
     for path in python_files(root):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        facts = cache.get(path)
-        if (facts is None or facts.stamp != stamp) and stat.st_size > MAX_FACT_BYTES:
-            facts = FileFacts(stamp, frozenset(), frozenset())
-        elif facts is None or facts.stamp != stamp:
-            try:
-                module = cst.parse_module(path.read_text(encoding="utf-8"))
-                imports = _FromImports(package_of(root, path.relative_to(root).as_posix()))
-                module.visit(imports)
-                facts = FileFacts(stamp, names_of(module).defined, frozenset(imports.found))
-            except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
-                facts = FileFacts(stamp, frozenset(), frozenset())
-        current[path] = facts
+        facts = _facts_of(root, path, cache)
+        if facts is not None:
+            current[path] = facts
     _FACTS[root] = current
     return current
+
+
+def _facts_of(root: Path, path: Path, cache: dict[Path, FileFacts]) -> FileFacts | None:
+    """One file's facts, from `cache` while its modification time and size are the same."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    facts = cache.get(path)
+    if facts is not None and facts.stamp == stamp:
+        return facts
+    if stat.st_size > MAX_FACT_BYTES:
+        facts = FileFacts(stamp, frozenset(), frozenset())
+    else:
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+            imports = _FromImports(package_of(root, path.relative_to(root).as_posix()))
+            module.visit(imports)
+            facts = FileFacts(stamp, names_of(module).defined, frozenset(imports.found))
+        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
+            facts = FileFacts(stamp, frozenset(), frozenset())
+    cache[path] = facts
+    return facts
 
 
 def symbol_index(root: Path) -> dict[str, list[tuple[str, Path]]]:
@@ -291,9 +301,26 @@ def importers_of(root: Path, relpath: str, name: str, limit: int = 5) -> list[st
     root = root.resolve()
     target = (root / relpath).resolve()
     wanted = (module_name(root, target), name)
-    found = [path.relative_to(root).as_posix() for path, facts in project_facts(root).items()
-             if path != target and wanted in facts.imported]
+    cache = _FACTS.setdefault(root, {})
+    # `from pkg.m import name` and `from .m import name` spell the name and the module's last
+    # part (a package's `from . import name` only the name): a file that does not, cannot
+    spelt = [name] if target.stem == "__init__" else [name, target.stem]
+    found = []
+    for path in python_files(root):
+        if path == target or not _spells(path, spelt):
+            continue
+        facts = _facts_of(root, path, cache)
+        if facts is not None and wanted in facts.imported:
+            found.append(path.relative_to(root).as_posix())
     return sorted(found)[:limit]
+
+
+def _spells(path: Path, words: list[str]) -> bool:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True  # the parse will say
+    return all(word.encode("utf-8") in data for word in words)
 
 
 def add_imports(text: str, add: list[tuple[str, str | None]]) -> str:
