@@ -168,8 +168,9 @@ def tests_seconds(work: Path) -> float:
 
 
 def with_unused_import(text: str) -> str:
-    """`import os` added after the module's docstring and `from __future__` imports (before
-    them it would move the docstring, or break the file)."""
+    """`import os` added where a developer adds an import: above the module's first import
+    (after its `from __future__` imports), else after its docstring. Not above a docstring, a
+    `__future__` import or a coding comment, which it would move or break."""
     tree = ast.parse(text)
     after = 0
     for index, node in enumerate(tree.body):
@@ -178,6 +179,8 @@ def with_unused_import(text: str) -> str:
         if docstring or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
             after = node.end_lineno or after
             continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            after = node.lineno - 1
         break
     lines = text.splitlines(keepends=True)
     return "".join([*lines[:after], "import os\n", *lines[after:]])

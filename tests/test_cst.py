@@ -3,6 +3,7 @@ once it changed."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -234,3 +235,22 @@ def test_imports_are_added_as_libcsts_visitor_adds_them_to_the_whole_module() ->
             assert with_imports(text, add=add) == expected, (add, text[:200])
             changed += expected != text
     assert changed > len(texts) * 3  # the cases do add imports, not only find them there
+
+
+def test_parents_are_libcsts_parents() -> None:
+    """`parents_of` maps every node to the parent libcst's ParentNodeProvider gives it."""
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+    from heal.cst import parents_of
+
+    compared = 0
+    for text in _texts():
+        module = cst.parse_module(text)
+        resolve = functools.partial(MetadataWrapper(module, unsafe_skip_copy=True).resolve,
+                                    ParentNodeProvider)
+        theirs = dict(_as_shipped(resolve))
+        ours = parents_of(module)
+        assert ours.keys() == theirs.keys()
+        assert all(ours[node] is theirs[node] for node in theirs)
+        compared += len(theirs)
+    assert compared > 10_000

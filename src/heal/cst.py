@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from heal.positions import positions
 
@@ -91,6 +91,20 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         if is_node:
             out.append(value)
     return out
+
+
+def parents_of(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent, as libcst's `ParentNodeProvider` has it (every child of every node
+    maps to the node), by a walk over `children` instead of a metadata visit; tests/test_cst.py
+    compares the two."""
+    found: dict[cst.CSTNode, cst.CSTNode] = {}
+    pending: list[cst.CSTNode] = [module]
+    while pending:
+        node = pending.pop()
+        for child in children(node):
+            found[child] = node
+            pending.append(child)
+    return found
 
 
 def _read_only_visit(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
@@ -210,8 +224,9 @@ class Parsed:
 
     @property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        """libcst's `ParentNodeProvider` mapping (`parents_of`)."""
         if self._parents is None:
-            self._parents = self.wrapper.resolve(ParentNodeProvider)
+            self._parents = parents_of(self.module)
         return self._parents
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:

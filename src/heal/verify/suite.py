@@ -36,6 +36,8 @@ class Suite:
         self.full_runs = 0  # of them, runs of the whole suite (not a selection of its tests)
         self.failed_last: set[str] = set()  # every test a run of this suite saw fail
         self.last_passed: dict[str, str] | None = None  # the texts the last full pass had
+        # the texts and the tests of the last passing run of selected tests
+        self.last_selected: tuple[dict[str, str], frozenset[str]] | None = None
 
     def primary(self) -> Worktree:
         """The first worktree (made on first use): baseline, analyzer re-checks, branches."""
@@ -76,6 +78,7 @@ class Suite:
         self.full_runs += not only
         if not only and run.passed:
             self.last_passed = texts
+        self.last_selected = (texts, frozenset(only)) if only and run.passed else None
         self.failed_last.update(run.failed)
         self.history.record_test_run(self.run_id, kind, fixes, run.passed, run.returncode,
                                      run.duration, run.failed, selected=len(only))
