@@ -214,3 +214,35 @@ def test_type_checking_move_of_an_import_after_a_try_block_stays_in_bounds(tmp_p
     after = fixed(result, ctx)
     assert "if TYPE_CHECKING:\n    from os import PathLike\n" in after
     assert "from os import (" not in after
+
+
+def test_an_import_named_nowhere_else_is_unused_as_libcst_says() -> None:
+    """The shortcut past libcst's scope analysis (the name appears only in its import) answers
+    as libcst's GatherUnusedImportsVisitor does, on heal's own modules with unused imports
+    added, and leaves every other import to libcst."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import GatherUnusedImportsVisitor
+
+    from heal.healers.imports.unused_imports import _nowhere_else
+
+    added = ("import zlib\nfrom json import dumps as _never\nimport os.path as _p\n"
+             "import xml.dom\nfrom typing import TYPE_CHECKING  # TYPE_CHECKING\n")
+    root = Path(__file__).resolve().parents[1] / "src" / "heal"
+    shortcuts = others = 0
+    for source in sorted(root.rglob("*.py"))[::15]:
+        ctx = ModuleContext("m.py", added + source.read_text(encoding="utf-8"))
+        wrapper = ctx.parsed.wrapper
+        wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
+        visitor = GatherUnusedImportsVisitor(CodemodContext(wrapper=wrapper))
+        ctx.module.visit(visitor)
+        for node in ctx.positions:
+            if not isinstance(node, (cst.Import, cst.ImportFrom)) or \
+                    isinstance(node.names, cst.ImportStar):
+                continue
+            for alias in node.names:
+                if _nowhere_else(ctx, alias, node):
+                    shortcuts += 1
+                    assert visitor.filter_unused_imports([(alias, node)]), ctx.code_of(node)
+                else:
+                    others += 1
+    assert shortcuts > 20 and others > 100

@@ -197,10 +197,13 @@ def _is_import_line(statement: cst.BaseStatement) -> bool:
 def dropped_comments(before: str, after: str) -> list[str]:
     """Comments `before` has and `after` no longer has (compared as a multiset of their text):
     a fix that drops one should be unsafe (STYLE.md)."""
-    def found(text: str) -> Counter[str]:
-        return Counter(comment.rstrip() for _, _, comment in comment_tokens(text))
+    return sorted((_comments(before) - _comments(after)).elements())
 
-    return sorted((found(before) - found(after)).elements())
+
+@functools.lru_cache(maxsize=16)  # every fix of a file tokenizes the same text before it
+def _comments(text: str) -> Counter[str]:
+    """The text's comments, counted (read only: the cache hands out the same Counter)."""
+    return Counter(comment.rstrip() for _, _, comment in comment_tokens(text))
 
 
 def alias(rule: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 import libcst as cst
@@ -46,6 +47,9 @@ def unused(context: ModuleContext, alias: cst.ImportAlias,
     from libcst.codemod import CodemodContext  # slow to import (libcst.matchers): `heal --scan`
     from libcst.codemod.visitors import GatherUnusedImportsVisitor  # loads this module, not it
 
+    if _nowhere_else(context, alias, statement):
+        return True  # what libcst would say, without its scope analysis of the whole file
+
     def gather() -> GatherUnusedImportsVisitor:
         wrapper = context.parsed.wrapper
         wrapper.resolve_many(GatherUnusedImportsVisitor.get_inherited_dependencies())
@@ -55,6 +59,23 @@ def unused(context: ModuleContext, alias: cst.ImportAlias,
 
     visitor = context.parsed.memo("unused-imports", gather)
     return bool(visitor.filter_unused_imports([(alias, statement)]))
+
+
+def _nowhere_else(context: ModuleContext, alias: cst.ImportAlias,
+                  statement: cst.Import | cst.ImportFrom) -> bool:
+    """The name the alias binds appears in the file only inside this import statement: no
+    reference, no `__all__` entry and no string annotation can name it, so libcst's check
+    (`GatherUnusedImportsVisitor.is_in_use`: the first part of a dotted name included) would
+    find it unused. An occurrence anywhere else (a comment, an attribute, another import of
+    the name) leaves the question to libcst."""
+    bound = alias.asname.name if alias.asname is not None else alias.name
+    first: cst.BaseExpression = bound
+    while isinstance(first, cst.Attribute):
+        first = first.value
+    if not isinstance(first, cst.Name):
+        return False
+    word = re.compile(rf"(?<![\w]){re.escape(first.value)}(?![\w])")
+    return len(word.findall(context.text)) == len(word.findall(context.code_of(statement)))
 
 
 def without(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias
