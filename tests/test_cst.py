@@ -224,7 +224,10 @@ def test_imports_are_added_as_libcsts_visitor_adds_them_to_the_whole_module() ->
              '"""Doc."""\nfrom __future__ import annotations\n# why\nimport os\n\n\nclass A:\n'
              "    import re\n",
              "from typing import Any\r\nimport sys\r\n\r\nif sys:\r\n    pass\r\n",
-             "# comment\nfrom collections import OrderedDict  # keep\nvalue = 1\n"]
+             "# comment\nfrom collections import OrderedDict  # keep\nvalue = 1\n",
+             "import a; import b\nx = 1; y = (\n    2)\n# after\n\n\nclass C:\n  z = 1\n",
+             '"""Doc."""\nimport os\n\n\n@decorated\ndef f():\n    pass\n# tail\ng = 1\n',
+             "from typing import (\n    Any,\n)\nimport re\nclass A:\n\tpass\n\nb = 2\n"]
     adds: list[list[tuple[str, str | None]]] = [
         [("os", None)], [("typing", "Optional")], [("collections", "deque"), ("re", None)],
         [("ast", "literal_eval")], [("__future__", "annotations")], [("sys", None)]]

@@ -12,6 +12,7 @@ reason it will not touch this finding, or None when the finding is not its busin
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 from collections import Counter
@@ -159,12 +160,16 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
     add, remove = list(add), list(remove)
     if not add and not remove:
         return text
-    module = cst.parse_module(text)
     context = CodemodContext()
     for module_name, name in add:
         AddImportsVisitor.add_needed_import(context, module_name, name)
     for module_name, name in remove:
         RemoveImportsVisitor.remove_unused_import(context, module_name, name)
+    cut = _top_length(text) if add and not remove else None
+    if cut is not None:  # parse and print only the top of a long module
+        top = AddImportsVisitor(context).transform_module(cst.parse_module(text[:cut]))
+        return top.code + text[cut:]
+    module = cst.parse_module(text)
     if add:
         head = _top_statements(module)
         added = AddImportsVisitor(context).transform_module(module.with_changes(body=head))
@@ -179,13 +184,43 @@ def _top_statements(module: cst.Module) -> tuple[cst.BaseStatement, ...]:
     it skips), the import lines after it, and the next statement (which gets an empty line
     above it). It gathers only the imports at the top of the module, adds names only to those,
     and inserts after them, so it is given a module of just these and the rest is put back
-    unvisited: the same text, without rebuilding every node of a long module (tests/test_fixer.py
+    unvisited: the same text, without rebuilding every node of a long module (tests/test_cst.py
     compares the two). A few statements too many would only cost time."""
     body = module.body
     end = 1
     while end < len(body) and _is_import_line(body[end]):
         end += 1
     return tuple(body[:end + 1])
+
+
+def _top_length(text: str) -> int | None:
+    """The length of a prefix of `text` that ends at a line end and holds the statements
+    `_top_statements` would take, by `ast` (a libcst parse of a long module costs more than
+    the rest of a fix); None when the text is not plain enough to cut by lines, or does not
+    parse. Comments after the last statement of the prefix become its module's footer, which
+    libcst prints as they were; the rest of the text is put back unparsed."""
+    if "\r" in text:
+        return None  # ast and libcst agree on "\n" line ends; leave the others to the slow path
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    end = 1
+    while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
+        end += 1
+    if end + 1 >= len(body):
+        return None  # the top is the whole module
+    last = max(node.end_lineno or 0 for node in body[:end + 1])
+    for node in body[end + 1:]:  # a statement sharing the last line (`x = 1; y = (...)`)
+        if node.lineno > last:
+            break
+        last = max(last, node.end_lineno or 0)
+    offset = 0
+    for _ in range(last):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return None
+    return offset
 
 
 def _is_import_line(statement: cst.BaseStatement) -> bool:
