@@ -258,6 +258,9 @@ class Fixer:
     SAFETY: ClassVar[Safety]
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
+    # reads the run's other files (`context.others`): its answer for a finding depends on
+    # more than the finding's own file, so the planner does not remember it
+    READS_OTHER_FILES: ClassVar[bool] = False
 
     @classmethod
     def handles(cls, rule: str) -> bool:

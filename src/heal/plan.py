@@ -13,6 +13,7 @@ all against the same text of each file.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,18 @@ class Plan:
     bugs: list[tuple[Fix, str]] = field(default_factory=list)  # dropped: fixer bugs
 
 
+@dataclass(frozen=True)
+class _Planned:
+    fix: Fix | None
+    declined: tuple[Declined, ...]
+    problem: str | None  # a fixer bug: the fix is dropped
+    alone: bool  # decided by the finding and its file's text alone (no other file read)
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def _owns(cls: type[Fixer], rule: str) -> bool:
     """The fixer names the rule (not a generic one that handles every rule of a tool)."""
     return rule in cls.RULES or alias(rule) in cls.RULES
@@ -67,6 +80,10 @@ class Planner:
         self.root = root
         self.target = target
         self._fixers: dict[type[Fixer], Fixer] = {}
+        # (finding, its file's text) -> what planning it gave: a run plans the same finding
+        # on the same text again and again (each round, the look-ahead, the re-check of new
+        # findings, the review pass), and the answer depends on nothing else
+        self._memo: dict[tuple[Finding, str], _Planned] = {}
         self.formatter = uses_formatter(root) if root is not None else None  # "ruff" / "black"
 
     def _fixer(self, cls: type[Fixer]) -> Fixer:
@@ -161,32 +178,28 @@ class Planner:
         skip = skip or set()
         by_path: dict[str, list[Fix]] = {}
         contexts: dict[str, ModuleContext] = {}
+        hashes: dict[str, str] = {}
         for finding in findings:
             if finding.fingerprint in skip or finding.path not in texts:
                 continue
-            context = contexts.setdefault(
-                finding.path, ModuleContext(finding.path, texts[finding.path], self.config,
-                                            self.root, self.target, others=texts))
-            fix, declined, crash = self.propose(finding, context)
-            plan.declined += declined
-            if crash is not None:
-                plan.declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
-                                              finding.span.start.line, "planner",
-                                              f"fixer crashed: {crash}"))
+            if finding.path not in hashes:
+                hashes[finding.path] = text_digest(texts[finding.path])
+            key = (finding, hashes[finding.path])
+            planned = self._memo.get(key)
+            if planned is None:
+                context = contexts.setdefault(
+                    finding.path, ModuleContext(finding.path, texts[finding.path], self.config,
+                                                self.root, self.target, others=texts))
+                planned = self._plan_one(finding, context, texts)
+                if planned.alone:
+                    self._memo[key] = planned
+            plan.declined += planned.declined
+            if planned.fix is None:
                 continue
-            if fix is None:
+            if planned.problem:
+                plan.bugs.append((planned.fix, planned.problem))
                 continue
-            if fix.safety is Safety.UNSAFE and not self.config.unsafe_fixes:
-                plan.declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
-                                              finding.span.start.line, fix.source,
-                                              "unsafe fix; pass --unsafe-fixes to try it"))
-                continue
-            fix = self._formatted(fix, finding, texts[finding.path])
-            problem = self._check(fix, finding, texts[finding.path]) or _check_others(fix, texts)
-            if problem:
-                plan.bugs.append((fix, problem))
-                continue
-            by_path.setdefault(fix.path, []).append(fix)
+            by_path.setdefault(planned.fix.path, []).append(planned.fix)
         for path, fixes in sorted(by_path.items()):
             auto = [f for f in fixes if f.safety is not Safety.REVIEW]
             review = [f for f in fixes if f.safety is Safety.REVIEW]
@@ -199,6 +212,28 @@ class Planner:
         plan.fixes, clashing = drop_unparsable(plan.fixes, texts)
         plan.waiting += clashing
         return plan
+
+    def _plan_one(self, finding: Finding, context: ModuleContext, texts: Mapping[str, str]
+                  ) -> _Planned:
+        """One finding: its fix (formatted) and the problem that makes it a fixer bug, or why
+        it has none; `alone` when that depended on its own file's text only."""
+        alone = not any(cls.READS_OTHER_FILES for cls in fixers_for(finding.rule))
+        fix, declined, crash = self.propose(finding, context)
+        if crash is not None:
+            declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                     finding.span.start.line, "planner",
+                                     f"fixer crashed: {crash}"))
+            return _Planned(None, tuple(declined), None, alone)
+        if fix is None:
+            return _Planned(None, tuple(declined), None, alone)
+        if fix.safety is Safety.UNSAFE and not self.config.unsafe_fixes:
+            declined.append(Declined(finding.fingerprint, finding.rule, finding.path,
+                                     finding.span.start.line, fix.source,
+                                     "unsafe fix; pass --unsafe-fixes to try it"))
+            return _Planned(None, tuple(declined), None, alone)
+        fix = self._formatted(fix, finding, context.text)
+        problem = self._check(fix, finding, context.text) or _check_others(fix, texts)
+        return _Planned(fix, tuple(declined), problem, alone and not fix.also)
 
     def _formatted(self, fix: Fix, finding: Finding, text: str) -> Fix:
         """The fix with the lines it touched reformatted the project's way (`ruff format

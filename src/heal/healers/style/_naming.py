@@ -511,6 +511,8 @@ CACHED_OUTCOMES = 20_000
 class Renamer(Fixer):
     """A naming fixer: the rule's convention, and the rename planned by `plan_rename`."""
 
+    READS_OTHER_FILES = True  # the files that import a private name are renamed too
+
     def convert(self, old: str, constant: bool) -> str:
         return snake_case(old)
 
