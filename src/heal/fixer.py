@@ -205,10 +205,11 @@ def _top_length(text: str) -> int | None:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    count = len(body)
     end = 1
-    while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
+    while end < count and isinstance(body[end], (ast.Import, ast.ImportFrom)):
         end += 1
-    if end + 1 >= len(body):
+    if end + 1 >= count:
         return None  # the top is the whole module
     last = max(node.end_lineno or 0 for node in body[:end + 1])
     for node in body[end + 1:]:  # a statement sharing the last line (`x = 1; y = (...)`)
