@@ -19,6 +19,7 @@ from heal.fixer import ModuleContext
 from heal.plan import Planner
 
 T = TypeVar("T")
+_Names = list[tuple[str, str | None]]  # (module, name) pairs for with_imports
 
 
 def test_a_text_is_parsed_once_and_an_edited_text_anew() -> None:
@@ -204,40 +205,50 @@ def test_a_visitor_gets_the_calls_libcsts_own_visit_makes() -> None:
 
 
 def test_imports_are_added_as_libcsts_visitor_adds_them_to_the_whole_module() -> None:
-    """`with_imports` runs libcst's AddImportsVisitor on the top of the module only; the text
-    is the one the visitor makes on the whole module, for new modules, names added to an
-    existing `from` import, `__future__`, a docstring, a module with no imports or only
-    imports, a comment above the first statement and CRLF line ends."""
+    """`with_imports` runs libcst's AddImportsVisitor on the top of the module only (and
+    RemoveImportsVisitor on what that gives); the text is the one both visitors make on the
+    whole module, for new modules, names added to an existing `from` import, `__future__`, a
+    docstring, a module with no imports or only imports, a comment above the first statement,
+    semicolons, decorators, CRLF and lone CR line ends, and an import removed as one is added."""
     from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
     from heal.fixer import with_imports
 
-    def whole(text: str, add: list[tuple[str, str | None]]) -> str:
+    def whole(text: str, add: _Names, remove: _Names) -> str:
         context = CodemodContext()
         for module_name, name in add:
             AddImportsVisitor.add_needed_import(context, module_name, name)
-        return AddImportsVisitor(context).transform_module(cst.parse_module(text)).code
+        for module_name, name in remove:
+            RemoveImportsVisitor.remove_unused_import(context, module_name, name)
+        module = AddImportsVisitor(context).transform_module(cst.parse_module(text))
+        return RemoveImportsVisitor(context).transform_module(module).code if remove else \
+            module.code
 
     sources = _texts()[:-5:2]  # a sample of heal's modules, then the snippets
     texts = [*sources, "", '"""Doc."""\n', "import os\n", "x = 1\nimport os\n",
              '"""Doc."""\nfrom __future__ import annotations\n# why\nimport os\n\n\nclass A:\n'
              "    import re\n",
-             "from typing import Any\r\nimport sys\r\n\r\nif sys:\r\n    pass\r\n",
+             "from typing import Any\r\nimport sys\r\n\r\nif sys:\r\n    pass\r\nz = 1\r\n",
+             "import sys\rx = (1,\r     2)\ry = 2\rz = 3\r",
+             "import a\rimport b\rx = 1\ny = (1,\n2,\n3)\nz = 4\n",  # mixed line ends
              "# comment\nfrom collections import OrderedDict  # keep\nvalue = 1\n",
              "import a; import b\nx = 1; y = (\n    2)\n# after\n\n\nclass C:\n  z = 1\n",
              '"""Doc."""\nimport os\n\n\n@decorated\ndef f():\n    pass\n# tail\ng = 1\n',
-             "from typing import (\n    Any,\n)\nimport re\nclass A:\n\tpass\n\nb = 2\n"]
-    adds: list[list[tuple[str, str | None]]] = [
-        [("os", None)], [("typing", "Optional")], [("collections", "deque"), ("re", None)],
-        [("ast", "literal_eval")], [("__future__", "annotations")], [("sys", None)]]
+             "from typing import (\n    Any,\n)\nimport re\nclass A:\n\tpass\n\nb = 2\n",
+             "import os\nimport yaml\n\n\ndef load(s):\n    return yaml.load(s)\n\n\nx = 1\n"]
+    changes: list[tuple[_Names, _Names]] = [
+        ([("os", None)], []), ([("typing", "Optional")], []),
+        ([("collections", "deque"), ("re", None)], []), ([("ast", "literal_eval")], []),
+        ([("__future__", "annotations")], []), ([("sys", None)], []),
+        ([("subprocess", None)], [("os", None)]), ([("json", None)], [("yaml", None)])]
     changed = 0
     for text in texts:
-        for add in adds:
-            expected = whole(text, add)
-            assert with_imports(text, add=add) == expected, (add, text[:200])
+        for add, remove in changes:
+            expected = whole(text, add, remove)
+            assert with_imports(text, add=add, remove=remove) == expected, (add, text[:200])
             changed += expected != text
-    assert changed > len(texts) * 3  # the cases do add imports, not only find them there
+    assert changed > len(texts) * 4  # the cases do add imports, not only find them there
 
 
 def test_parents_are_libcsts_parents() -> None:

@@ -165,52 +165,39 @@ def with_imports(text: str, add: Iterable[tuple[str, str | None]] = (),
         AddImportsVisitor.add_needed_import(context, module_name, name)
     for module_name, name in remove:
         RemoveImportsVisitor.remove_unused_import(context, module_name, name)
-    cut = _top_length(text) if add and not remove else None
-    if cut is not None:  # parse and print only the top of a long module
+    if add:  # only the top of a long module is parsed, changed and printed
+        cut = _top_length(text)
         top = AddImportsVisitor(context).transform_module(cst.parse_module(text[:cut]))
-        return top.code + text[cut:]
-    module = cst.parse_module(text)
-    if add:
-        head = _top_statements(module)
-        added = AddImportsVisitor(context).transform_module(module.with_changes(body=head))
-        module = added.with_changes(body=(*added.body, *module.body[len(head):]))
+        text = top.code + text[cut:]
     if remove:
-        module = RemoveImportsVisitor(context).transform_module(module)
-    return module.code
+        text = RemoveImportsVisitor(context).transform_module(cst.parse_module(text)).code
+    return text
 
 
-def _top_statements(module: cst.Module) -> tuple[cst.BaseStatement, ...]:
-    """The statements libcst's AddImportsVisitor reads and changes: the first one (a docstring
-    it skips), the import lines after it, and the next statement (which gets an empty line
-    above it). It gathers only the imports at the top of the module, adds names only to those,
-    and inserts after them, so it is given a module of just these and the rest is put back
-    unvisited: the same text, without rebuilding every node of a long module (tests/test_cst.py
-    compares the two). A few statements too many would only cost time."""
-    body = module.body
-    end = 1
-    while end < len(body) and _is_import_line(body[end]):
-        end += 1
-    return tuple(body[:end + 1])
-
-
-def _top_length(text: str) -> int | None:
-    """The length of a prefix of `text` that ends at a line end and holds the statements
-    `_top_statements` would take, by `ast` (a libcst parse of a long module costs more than
-    the rest of a fix); None when the text is not plain enough to cut by lines, or does not
-    parse. Comments after the last statement of the prefix become its module's footer, which
-    libcst prints as they were; the rest of the text is put back unparsed."""
-    if "\r" in text:
-        return None  # ast and libcst agree on "\n" line ends; leave the others to the slow path
+def _top_length(text: str) -> int:
+    """The length of the prefix of `text` that libcst's AddImportsVisitor reads and changes:
+    the first statement (a docstring it skips), the import lines after it, and the next
+    statement (which gets an empty line above it), to the end of their last line. The visitor
+    gathers only the imports at the top, adds names only to those and inserts after them, so
+    given this prefix as a module it writes the text it writes for the whole module
+    (tests/test_cst.py compares the two); the rest is put back unparsed. Cut by `ast`, whose
+    lines are libcst's when no line ends in a lone `\r`; else, or when the text does not
+    parse, the whole text (and libcst says why it does not parse). A few statements too many
+    would only cost time. Comments after the prefix's last statement become its footer,
+    which libcst prints as they were."""
+    whole = len(text)
+    if text.count("\r") != text.count("\r\n"):
+        return whole
     try:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return whole
     count = len(body)
     end = 1
     while end < count and isinstance(body[end], (ast.Import, ast.ImportFrom)):
         end += 1
     if end + 1 >= count:
-        return None  # the top is the whole module
+        return whole
     last = max(node.end_lineno or 0 for node in body[:end + 1])
     for node in body[end + 1:]:  # a statement sharing the last line (`x = 1; y = (...)`)
         if node.lineno > last:
@@ -220,13 +207,8 @@ def _top_length(text: str) -> int | None:
     for _ in range(last):
         offset = text.find("\n", offset) + 1
         if offset == 0:
-            return None
+            return whole
     return offset
-
-
-def _is_import_line(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
-        isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
 
 
 @functools.lru_cache(maxsize=8)  # every fix of a file asks about the same text
