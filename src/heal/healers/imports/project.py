@@ -5,9 +5,12 @@ symbols of a project (per root, refreshed by file modification times)."""
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import os
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,12 +318,29 @@ def importers_of(root: Path, relpath: str, name: str, limit: int = 5) -> list[st
     return sorted(found)[:limit]
 
 
-def _spells(path: Path, words: list[str]) -> bool:
+def _spells(path: Path, wanted: list[str]) -> bool:
     try:
-        data = path.read_bytes()
+        stat = path.stat()
     except OSError:
         return True  # the parse will say
-    return all(word.encode("utf-8") in data for word in words)
+    found = _file_words(str(path), stat.st_mtime_ns, stat.st_size)
+    return found is None or all(word in found for word in wanted)
+
+
+@functools.lru_cache(maxsize=4096)  # every unused import asks about every file of the project
+def _file_words(path: str, mtime_ns: int, size: int) -> Counter[str] | None:
+    try:
+        return words(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def words(text: str) -> Counter[str]:
+    """How often each word (a run of identifier characters) occurs in `text`."""
+    return Counter(_WORD.findall(text))
+
+
+_WORD = re.compile(r"\w+")
 
 
 def add_imports(text: str, add: list[tuple[str, str | None]]) -> str:

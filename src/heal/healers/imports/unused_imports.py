@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 import libcst as cst
 
 from heal.cases import Invalid, Valid
 from heal.fixer import Fixer, ModuleContext, dropped_comments
-from heal.healers.imports.project import absolute_module, importers_of, literal_strings
+from heal.healers.imports.project import absolute_module, importers_of, literal_strings, words
 from heal.model import Category, Declined, Finding, Fix, Safety
 
 
@@ -74,8 +73,8 @@ def _nowhere_else(context: ModuleContext, alias: cst.ImportAlias,
         first = first.value
     if not isinstance(first, cst.Name):
         return False
-    word = re.compile(rf"(?<![\w]){re.escape(first.value)}(?![\w])")
-    return len(word.findall(context.text)) == len(word.findall(context.code_of(statement)))
+    in_file = context.parsed.memo("words", lambda: words(context.text))
+    return in_file[first.value] == words(context.code_of(statement))[first.value]
 
 
 def without(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias
