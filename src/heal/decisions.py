@@ -17,7 +17,7 @@ import git
 
 from heal import lock
 from heal.config import Config, load_config
-from heal.discover import SourceFile, read_source
+from heal.discover import SourceFile, read_source, text_hash
 from heal.edits import apply_fixes, independent
 from heal.errors import HealError, StoppedError, UsageError
 from heal.history import History, new_run_id
@@ -31,7 +31,6 @@ from heal.sandbox.recovery import recover
 from heal.state import ensure_state_dir
 from heal.status import ProgressCallback, quiet
 from heal.verify.engine import Engine
-from heal.verify.select import text_hash
 
 
 @dataclass

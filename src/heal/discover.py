@@ -130,6 +130,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def text_hash(text: str) -> str:
+    """A file version's identity, which the run's caches and the review queue key on."""
+    return digest(text.encode("utf-8", "surrogatepass"))
+
+
 def python_syntax_error(text: str) -> tuple[int, int, str] | None:
     """(line, column, message) where the running interpreter's own parser rejects the text, or
     None when it parses (the one place heal asks `ast` whether Python code is Python)."""

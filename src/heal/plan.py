@@ -13,7 +13,6 @@ all against the same text of each file.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 import libcst as cst
 
 from heal.config import Config
+from heal.discover import text_hash
 from heal.edits import (
     apart,
     apply_edits,
@@ -59,10 +59,6 @@ class _Planned:
     declined: tuple[Declined, ...]
     problem: str | None  # a fixer bug: the fix is dropped
     alone: bool  # decided by the finding and its file's text alone (no other file read)
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _owns(cls: type[Fixer], rule: str) -> bool:
@@ -183,7 +179,7 @@ class Planner:
             if finding.fingerprint in skip or finding.path not in texts:
                 continue
             if finding.path not in hashes:
-                hashes[finding.path] = text_digest(texts[finding.path])
+                hashes[finding.path] = text_hash(texts[finding.path])
             key = (finding, hashes[finding.path])
             planned = self._memo.get(key)
             if planned is None:

@@ -20,13 +20,12 @@ from typing import Any
 
 import git
 
-from heal.discover import digest
+from heal.discover import digest, text_hash
 from heal.errors import UsageError
 from heal.history import History
 from heal.model import Fix
 from heal.sandbox import git as gitops
 from heal.verify.records import FixRecord
-from heal.verify.select import text_hash
 
 PENDING, LANDED, REJECTED, STALE = "pending", "landed", "rejected", "stale"
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from heal.config import Config
-from heal.discover import SourceFile
+from heal.discover import SourceFile, text_hash
 from heal.history import History
 from heal.model import Fix
 from heal.verify import coverage as coverage_map
@@ -28,10 +27,6 @@ from heal.verify.runner import TestRun, TestRunner
 # a selection of at least this share of the suite runs the whole suite instead: it costs about
 # the same, and a passing full run is also the final check the combined patch needs anyway
 SELECT_ALL_SHARE = 0.8
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Selector:
