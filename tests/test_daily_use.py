@@ -207,4 +207,3 @@ def test_a_fix_no_test_imports_does_not_claim_tests_passed(make_repo, heal):
     assert "no test imports the files in scope" in hooked.stdout
     assert "the analyzers pass; no test imports the file" in hooked.stdout
     assert "tests pass" not in hooked.stdout and "0 test runs" in hooked.stdout
-

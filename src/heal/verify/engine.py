@@ -19,7 +19,7 @@ import git
 from heal import failures
 from heal.clock import Clock
 from heal.config import Config, project_target
-from heal.discover import SourceFile, digest
+from heal.discover import SourceFile, digest, text_hash
 from heal.edits import apply_fixes, texts_after, unified_diff
 from heal.history import History
 from heal.model import Finding, Fix, Safety, Verdict
@@ -37,7 +37,7 @@ from heal.verify.coverage import Selection
 from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
 from heal.verify.runner import PYTEST_NO_TESTS, PYTEST_USAGE, TestRun, TestRunner
-from heal.verify.select import Selector, text_hash
+from heal.verify.select import Selector
 from heal.verify.suite import Suite
 
 
@@ -156,14 +156,15 @@ class Engine:
                         f"traceback failed ({finding.message}); check the fix by hand")
 
     def test(self, fixes: Sequence[Fix], kind: str, selection: Selection | None = None,
-             keep_going: bool = False) -> TestRun:
-        """One test run with `fixes` applied: the whole suite, or only `selection`'s tests."""
+             keep_going: bool = False, texts: dict[str, str] | None = None) -> TestRun:
+        """One test run with `fixes` applied (or these `texts`, which hold them): the whole
+        suite, or only `selection`'s tests."""
         only = self.selector.narrow(selection)
         require = self.required(fixes)
         if only is None and not require:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        return self.suite.run(self.texts(fixes), kind, len(fixes),
+        return self.suite.run(self.texts(fixes) if texts is None else texts, kind, len(fixes),
                               require if only is None else only, keep_going,
                               require)
 
@@ -304,7 +305,7 @@ class Engine:
         ledger = self.ledger
         with self.clock.phase("plan"):
             plan = self.planner.plan(findings, texts,
-                                     skip=ledger.given_up | set(ledger.deferred) | ledger.left)
+                                     skip=ledger.settled | set(ledger.deferred))
         ledger.note_declined(plan.declined)
         if not record:
             return ([] if plan.bugs else plan.fixes), bool(plan.bugs)
@@ -478,16 +479,9 @@ class Engine:
     def all_rounds(self, state: dict[str, str], fixes: Sequence[Fix]) -> TestRun:
         """The look-ahead's one run for all its rounds: the whole suite, or in the pre-commit
         profile the tests that import the files it changes."""
-        require = self.required(fixes)
-        if not self.selector.imports_only:
-            return self.suite.run_all_rounds(state, require)
-        only = self.selector.narrow(Selection(
-            tests=self.selector.importers_of_scope(state, fixes), reason="imports"))
-        if only is None and not require:
-            return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
-                           output="no test imports the changed files")
-        return self.suite.run(state, "batch", len(fixes), require if only is None else only,
-                              require=require)
+        selection = Selection(tests=self.selector.importers_of_scope(state, fixes),
+                              reason="imports") if self.selector.imports_only else None
+        return self.test(fixes, "batch", selection, texts=state)
 
     def retry_rejected(self) -> bool:
         """Once no fix is left to try: give the fixes the analyzers turned down one more chance

@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from heal.discover import text_hash
 from heal.edits import independent
 from heal.llm.fixer import LLMFixer
 from heal.model import Declined, Finding, Fix, Safety, Verdict
 from heal.verify.engine import Engine
 from heal.verify.recheck import paths_of
 from heal.verify.records import STILL_THERE
-from heal.verify.select import text_hash
 
 
 def review(engine: Engine, findings: list[Finding], round_no: int,
@@ -26,7 +26,7 @@ def review(engine: Engine, findings: list[Finding], round_no: int,
     (a reviewer rejected it, or it waits there for this very text): not verified again."""
     texts = {p: engine.current(p) for p in engine.originals}
     with engine.clock.phase("plan"):
-        plan = engine.planner.plan(findings, texts, skip=engine.ledger.given_up | engine.ledger.left)
+        plan = engine.planner.plan(findings, texts, skip=engine.ledger.settled)
     engine.ledger.note_declined(plan.declined)
     deferred = engine.ledger.deferred
     waiting = [dataclasses.replace(fix, safety=Safety.REVIEW,

@@ -54,6 +54,12 @@ class Ledger:
     deferred: dict[str, str] = field(default_factory=dict)  # fingerprint -> why review instead
     left: set[str] = field(default_factory=set)  # not this run's: the hook's unchanged lines
 
+    @property
+    def settled(self) -> set[str]:
+        """The fingerprints the planner is not asked about again: given up on, or not this
+        run's (`left`)."""
+        return self.given_up | self.left
+
     def add(self, entry: FixRecord) -> None:
         fingerprints = set(entry.fix.fingerprints)
         if self.retried & fingerprints:  # judged again: the new verdict stands

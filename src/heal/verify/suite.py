@@ -95,21 +95,6 @@ class Suite:
         assert self.baseline is not None
         return [t for t in self.baseline.deselected() if t not in require]
 
-    def run_all_rounds(self, texts: dict[str, str], require: Sequence[str] = ()) -> TestRun:
-        """The full suite on exactly these texts: the look-ahead's one run for all its rounds."""
-        assert self.runner is not None and self.baseline is not None
-        with self.borrowed() as tree:
-            tree.materialize(texts)
-            run = self.runner.run(tree.path, deselect=self.deselected(require))
-        self.runs += 1
-        self.full_runs += 1
-        self.failed_last.update(run.failed)
-        self.history.record_test_run(self.run_id, "batch", len(texts), run.passed, run.returncode,
-                                     run.duration, run.failed)
-        self.progress("tests", "batch", f"all rounds at once: {'pass' if run.passed else 'FAIL'} "
-                                        f"({run.duration:.1f}s)")
-        return run
-
     def record_run(self, kind: str, run: TestRun, selected: int = 0) -> None:
         """Count and record a run made outside `run` (the baseline's, coverage recording)."""
         self.runs += 1
