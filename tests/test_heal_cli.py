@@ -266,6 +266,22 @@ def test_sigkill_leaves_files_intact_and_the_next_run_cleans_up(make_repo, heal)
     assert "import json" not in (repo / "scratch.py").read_text()  # the rerun healed it
 
 
+
+def test_a_run_killed_as_it_took_the_lock_is_recovered_and_said(make_repo, heal):
+    """Killed between making its lock file and writing into it: the next run still finds a stale
+    lock (an empty one, or one made aside and never linked in), takes it over and says so."""
+    repo = make_repo(PROJECT)
+    (repo / ".heal").mkdir(exist_ok=True)
+    (repo / ".heal" / "lock").write_text("")
+    (repo / ".heal" / "lock.4242").write_text('{"pid": 42')
+    doc, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1), result.stderr
+    said = "recovered a stale lock left by a run killed as it took the lock"
+    assert said in doc["summary"]["messages"]
+    assert [p.name for p in (repo / ".heal").iterdir() if p.name.startswith("lock")] == []
+    again, _ = heal_json(heal, repo)
+    assert not any("stale lock" in m for m in again["summary"]["messages"])
+
 RENAME_ACROSS = {
     "pyproject.toml": '[tool.ruff.lint]\nselect = ["N802"]\n',
     "pkg/__init__.py": "",

@@ -57,11 +57,63 @@ class RunLock:
         self.recovered: dict[str, Any] | None = None
 
     def acquire(self) -> None:
+        """Hold the lock: a new lock file appears under its name whole and already held (made
+        aside, then hard-linked in); an existing one is taken over when no live run holds it,
+        whatever a killed run managed to write into it (`recovered`)."""
+        for _ in range(100):
+            handle = self._create() or self._take_over()
+            if handle is not None:
+                self.handle = handle
+                break
+        else:
+            raise HealError(f"cannot take {self.path}: it keeps changing; rerun heal")
+        for leftover in self.path.parent.glob(f"{LOCK_NAME}.*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()  # a killed run's lock made aside, never linked in
+        with contextlib.suppress(FileNotFoundError):
+            self.stop_path.unlink()
+
+    def _create(self) -> IO[str] | None:
+        """A new lock file, held and written before it takes the lock's name; None when the
+        name is taken."""
+        aside = self.path.with_name(f"{LOCK_NAME}.{os.getpid()}")
+        handle = self._open(aside, "w+")
         try:
-            handle = self.path.open("a+", encoding="utf-8")
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._write(handle)
+            os.link(aside, self.path)
+        except (FileExistsError, FileNotFoundError):  # taken, or swept by the run that holds it
+            handle.close()
+            return None
+        except OSError:  # a file system without hard links: made in place, then held
+            handle.close()
+            return self._create_in_place()
+        finally:
+            with contextlib.suppress(OSError):
+                aside.unlink()
+        return handle
+
+    def _create_in_place(self) -> IO[str] | None:
+        try:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return None
         except OSError as error:
-            raise HealError(f"cannot create {self.path} ({error.strerror}); make heal's state "
-                            "folder writable, then rerun heal") from None
+            raise self._unusable(self.path, error) from None
+        handle = os.fdopen(descriptor, "w+", encoding="utf-8")
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._write(handle)
+        return handle
+
+    def _take_over(self) -> IO[str] | None:
+        """The existing lock file held by this run, when no live run holds it (LockedError when
+        one does); None when the file went away or was replaced meanwhile (try again)."""
+        try:
+            handle = self.path.open("r+", encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise self._unusable(self.path, error) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -72,26 +124,48 @@ class RunLock:
                 f"another heal is running here (pid {holder.get('pid', '?')}, started {started}: "
                 f"{holder.get('command', '?')}); wait for it or run `heal stop`"
             ) from None
-        handle.seek(0)
+        try:
+            same = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # its run released it (unlinked, then unlocked) while we opened it
+            handle.close()
+            return None
         previous = handle.read().strip()
-        if previous:
-            with contextlib.suppress(ValueError):
-                self.recovered = json.loads(previous)
+        recovered: Any = None
+        with contextlib.suppress(ValueError):
+            recovered = json.loads(previous)
+        self.recovered = recovered if isinstance(recovered, dict) else {}
         try:
             handle.seek(0)
             handle.truncate()
+            self._write(handle)
+        except HealError:
+            with contextlib.suppress(OSError):
+                self.path.unlink()  # held by this run: no half-written lock left behind
+            raise
+        return handle
+
+    def _open(self, path: Path, mode: str) -> IO[str]:
+        try:
+            return path.open(mode, encoding="utf-8")
+        except OSError as error:
+            raise self._unusable(self.path, error) from None
+
+    @staticmethod
+    def _unusable(path: Path, error: OSError) -> HealError:
+        return HealError(f"cannot create {path} ({error.strerror}); make heal's state folder "
+                         "writable, then rerun heal")
+
+    def _write(self, handle: IO[str]) -> None:
+        try:
             json.dump({"pid": os.getpid(), "start": time.time(), "command": self.command,
                        "run_id": self.run_id}, handle)
             handle.flush()
-        except OSError as error:  # a full disk: leave no half-written lock behind
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+        except OSError as error:  # a full disk
             handle.close()
             raise HealError(f"cannot write {self.path} ({error.strerror}); free some disk space "
                             "or lift the file size limit, then rerun heal") from None
-        self.handle = handle
-        with contextlib.suppress(FileNotFoundError):
-            self.stop_path.unlink()
 
     def release(self) -> None:
         if self.handle is None:

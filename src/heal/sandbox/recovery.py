@@ -20,8 +20,10 @@ def recover(history: History, held_lock: RunLock, repo: git.Repo, state_dir: Pat
     """Tidy what killed runs left; the messages that say what was found."""
     proc.own_children(state_dir)
     messages = [history.warning] if history.warning else []
-    if held_lock.recovered:
-        messages.append(f"recovered a stale lock left by pid {held_lock.recovered.get('pid')}")
+    if held_lock.recovered is not None:
+        pid = held_lock.recovered.get("pid")
+        holder = f"pid {pid}" if pid else "a run killed as it took the lock"
+        messages.append(f"recovered a stale lock left by {holder}")
     for killed, landing in history.mark_killed():
         messages.append(f"run {killed} was killed while landing {', '.join(landing)}: each of "
                         "them holds either its old or its new text (`git diff` shows which)")
