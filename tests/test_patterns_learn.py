@@ -35,6 +35,7 @@ from heal.patterns.generalise import generalise
 from heal.patterns.learn import LearnReport, record_outcome
 from heal.patterns.library import PatternLibrary
 from heal.patterns.model import Provenance
+from heal.patterns.region import changed_region
 from heal.patterns.rewrite import apply_to_text
 from heal.plan import Planner
 from heal.rules.logic.log109_is_literal import IsLiteralToEquality
@@ -706,3 +707,27 @@ def test_a_comment_of_the_instance_is_never_part_of_a_learned_pattern() -> None:
     edit = generalise(commented, commented.replace("(ValueError, IOError)", "ValueError"),
                       ("ruff:UP024",))
     assert isinstance(edit, str), edit
+
+
+@pytest.mark.parametrize("before, after", [
+    ("", ""), ("abc", "abc"), ("abc", ""), ("", "abc"), ("import os, sys\n", "import sys\n"),
+    ("x = List[int]\n", "x = list[int]\n"), ("    pass\n    pass\n", "    pass\n"),
+    ("aXb" * 500, "aYb" * 500), ("a" * 1000, "a" * 999),
+])
+def test_the_changed_region_is_between_the_common_prefix_and_suffix(before: str, after: str
+                                                                       ) -> None:
+    start, end_before, end_after = changed_region(before, after)
+    assert before[:start] == after[:start]
+    assert before[end_before:] == after[end_after:]
+    assert before[:start] + after[start:end_after] + before[end_before:] == after
+    prefix = _common(before, after)
+    suffix = _common(before[prefix:][::-1], after[prefix:][::-1])
+    assert end_before - start == len(before) - prefix - suffix  # as small as it can be
+
+
+def _common(a: str, b: str) -> int:
+    """How many first characters two texts share, one character at a time."""
+    count = 0
+    while count < min(len(a), len(b)) and a[count] == b[count]:
+        count += 1
+    return count

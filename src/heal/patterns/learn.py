@@ -3,10 +3,13 @@
 What the pipeline calls (through `PatternLibrary.learn` and `.reviewed`, see library.py):
   - `learn_records(library, run_id, records) -> LearnReport`: pattern-made fixes count
     their outcome (VERIFIED / NEEDS_REVIEW -> applied + verified; REJECTED -> applied +
-    rejected; UNVERIFIED -> applied); verified fixer-made fixes are generalised (generalise.py):
-    an active pattern that reproduces the fix exactly gets `verified` (evidence), else an
-    equivalent pattern is looked up, else a learned pattern of the same rule is anti-unified
-    with it (anti_unify.py), else a new `learned` pattern is written to `.heal/patterns/`;
+    rejected; UNVERIFIED -> applied); a verified fixer-made fix whose edit an active pattern
+    makes where the fix is gets that pattern `verified` (evidence) without being generalised
+    (most fixes of a run repeat a shape an earlier one taught); the others are generalised
+    (generalise.py): an active pattern that reproduces the generalised edit gets `verified`,
+    else an equivalent pattern is looked up, else a learned pattern of the same rule is
+    anti-unified with it (anti_unify.py), else a new `learned` pattern is written to
+    `.heal/patterns/`;
   - `learn_review(library, fix, approved, base)`: a human's decision on a queued fix;
   - `record_outcome(library, pattern_id, outcome) -> Pattern`.
 
@@ -18,20 +21,25 @@ is mine.py.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import libcst as cst
 
-from heal.edits import apply_fixes
-from heal.model import Fix, Verdict
+from heal.cst import parsed
+from heal.edits import apply_fixes, line_starts
+from heal.fixer import ModuleContext
+from heal.model import Fix, Position, Span, Verdict
 from heal.patterns.anti_unify import anti_unify
 from heal.patterns.edit import Edit, apply_at, new_id, template_key
 from heal.patterns.generalise import generalise
+from heal.patterns.locate import candidates
 from heal.patterns.model import Constraint, Example, Pattern, Provenance, Stats, pattern_id_of
-from heal.patterns.rewrite import apply_to_text
-from heal.patterns.template import TemplateError
+from heal.patterns.region import Narrowed, changed_region, narrow
+from heal.patterns.rewrite import apply_to_text, first_rewrite
+from heal.patterns.template import Template, TemplateError
 
 
 class RecordLike(Protocol):
@@ -82,6 +90,8 @@ class Library(Protocol):
     def all(self) -> list[Pattern]: ...
 
     def index(self) -> dict[str, list[tuple[str, str]]]: ...
+
+    def get_compiled(self, pattern_id: str) -> tuple[Pattern, Template]: ...
 
     def record(self, pattern_id: str, outcome: str, count: int = 1) -> Pattern: ...
 
@@ -148,6 +158,10 @@ def learn_fix(library: Library, run_id: str, fix: Fix, base: str,
     except ValueError:
         report.skipped.append((fix.id, "the fix's edits do not apply to the base text"))
         return None
+    known = _covering_pattern(library, fix, base, after)
+    if known is not None:  # a shape a pattern covers: counted for it, not generalised again
+        report.reinforced.append(known)
+        return library.record(known, "verified")
     edit = generalise(base, after, (fix.rule,), origin=run_id, path=fix.path, line=fix.line)
     if isinstance(edit, str):
         report.skipped.append((fix.id, edit))
@@ -176,6 +190,59 @@ def learn_fix(library: Library, run_id: str, fix: Fix, base: str,
     saved = library.save(pattern)
     report.created.append(saved.id)
     return saved
+
+
+def _covering_pattern(library: Library, fix: Fix, base: str, after: str) -> str | None:
+    """The active pattern of the fix's rule that makes exactly the fix's edit, applied where
+    the fix changes the statement that holds it (cut out, as `generalise` cuts it): found
+    without generalising the fix, since most fixes of a run repeat a shape an earlier one
+    taught."""
+    entries = library.index().get(fix.rule)
+    if not entries or not fix.edits:
+        return None
+    cut = narrow(base, after)
+    span = _changed_span(cut) or cut.span(Span(min(e.span.start for e in fix.edits),
+                                               max(e.span.end for e in fix.edits)))
+    if span.start.line < 1:
+        return None
+    context = ModuleContext("candidate.py", cut.before, _parsed=parsed(cut.before, keep=False))
+    try:
+        nodes = candidates(context, span)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    kinds = {type(node).__name__ for node in nodes}
+    for pattern_id, root_type in entries:
+        if root_type != "*" and root_type not in kinds:
+            continue
+        try:  # the statement cut out of its file: not `whole`, as `apply_at` has it
+            result = first_rewrite([library.get_compiled(pattern_id)], context, nodes, span,
+                                   whole=False)
+        except (TemplateError, cst.ParserSyntaxError, RecursionError):
+            continue
+        if isinstance(result, tuple) and result[1].text == cut.after:
+            return pattern_id
+    return None
+
+
+def _changed_span(cut: Narrowed) -> Span | None:
+    """Where a pure deletion is, its layout trimmed (`AnyStr, ` of `import AnyStr, cast` is
+    `AnyStr`, where the finding of the unused import points); None for any other edit."""
+    start, end, end_after = changed_region(cut.before, cut.after)
+    if end_after != start:
+        return None
+    text = cut.before
+    while start < end and text[start] in _LAYOUT:
+        start += 1
+    while end > start and text[end - 1] in _LAYOUT:
+        end -= 1
+    if start == end:
+        return None
+    starts = line_starts(text)
+    first, last = bisect_right(starts, start), bisect_right(starts, end)
+    return Span(Position(first, start - starts[first - 1]), Position(last, end - starts[last - 1]))
+
+
+_LAYOUT = frozenset(" \t\n\r\\,;()")
 
 
 def learn_review(library: Library, fix: Fix, approved: bool, base: str | None = None,
