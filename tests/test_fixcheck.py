@@ -4,6 +4,8 @@ fixer bug, whoever made the fix."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,8 @@ from heal.analyze import findings_in
 from heal.cases import Invalid
 from heal.config import Config
 from heal.discover import read_source
-from heal.fixcheck import dropped_comment
-from heal.fixer import Fixer, ModuleContext
+from heal.fixcheck import comment_tokens, dropped_comment
+from heal.fixer import Fixer, ModuleContext, dropped_comments
 from heal.healers import FIXERS
 from heal.model import Category, Declined, Finding, Fix, Priority, Safety, Span, TextEdit
 from heal.plan import Planner
@@ -114,3 +116,47 @@ def test_a_fixer_whose_output_is_left_alone_is_idempotent(tmp_path: Path) -> Non
     (tmp_path / "m.py").write_text(after_text)
     after = findings_in(tmp_path, [read_source(tmp_path, "m.py", config)], config)
     assert unstable(plan.fixes, before_text, before, after_text, after, config) == []
+
+
+SAMPLE = '''import os  # paths
+from typing import (List,  # the old name
+                    Optional)
+
+NAME = "not # a comment"
+PATH = 'it\\'s'  # quoted
+TAIL = "a"  # c "
+DOC = """
+# inside a string
+"""
+
+
+def f(items: List[int]) -> Optional[int]:  # returns the first
+    # a whole-line comment
+    return items[0] if items else None
+'''
+
+
+def _every_comment_dropped_by_tokenizing(before: str, after: str) -> list[str]:
+    return sorted((Counter(c.rstrip() for *_, c in comment_tokens(before)) -
+                   Counter(c.rstrip() for *_, c in comment_tokens(after))).elements())
+
+
+def test_dropped_comments_are_what_tokenizing_both_texts_finds() -> None:
+    """The comments an edit drops, told without tokenizing the fixed text when the edit cannot
+    touch one, are always those a comparison of both texts' comment tokens finds: over
+    thousands of random edits of a module with comments, strings that hold `#`, quotes,
+    escapes and brackets (insertions, deletions, replacements, anywhere)."""
+    rng = random.Random(7)
+    pieces = ["#", "'", '"', "\\", "\n", "(", ")", "[", "]", " ", "x", "1", ",", "int", "# c"]
+    escaped = SAMPLE.index('"a"') + 2  # `"a\"  # c "`: the comment becomes part of the string
+    edits = [(escaped, escaped, "\\")]
+    for _ in range(3000):
+        start = rng.randrange(len(SAMPLE) + 1)
+        end = min(len(SAMPLE), start + rng.choice([0, 0, 1, 2, 5, 20]))
+        edits.append((start, end, "".join(rng.choice(pieces)
+                                          for _ in range(rng.choice([0, 1, 1, 2, 3])))))
+    for start, end, insert in edits:
+        after = SAMPLE[:start] + insert + SAMPLE[end:]
+        dropped_comments.cache_clear()
+        assert dropped_comments(SAMPLE, after) == \
+            _every_comment_dropped_by_tokenizing(SAMPLE, after), (start, end, insert)

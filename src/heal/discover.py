@@ -135,6 +135,7 @@ def text_hash(text: str) -> str:
     return digest(text.encode("utf-8", "surrogatepass"))
 
 
+@functools.lru_cache(maxsize=64)  # a fix's text is asked about by more than one check
 def python_syntax_error(text: str) -> tuple[int, int, str] | None:
     """(line, column, message) where the running interpreter's own parser rejects the text, or
     None when it parses (the one place heal asks `ast` whether Python code is Python)."""

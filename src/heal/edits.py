@@ -29,6 +29,31 @@ def line_starts(text: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
+def common_prefix(a: str, b: str, limit: int) -> int:
+    """How many first characters of `a` and `b` (at most `limit`) are the same: a binary
+    search over slice comparisons, each done in C (a loop over characters costs seconds a run)."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def common_suffix(a: str, b: str, limit: int) -> int:
+    """How many last characters of `a` and `b` (at most `limit`) are the same."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def offset(starts: Sequence[int], text: str, position: Position) -> int:
     if position.line > len(starts):
         return len(text)

@@ -27,7 +27,8 @@ from libcst.metadata import CodeRange
 from heal.cases import Invalid, Valid
 from heal.config import Config
 from heal.cst import Parsed, along_path, children, parsed, target_names
-from heal.edits import diff_edits
+from heal.discover import python_syntax_error
+from heal.edits import common_prefix, common_suffix, diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
@@ -215,7 +216,29 @@ def _top_length(text: str) -> int:
 def dropped_comments(before: str, after: str) -> list[str]:
     """Comments `before` has and `after` no longer has (compared as a multiset of their text):
     a fix that drops one should be unsafe (STYLE.md)."""
+    if not _may_change_comments(before, after):
+        return []
     return sorted((_comments(before) - _comments(after)).elements())
+
+
+_LEXICAL = frozenset("#'\"\\")  # what starts a comment, or starts, ends or escapes a string
+
+
+def _may_change_comments(before: str, after: str) -> bool:
+    """False when an edit cannot add, drop or change a comment, told without tokenizing the
+    fixed text: what it changes holds no `#`, quote or backslash on either side (every token
+    after it is lexed as before), no comment can run into it from the left (no `#` earlier on
+    the line it starts in), and the fixed text parses (a text the tokenizer gives up on counts
+    as having lost every comment)."""
+    limit = min(len(before), len(after))
+    start = common_prefix(before, after, limit)
+    end = common_suffix(before, after, limit - start)
+    changed = (before[start:len(before) - end], after[start:len(after) - end])
+    if any(not _LEXICAL.isdisjoint(part) for part in changed):
+        return True
+    if "#" in before[before.rfind("\n", 0, start) + 1:start]:
+        return True
+    return python_syntax_error(after) is not None  # what does not parse may not tokenize
 
 
 @functools.lru_cache(maxsize=16)  # every fix of a file tokenizes the same text before it

@@ -29,7 +29,7 @@ from typing import Any
 import libcst as cst
 
 from heal.cst import children, parsed
-from heal.edits import line_starts
+from heal.edits import common_prefix, common_suffix, line_starts
 from heal.model import Position, Span
 from heal.patterns.locate import own_range
 from heal.patterns.template import selector_of, walk
@@ -78,35 +78,11 @@ def template_kind(node: cst.CSTNode) -> str | None:
     return None
 
 
-def _common_prefix(a: str, b: str, limit: int) -> int:
-    """How many first characters of `a` and `b` (at most `limit`) are the same: a binary
-    search over slice comparisons, each done in C (a loop over characters costs seconds a run)."""
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
 def changed_region(before: str, after: str) -> tuple[int, int, int]:
     """(start, end in before, end in after) of the changed region."""
     limit = min(len(before), len(after))
-    start = _common_prefix(before, after, limit)
-    end = _common_suffix(before, after, limit - start)
+    start = common_prefix(before, after, limit)
+    end = common_suffix(before, after, limit - start)
     start, end_before, end_after = start, len(before) - end, len(after) - end
     # slide a whitespace-ended region left ("    pass\n" -> "\n    pass") so it ends inside
     # the statement it belongs to rather than on the next line
