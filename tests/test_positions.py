@@ -39,6 +39,9 @@ def test_every_node_has_libcsts_range_in_libcsts_order() -> None:
         found = positions(module)
         assert list(found) == list(expected)
         assert dict(found.items()) == expected, text[:60]
+        assert list(found.ranges()) == [  # the same ranges, read as numbers
+            (node, (where.start.line, where.start.column, where.end.line, where.end.column))
+            for node, where in expected.items()], text[:60]
 
 
 def test_the_nodes_asked_about_get_the_same_range_as_when_all_are_made() -> None:

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from libcst.metadata import MetadataWrapper
 
-from heal.positions import positions
+from heal.positions import Positions, positions
 
 T = TypeVar("T")
 
@@ -197,7 +197,7 @@ class Parsed:
         self.text = text
         self._module: cst.Module | None = None
         self._wrapper: MetadataWrapper | None = None
-        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._positions: Positions | None = None
         self._parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None
         self._memo: dict[str, object] = {}
 
@@ -216,7 +216,7 @@ class Parsed:
         return self._wrapper
 
     @property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+    def positions(self) -> Positions:
         """libcst's `PositionProvider` ranges, at a tenth of its cost (`heal.positions`)."""
         if self._positions is None:
             self._positions = positions(self.module)
@@ -242,8 +242,7 @@ class Parsed:
         positions were recorded."""
         def index() -> dict[tuple[int, int, int, int], list[cst.CSTNode]]:
             found: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
-            for node, where in self.positions.items():
-                key = (where.start.line, where.start.column, where.end.line, where.end.column)
+            for node, key in self.positions.ranges():
                 found.setdefault(key, []).append(node)
             return found
 
@@ -253,8 +252,8 @@ class Parsed:
         """The nodes whose range includes the line, in the order the positions were recorded."""
         def index() -> dict[int, list[cst.CSTNode]]:
             found: dict[int, list[cst.CSTNode]] = {}
-            for node, where in self.positions.items():
-                for number in range(where.start.line, where.end.line + 1):
+            for node, (first, _, last, _) in self.positions.ranges():
+                for number in range(first, last + 1):
                     found.setdefault(number, []).append(node)
             return found
 

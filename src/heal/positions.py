@@ -102,6 +102,14 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
     def __iter__(self) -> Iterator[cst.CSTNode]:
         return iter(self._found)
 
+    def ranges(self) -> Iterator[tuple[cst.CSTNode, tuple[int, int, int, int]]]:
+        """(node, (start line, column, end line, column)) of every node, in the order they
+        were recorded: what `items()` gives, without a `CodeRange` made for each node."""
+        lines = self._lines
+        for node, (start, end) in self._found.items():
+            first, last = bisect_right(lines, start), bisect_right(lines, end)
+            yield node, (first, start - lines[first - 1], last, end - lines[last - 1])
+
     def __len__(self) -> int:
         return len(self._found)
 
