@@ -138,14 +138,20 @@ def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
 
 class Rewriter(cst.CSTTransformer):
     """Replace nodes by identity (`replace`) or rebuild them from their updated form (`edit`,
-    which sees the replacements made inside them)."""
+    which sees the replacements made inside them). With `within`, the nodes the changed ones
+    lie in, nothing else is visited: the module is rebuilt along those paths only, the rest
+    kept as it is (a whole-module rebuild costs half a second on a 3,000-line file)."""
 
     def __init__(self, replace: Mapping[cst.CSTNode, Replacement] | None = None,
-                 edit: Mapping[cst.CSTNode, Callable[[cst.CSTNode], Replacement]] | None = None
-                 ) -> None:
+                 edit: Mapping[cst.CSTNode, Callable[[cst.CSTNode], Replacement]] | None = None,
+                 within: set[cst.CSTNode] | None = None) -> None:
         super().__init__()
         self.replacements = dict(replace or {})
         self.edits = dict(edit or {})
+        self.within = within
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self.within is None or node in self.within
 
     def on_leave(self, original_node: _Node, updated_node: _Node
                  ) -> _Node | cst.RemovalSentinel | cst.FlattenSentinel[_Node]:
@@ -160,8 +166,15 @@ def rewrite(context: ModuleContext,
             replace: Mapping[cst.CSTNode, Replacement] | None = None,
             edit: Mapping[cst.CSTNode, Callable[[cst.CSTNode], Replacement]] | None = None
             ) -> str:
-    """The module's text with several nodes replaced or rebuilt at once."""
-    return context.module.visit(Rewriter(replace, edit)).code
+    """The module's text with several nodes replaced or rebuilt at once (only the nodes that
+    hold them are rebuilt)."""
+    within: set[cst.CSTNode] = set()
+    for node in [*(replace or {}), *(edit or {})]:
+        current: cst.CSTNode | None = node
+        while current is not None and current not in within:
+            within.add(current)
+            current = context.parent(current)
+    return context.module.visit(Rewriter(replace, edit, within)).code
 
 
 def drop_trailing_semicolon(body: list[cst.BaseSmallStatement]) -> list[cst.BaseSmallStatement]:

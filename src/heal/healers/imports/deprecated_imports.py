@@ -12,6 +12,7 @@ from heal.fixer import Fixer, ModuleContext
 from heal.healers.imports.project import absolute_module, tightened
 from heal.healers.imports.unused_imports import without
 from heal.model import Category, Declined, Finding, Fix, Safety
+from heal.rules.rewrite import rewrite
 
 _MOVED = re.compile(r"Import from `(?P<module>[\w.]+)` instead: (?P<names>.*)$")
 _RENAMED = re.compile(r"`(?P<old_module>[\w.]+)\.(?P<old>\w+)` is deprecated, use "
@@ -30,18 +31,6 @@ def wanted_moves(message: str) -> tuple[str, dict[str, str]] | None:
     if renamed:
         return renamed.group("module"), {renamed.group("old"): renamed.group("new")}
     return None
-
-
-class _Replace(cst.CSTTransformer):
-    def __init__(self, old: cst.SimpleStatementLine, new: list[cst.BaseStatement]) -> None:
-        super().__init__()
-        self.old = old
-        self.new = new
-
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        return cst.FlattenSentinel(self.new) if original_node is self.old else updated_node
 
 
 class DeprecatedImport(Fixer):
@@ -156,9 +145,7 @@ class DeprecatedImport(Fixer):
                                                      trailing_whitespace=line.trailing_whitespace))
         else:
             replacement += [line.with_changes(body=[rest]), new_line]
-        replaced = context.module.visit(_Replace(line, replacement))
-        assert isinstance(replaced, cst.Module)
-        text = replaced.code
+        text = rewrite(context, {line: cst.FlattenSentinel(replacement)})
         old = absolute_module(statement) or "typing"
         return self.fix_from_text(finding, context, text,
                                   f"import {', '.join(names)} from `{module}` instead of `{old}`")

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -27,6 +26,7 @@ from libcst.metadata import (
 from heal.cst import dotted_name
 from heal.fixer import ModuleContext
 from heal.model import Finding
+from heal.rules.rewrite import rewrite
 
 STRING_NODES: tuple[type[cst.CSTNode], ...] = (
     cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
@@ -390,20 +390,6 @@ def replace_arg_value(call: cst.Call, arg: cst.Arg, value: cst.BaseExpression) -
 
 
 # -- rewriting the module -------------------------------------------------------------------
-_Node = TypeVar("_Node", bound=cst.CSTNode)
-
-
-class _Replace(cst.CSTTransformer):
-    def __init__(self, mapping: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
-        super().__init__()
-        self.mapping = mapping
-
-    def on_leave(self, original_node: _Node, updated_node: _Node
-                 ) -> _Node | cst.RemovalSentinel | cst.FlattenSentinel[_Node]:
-        replacement = self.mapping.get(original_node)
-        return updated_node if replacement is None else cast(_Node, replacement)
-
-
 def replace_nodes(context: ModuleContext, mapping: Mapping[cst.CSTNode, cst.CSTNode]
                   ) -> str | None:
     """The module's text with several (non-nested) nodes replaced by identity; None when a
@@ -413,9 +399,7 @@ def replace_nodes(context: ModuleContext, mapping: Mapping[cst.CSTNode, cst.CSTN
     if len(mapping) == 1:
         (old, new), = mapping.items()
         return context.replace(old, new)
-    result = context.module.visit(_Replace(mapping))
-    assert isinstance(result, cst.Module)
-    return result.code
+    return rewrite(context, mapping)
 
 
 def needed_imports(refs: Iterable[Ref | None]) -> list[tuple[str, str | None]]:
