@@ -205,7 +205,8 @@ def _covering_pattern(library: Library, fix: Fix, base: str, after: str) -> str 
                                                max(e.span.end for e in fix.edits)))
     if span.start.line < 1:
         return None
-    context = ModuleContext("candidate.py", cut.before, _parsed=parsed(cut.before, keep=False))
+    # kept among the run's parses (learning comes last): `generalise` parses the same statement
+    context = ModuleContext("candidate.py", cut.before, _parsed=parsed(cut.before))
     try:
         nodes = candidates(context, span)
     except (cst.ParserSyntaxError, RecursionError):
