@@ -727,7 +727,7 @@ def test_the_changed_region_is_between_the_common_prefix_and_suffix(before: str,
 
 def _common(a: str, b: str) -> int:
     """How many first characters two texts share, one character at a time."""
-    count = 0
-    while count < min(len(a), len(b)) and a[count] == b[count]:
+    count, limit = 0, min(len(a), len(b))
+    while count < limit and a[count] == b[count]:
         count += 1
     return count
