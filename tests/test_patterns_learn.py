@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from heal.config import Config
-from heal.edits import apply_fixes
+from heal.edits import apply_fixes, changed_region
 from heal.fixer import ModuleContext
 from heal.healers.imports.unused_imports import UnusedImport
 from heal.healers.style.ruff_edits import RuffEdits
@@ -35,7 +35,6 @@ from heal.patterns.generalise import generalise
 from heal.patterns.learn import LearnReport, record_outcome
 from heal.patterns.library import PatternLibrary
 from heal.patterns.model import Provenance
-from heal.patterns.region import changed_region
 from heal.patterns.rewrite import apply_to_text
 from heal.plan import Planner
 from heal.rules.logic.log109_is_literal import IsLiteralToEquality

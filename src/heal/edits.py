@@ -29,7 +29,7 @@ def line_starts(text: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
-def common_prefix(a: str, b: str, limit: int) -> int:
+def _common_prefix(a: str, b: str, limit: int) -> int:
     """How many first characters of `a` and `b` (at most `limit`) are the same: a binary
     search over slice comparisons, each done in C (a loop over characters costs seconds a run)."""
     low, high = 0, limit
@@ -42,7 +42,7 @@ def common_prefix(a: str, b: str, limit: int) -> int:
     return low
 
 
-def common_suffix(a: str, b: str, limit: int) -> int:
+def _common_suffix(a: str, b: str, limit: int) -> int:
     """How many last characters of `a` and `b` (at most `limit`) are the same."""
     low, high = 0, limit
     while low < high:
@@ -54,10 +54,33 @@ def common_suffix(a: str, b: str, limit: int) -> int:
     return low
 
 
+def changed_region(before: str, after: str) -> tuple[int, int, int]:
+    """(start, end in before, end in after) of the changed region."""
+    limit = min(len(before), len(after))
+    start = _common_prefix(before, after, limit)
+    end = _common_suffix(before, after, limit - start)
+    start, end_before, end_after = start, len(before) - end, len(after) - end
+    # slide a whitespace-ended region left ("    pass\n" -> "\n    pass") so it ends inside
+    # the statement it belongs to rather than on the next line
+    while start > 0 and (end_before > start or end_after > start):
+        char = before[start - 1]
+        if char not in " \t\n" or (end_before > start and before[end_before - 1] != char) or (
+                end_after > start and after[end_after - 1] != char):
+            break
+        start, end_before, end_after = start - 1, end_before - 1, end_after - 1
+    return start, end_before, end_after
+
+
 def offset(starts: Sequence[int], text: str, position: Position) -> int:
     if position.line > len(starts):
         return len(text)
     return min(starts[position.line - 1] + position.column, len(text))
+
+
+def position_at(starts: Sequence[int], index: int) -> Position:
+    """The line and column of a character offset (`offset`'s inverse), given `line_starts`."""
+    line = bisect.bisect_right(starts, index)
+    return Position(line, index - starts[line - 1])
 
 
 def edit_offsets(text: str, edits: Iterable[TextEdit]) -> list[tuple[int, int, str]]:

@@ -28,7 +28,7 @@ from heal.cases import Invalid, Valid
 from heal.config import Config
 from heal.cst import Parsed, along_path, children, parsed, target_names
 from heal.discover import python_syntax_error
-from heal.edits import common_prefix, common_suffix, diff_edits
+from heal.edits import changed_region, diff_edits
 from heal.fixcheck import comment_tokens
 from heal.model import Category, Declined, FileEdits, Finding, Fix, Safety, Span, TextEdit
 
@@ -230,10 +230,8 @@ def _may_change_comments(before: str, after: str) -> bool:
     after it is lexed as before), no comment can run into it from the left (no `#` earlier on
     the line it starts in), and the fixed text parses (a text the tokenizer gives up on counts
     as having lost every comment)."""
-    limit = min(len(before), len(after))
-    start = common_prefix(before, after, limit)
-    end = common_suffix(before, after, limit - start)
-    changed = (before[start:len(before) - end], after[start:len(after) - end])
+    start, end_before, end_after = changed_region(before, after)
+    changed = (before[start:end_before], after[start:end_after])
     if any(not _LEXICAL.isdisjoint(part) for part in changed):
         return True
     if "#" in before[before.rfind("\n", 0, start) + 1:start]:

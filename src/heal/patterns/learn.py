@@ -21,7 +21,6 @@ is mine.py.
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -29,15 +28,15 @@ from typing import Protocol
 import libcst as cst
 
 from heal.cst import parsed
-from heal.edits import apply_fixes, line_starts
+from heal.edits import apply_fixes, changed_region, line_starts, position_at
 from heal.fixer import ModuleContext
-from heal.model import Fix, Position, Span, Verdict
+from heal.model import Fix, Span, Verdict
 from heal.patterns.anti_unify import anti_unify
 from heal.patterns.edit import Edit, apply_at, new_id, template_key
 from heal.patterns.generalise import generalise
 from heal.patterns.locate import candidates
 from heal.patterns.model import Constraint, Example, Pattern, Provenance, Stats, pattern_id_of
-from heal.patterns.region import Narrowed, changed_region, narrow
+from heal.patterns.region import Narrowed, narrow
 from heal.patterns.rewrite import apply_to_text, first_rewrite
 from heal.patterns.template import Template, TemplateError
 
@@ -239,8 +238,7 @@ def _changed_span(cut: Narrowed) -> Span | None:
     if start == end:
         return None
     starts = line_starts(text)
-    first, last = bisect_right(starts, start), bisect_right(starts, end)
-    return Span(Position(first, start - starts[first - 1]), Position(last, end - starts[last - 1]))
+    return Span(position_at(starts, start), position_at(starts, end))
 
 
 _LAYOUT = frozenset(" \t\n\r\\,;()")

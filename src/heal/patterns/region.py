@@ -29,7 +29,7 @@ from typing import Any
 import libcst as cst
 
 from heal.cst import children, parsed
-from heal.edits import common_prefix, common_suffix, line_starts
+from heal.edits import changed_region, line_starts
 from heal.model import Position, Span
 from heal.patterns.locate import own_range
 from heal.patterns.template import selector_of, walk
@@ -76,23 +76,6 @@ def template_kind(node: cst.CSTNode) -> str | None:
     if isinstance(node, cst.BaseCompoundStatement):
         return "statement"
     return None
-
-
-def changed_region(before: str, after: str) -> tuple[int, int, int]:
-    """(start, end in before, end in after) of the changed region."""
-    limit = min(len(before), len(after))
-    start = common_prefix(before, after, limit)
-    end = common_suffix(before, after, limit - start)
-    start, end_before, end_after = start, len(before) - end, len(after) - end
-    # slide a whitespace-ended region left ("    pass\n" -> "\n    pass") so it ends inside
-    # the statement it belongs to rather than on the next line
-    while start > 0 and (end_before > start or end_after > start):
-        char = before[start - 1]
-        if char not in " \t\n" or (end_before > start and before[end_before - 1] != char) or (
-                end_after > start and after[end_after - 1] != char):
-            break
-        start, end_before, end_after = start - 1, end_before - 1, end_after - 1
-    return start, end_before, end_after
 
 
 @dataclass(frozen=True)
