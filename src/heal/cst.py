@@ -7,6 +7,7 @@ import ast
 import dataclasses
 import hashlib
 import inspect
+import sys
 import textwrap
 import threading
 from collections import OrderedDict
@@ -143,16 +144,20 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
     """Whether the visitor's `on_visit_attribute` / `on_leave_attribute` may do anything: they
     are libcst's own (which call `visit_<Node>_<field>` methods, or the batched visitor's list
     of them) and no such method exists but libcst's no-op stubs, else True."""
-    # start-up time: libcst.matchers is slow to import, and `heal --scan` never visits
     from libcst._batched_visitor import _BatchedCSTVisitor
-    from libcst.matchers import MatcherDecoratableVisitor
 
     if type(visitor) is _BatchedCSTVisitor:
         return any(name.count("_") > 1 for name in visitor.visitor_methods)
     kind = type(visitor)
     found = _HOOKS.get(kind)
     if found is None:
-        own = {cst.CSTVisitor, MatcherDecoratableVisitor}
+        # libcst.matchers takes half a second to import: a visitor can only derive from its
+        # visitor if something imported it already (a native detector's visit in a cold
+        # `heal --scan` does not)
+        matchers = sys.modules.get("libcst.matchers")
+        own: set[type[cst.CSTVisitor]] = {cst.CSTVisitor}
+        if matchers is not None:
+            own.add(matchers.MatcherDecoratableVisitor)
         plain = kind.on_visit_attribute in {c.on_visit_attribute for c in own} and \
             kind.on_leave_attribute in {c.on_leave_attribute for c in own}
         methods = [name for name in dir(kind) if name.startswith(("visit_", "leave_"))
