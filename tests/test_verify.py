@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -316,3 +317,46 @@ def test_bisection_runs_only_the_failing_tests(make_repo, heal):
         baseline = 1 if mode == "full" else 2  # affected: a plain run, then one recording coverage
         assert runs["full"] - baseline <= 2, (mode, runs)
         assert runs["selected"] >= 2, (mode, runs)  # the bisection's runs
+
+
+def test_a_test_broken_in_one_round_is_tried_first_in_the_next(make_repo, heal):
+    """A data-driven test reads `cases/case_07.py`'s imports. Round 1 removes `import os`
+    there (breaks the test) and rewrites `Optional[int]` everywhere (lands); round 2 removes the
+    now unused `Optional` import, which breaks the same test again. That test failed once in
+    this run, so round 2's batch runs it alone first: its failure sends the batch straight to
+    bisection, and the whole suite is never run just to fail on it a second time. The
+    verdicts are those of a batch run with the whole suite."""
+    fixable = "import os\nfrom typing import Optional\n\n\ndef f(x: Optional[int] = None) -> int:\n" \
+              "    return x or 1\n"
+    project = {f"cases/case_{n:02}.py": fixable for n in range(1, 9)}
+    project["pyproject.toml"] = '[project]\nname = "cases"\nrequires-python = ">=3.10"\n'
+    project["tests/test_cases.py"] = '''
+        import pathlib
+
+        import pytest
+
+        CASES = sorted((pathlib.Path(__file__).parent.parent / "cases").glob("*.py"))
+
+
+        @pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+        def test_case(case):
+            if case.name == "case_07.py":  # the case this test is about: its imports are data
+                assert case.read_text().startswith("import os\\nfrom typing import Optional\\n")
+    '''
+    repo = make_repo(project)
+    doc, result = heal_json(heal, repo, "--select", "ruff:F401,ruff:UP045")
+    assert result.returncode == 0, result.stderr
+    rejected = sorted(f["diff"].split("\n-", 1)[1].split("\n")[0]
+                      for f in doc["fixes"] if f["verdict"] == "rejected")
+    assert rejected == ["from typing import Optional", "import os"], doc["fixes"]
+    assert all(f["path"] == "cases/case_07.py" and "test_case[case_07.py]" in f["reason"]
+               for f in doc["fixes"] if f["verdict"] == "rejected")
+    assert sum(f["verdict"] == "verified" for f in doc["fixes"]) == 8 + 7 + 7
+    assert (repo / "cases/case_07.py").read_text().startswith("import os\nfrom typing import")
+    assert "import" not in (repo / "cases/case_03.py").read_text()
+    with sqlite3.connect(repo / ".heal" / "history.db") as db:
+        runs = db.execute("SELECT kind, passed, selected FROM test_runs ORDER BY started").fetchall()
+    # the whole suite failed once (round 1's batch); round 2's batch failed on the test alone
+    assert [(kind, passed) for kind, passed, selected in runs if not selected] == [
+        ("baseline", 1), ("batch", 0), ("recheck", 1), ("recheck", 1)], runs
+    assert any(kind == "batch" and not passed and selected for kind, passed, selected in runs[3:])

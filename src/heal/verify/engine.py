@@ -164,9 +164,30 @@ class Engine:
         if only is None and not require:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        return self.suite.run(self.texts(fixes) if texts is None else texts, kind, len(fixes),
-                              require if only is None else only, keep_going,
-                              require)
+        texts = self.texts(fixes) if texts is None else texts
+        if kind == "batch" and only == []:  # the whole suite
+            early = self.fragile_first(texts, kind, len(fixes), require)
+            if early is not None:
+                return early
+        return self.suite.run(texts, kind, len(fixes), require if only is None else only,
+                              keep_going, require)
+
+    def fragile_first(self, texts: dict[str, str], kind: str, fixes: int,
+                      require: Sequence[str]) -> TestRun | None:
+        """Before a batch's run of the whole suite: the tests an earlier batch of this run
+        broke, alone (a project's fragile tests, such as parso's, whose test data heal's fixes
+        keep changing, break again round after round). Their failure is the batch's, named
+        test by test, and bisection goes on from it without a whole-suite run; when they pass
+        the whole suite runs as before (and the set bisection keeps is run whole in the end).
+        None: no such test, or they pass."""
+        fragile = self.suite.failed_last - set(self.suite.deselected(require))
+        if not fragile or self.suite.runner is None or not self.suite.runner.is_pytest:
+            return None
+        run = self.suite.run(texts, kind, fixes, focused(fragile), keep_going=True,
+                             require=require)
+        if run.passed or run.returncode in (PYTEST_USAGE, PYTEST_NO_TESTS):
+            return None
+        return run
 
     def test_for_batch(self, group: Sequence[Fix], kind: str,
                        focus: Sequence[str] | None) -> TestRun:
