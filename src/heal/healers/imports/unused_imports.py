@@ -43,11 +43,12 @@ def unused(context: ModuleContext, alias: cst.ImportAlias,
            statement: cst.Import | cst.ImportFrom) -> bool:
     """libcst's RemoveImports check: no reference in scope, not exported through `__all__`,
     not named in a string annotation. The scope analysis runs once per file version."""
-    from libcst.codemod import CodemodContext  # slow to import (libcst.matchers): `heal --scan`
-    from libcst.codemod.visitors import GatherUnusedImportsVisitor  # loads this module, not it
-
     if _nowhere_else(context, alias, statement):
         return True  # what libcst would say, without its scope analysis of the whole file
+    # slow to import (libcst.matchers, half a second): not for `heal --scan`, which loads this
+    # module, nor for a run whose unused imports all take the shortcut
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import GatherUnusedImportsVisitor
 
     def gather() -> GatherUnusedImportsVisitor:
         wrapper = context.parsed.wrapper
