@@ -74,6 +74,19 @@ def store(state_dir: Path, key: str, baseline: Baseline) -> None:
     tmp.replace(path)
 
 
+def _pytest_error(output: str) -> str:
+    """What stopped pytest, in one line: the module it could not collect and the exception
+    (`ERROR tests/test_x.py: ModuleNotFoundError: No module named 'x'`), else its last line
+    (not a warning printed after the summary, such as coverage's "No data was collected")."""
+    error = re.search(r"^E\s+(\w+(?:Error|Exception|Exit)\b.*)$", output, re.MULTILINE)
+    where = re.search(r"^ERROR (\S+)", output, re.MULTILINE)
+    if error is not None:
+        return f"{where.group(1)}: {error.group(1).strip()}" if where else error.group(1).strip()
+    lines = [line.strip() for line in output.splitlines()
+             if line.strip() and "warn" not in line.lower()]
+    return lines[-1] if lines else "?"
+
+
 def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
     if runner.is_pytest and runner.argv[0] == runner.python and re.search(
             r"No module named '?pytest'?$", run.output, re.MULTILINE):
@@ -86,8 +99,7 @@ def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
     elif runner.is_pytest and run.returncode == PYTEST_NO_TESTS:
         why = "no tests were collected"
     elif runner.is_pytest and run.returncode in (2, 3, 4):
-        last = [line for line in run.output.splitlines() if line.strip()][-1:] or ["?"]
-        why = f"pytest could not collect or run the tests ({last[0].strip()[:160]})"
+        why = f"pytest could not collect or run the tests ({_pytest_error(run.output)[:160]})"
     else:
         why = f"the test command exited with {run.returncode}"
     return BaselineError(f"baseline tests cannot run: {why}; fix the tests or test-command, "
