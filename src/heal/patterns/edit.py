@@ -39,7 +39,7 @@ from heal.patterns.model import (
     today,
 )
 from heal.patterns.rewrite import Rewrite, dropped, first_rewrite
-from heal.patterns.template import TemplateError, code_of, compile_template, walk
+from heal.patterns.template import Template, TemplateError, code_of, compile_template, walk
 from heal.patterns.unify import shape
 
 
@@ -197,8 +197,19 @@ def _rewrite_at(edit: Edit, constraints: Mapping[str, Constraint], text: str, sp
     try:
         template = compile_template(edit.pattern, edit.selector)
         context = ModuleContext("candidate.py", text)
-        result = first_rewrite([(pattern, template)], context, candidate_nodes(context, span),
-                               span, whole=False)  # the statement cut out of its file
+        nodes = candidate_nodes(context, span)
+    except (TemplateError, cst.ParserSyntaxError, RecursionError):
+        return None
+    return rewrite_in_cut([(pattern, template)], context, nodes, span)
+
+
+def rewrite_in_cut(compiled: Sequence[tuple[Pattern, Template]], context: ModuleContext,
+                   nodes: Sequence[cst.CSTNode], span: Span) -> Rewrite | None:
+    """The first of these patterns' rewrites at the nodes a span points at, in a statement
+    cut out of its file (not `whole`, as a finding's own file is): how learning checks that a
+    pattern makes a fix's very edit. None: no pattern applies, or one cannot be applied."""
+    try:
+        result = first_rewrite(compiled, context, nodes, span, whole=False)
     except (TemplateError, cst.ParserSyntaxError, RecursionError):
         return None
     return result[1] if isinstance(result, tuple) else None

@@ -32,12 +32,12 @@ from heal.edits import apply_fixes, changed_region, line_starts, position_at
 from heal.fixer import ModuleContext
 from heal.model import Fix, Span, Verdict
 from heal.patterns.anti_unify import anti_unify
-from heal.patterns.edit import Edit, apply_at, new_id, template_key
+from heal.patterns.edit import Edit, apply_at, new_id, rewrite_in_cut, template_key
 from heal.patterns.generalise import generalise
 from heal.patterns.locate import candidates
 from heal.patterns.model import Constraint, Example, Pattern, Provenance, Stats, pattern_id_of
 from heal.patterns.region import Narrowed, narrow
-from heal.patterns.rewrite import apply_to_text, first_rewrite
+from heal.patterns.rewrite import apply_to_text
 from heal.patterns.template import Template, TemplateError
 
 
@@ -214,12 +214,12 @@ def _covering_pattern(library: Library, fix: Fix, base: str, after: str) -> str 
     for pattern_id, root_type in entries:
         if root_type != "*" and root_type not in kinds:
             continue
-        try:  # the statement cut out of its file: not `whole`, as `apply_at` has it
-            result = first_rewrite([library.get_compiled(pattern_id)], context, nodes, span,
-                                   whole=False)
+        try:
+            compiled = library.get_compiled(pattern_id)
         except (TemplateError, cst.ParserSyntaxError, RecursionError):
             continue
-        if isinstance(result, tuple) and result[1].text == cut.after:
+        done = rewrite_in_cut([compiled], context, nodes, span)
+        if done is not None and done.text == cut.after:
             return pattern_id
     return None
 
