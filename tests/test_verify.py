@@ -324,10 +324,10 @@ def test_bisection_runs_only_the_failing_tests(make_repo, heal):
 def test_a_test_broken_in_one_round_is_tried_first_in_the_next(make_repo, heal):
     """A data-driven test reads `cases/case_07.py`'s imports. Round 1 removes `import os`
     there (breaks the test) and rewrites `Optional[int]` everywhere (lands); round 2 removes the
-    now unused `Optional` import, which breaks the same test again. That test failed once in
-    this run, so round 2's batch runs it alone first: its failure sends the batch straight to
-    bisection, and the whole suite is never run just to fail on it a second time. The
-    verdicts are those of a batch run with the whole suite."""
+    now unused `Optional` import, which breaks the same test again. A fix in that file broke
+    that test in this run, so round 2's batch (which edits the file) runs it alone first: its
+    failure sends the batch straight to bisection, and the whole suite is never run just to
+    fail on it a second time. The verdicts are those of a batch run with the whole suite."""
     fixable = "import os\nfrom typing import Optional\n\n\ndef f(x: Optional[int] = None) -> int:\n" \
               "    return x or 1\n"
     project = {f"cases/case_{n:02}.py": fixable for n in range(1, 9)}

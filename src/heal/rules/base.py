@@ -311,6 +311,8 @@ def walk_tree(root: cst.CSTNode, visitor: Batch) -> None:
                 handler(node)
         pending.append(node)
         pending.append(_LEAVE)
-        found = [child for child in children(node) if type(child) not in skip]
+        found = children(node)  # a new list
+        if skip:
+            found = [child for child in found if type(child) not in skip]
         found.reverse()
         pending.extend(found)

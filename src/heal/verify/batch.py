@@ -1,7 +1,7 @@
 """A batch of fixes against the tests: one run for all of them, bisection when it fails.
 
-The batch runs the tests that can see it (all of them with `--verify full`; a test that an
-earlier batch broke runs alone first, `Engine.fragile_first`). When that fails,
+The batch runs the tests that can see it (all of them with `--verify full`; the tests an
+earlier fix in one of its files broke run alone first, `Engine.fragile_first`). When that fails,
 `verify/bisect.py` splits it, on what the failure names when it can: the fixes in a file that a
 failing test's id or traceback names (a data-driven test such as `test_case[E40.py]`), or whose
 lines a failing test runs, are tested against all the others at once. The set that is kept is

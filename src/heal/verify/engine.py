@@ -85,6 +85,9 @@ class Engine:
         self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
         self.lookahead_findings: list[Finding] = []
         self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
+        # path -> the tests a fix there broke (its culprit's failing run): a later batch that
+        # edits the file runs them alone before the whole suite (`fragile_first`)
+        self.broken_by: dict[str, set[str]] = defaultdict(set)
         self.messages: list[str] = []
         # reactive healing: fingerprint -> the tests that failed and must pass with its fix,
         # and the tests known to fail before any fix (the baseline need not find them again)
@@ -166,24 +169,25 @@ class Engine:
                            output="no test covers the changed lines")
         texts = self.texts(fixes) if texts is None else texts
         if kind == "batch" and only == []:  # the whole suite
-            early = self.fragile_first(texts, kind, len(fixes), require)
+            early = self.fragile_first(texts, kind, fixes, require)
             if early is not None:
                 return early
         return self.suite.run(texts, kind, len(fixes), require if only is None else only,
                               keep_going, require)
 
-    def fragile_first(self, texts: dict[str, str], kind: str, fixes: int,
+    def fragile_first(self, texts: dict[str, str], kind: str, fixes: Sequence[Fix],
                       require: Sequence[str]) -> TestRun | None:
-        """Before a batch's run of the whole suite: the tests an earlier batch of this run
-        broke, alone (a project's fragile tests, such as parso's, whose test data heal's fixes
-        keep changing, break again round after round). Their failure is the batch's, named
-        test by test, and bisection goes on from it without a whole-suite run; when they pass
-        the whole suite runs as before (and the set bisection keeps is run whole in the end).
+        """Before a batch's run of the whole suite: the tests that an earlier fix in a file
+        this batch edits broke, alone (parso's normalizer tests read its test data, and fixes
+        there break them round after round). Their failure is the batch's, named test by test,
+        and bisection goes on from it without a whole-suite run; when they pass, the whole
+        suite runs as before (and the set bisection keeps is run whole in the end).
         None: no such test, or they pass."""
-        fragile = self.suite.failed_last - set(self.suite.deselected(require))
+        fragile = {test for path in paths_of(fixes) for test in self.broken_by.get(path, ())}
+        fragile -= set(self.suite.deselected(require))
         if not fragile or self.suite.runner is None or not self.suite.runner.is_pytest:
             return None
-        run = self.suite.run(texts, kind, fixes, focused(fragile), keep_going=True,
+        run = self.suite.run(texts, kind, len(fixes), focused(fragile), keep_going=True,
                              require=require)
         if run.passed or run.returncode in (PYTEST_USAGE, PYTEST_NO_TESTS):
             return None
@@ -312,6 +316,8 @@ class Engine:
             lambda run, failing: self.selector.suspects(run, failing, self.state,
                                                         self.suite.failed_last), hint)
         for culprit, run in outcome.culprits:
+            for path in culprit.paths:
+                self.broken_by[path].update(run.failed if run is not None else ())
             mine = {t for fp in culprit.fingerprints for t in self.expected.get(fp, ())}
             own = [t for t in (run.failed if run else ()) if t in mine]
             reason = (f"its failing test still fails: {', '.join(own[:3])}"
