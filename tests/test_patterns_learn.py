@@ -730,3 +730,43 @@ def _common(a: str, b: str) -> int:
     while count < limit and a[count] == b[count]:
         count += 1
     return count
+
+
+MODULE = '''import sys
+import os
+from typing import List
+
+
+@decorated
+def first(items: List[int]) -> int:
+    return len(items)  # a comment
+
+
+x = 1; y = 2
+'''
+
+
+@pytest.mark.parametrize("after, across", [
+    (MODULE.replace("import sys\nimport os\n", "import os\nimport sys\n"), True),  # I001
+    (MODULE.replace("List[int]", "list[int]").replace("from typing import List\n", ""), True),
+    (MODULE.replace("import os\n", "import os\nimport re\n"), False),  # between two: no code
+    (MODULE.replace("@decorated", "@other"), False),  # a decorator is its def's
+    (MODULE.replace("\n\n@decorated", "\nz = 0\n\n@decorated"), False),
+    (MODULE.replace("from typing import List\n", ""), False),  # one statement's line
+    (MODULE.replace("import os\n", "import os  # kept\n").replace("int]) -> int:",
+                                                                  "int]) -> None:"), True),
+    (MODULE.replace("x = 1; y = 2", "x = 2; y = 1"), False),  # one line, one libcst statement
+    (MODULE.replace("len(items)", "len(items) + 1"), False),
+])
+def test_an_edit_across_top_level_statements_has_no_root_below_the_module(after: str,
+                                                                        across: bool) -> None:
+    """`across_statements` tells, with `ast` alone, the edits that no node but the module holds:
+    learning then skips them without libcst's parse of the whole file. Where it says so,
+    `edit_roots` (on libcst's parse) finds no root and `generalise` says the same as before."""
+    from heal.patterns.region import Parsed, across_statements, edit_roots
+
+    assert across_statements(MODULE, after) is across
+    if across:
+        assert edit_roots(Parsed.of(MODULE), Parsed.of(after)) is None
+        assert generalise(MODULE, after, ("ruff:I001",)) == \
+            "no expression or statement holds the change on both sides"

@@ -38,7 +38,7 @@ from heal.patterns.abstract import abstract_edit, has_concrete
 from heal.patterns.comments import comment_edit
 from heal.patterns.edit import Edit, Instance, dedent_block, example_of, reproduced, settle
 from heal.patterns.model import Example
-from heal.patterns.region import LineChange, Parsed, edit_roots, narrow
+from heal.patterns.region import LineChange, Parsed, across_statements, edit_roots, narrow
 from heal.patterns.template import TemplateError, code_of, compile_template, in_strings, walk
 from heal.patterns.unify import parens_of, shape
 
@@ -72,6 +72,20 @@ def _imports_of(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
+NO_ROOT = "no expression or statement holds the change on both sides"
+
+
+def _across_statements(before: str, after: str, lines: LineChange) -> bool:
+    """True when the change reaches into two top-level statements (`across_statements`) and is
+    neither one comment changed (`comment_edit`) nor lines deleted (`_statement_deletion`): no
+    node but the module holds it, so `edit_roots` finds none."""
+    change = lines.change
+    if change is not None and (change[0] == "delete" or (
+            change[2] - change[1] == 1 and change[4] - change[3] <= 1)):
+        return False  # a comment edit or a statement deletion may take it
+    return across_statements(before, after)
+
+
 def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "",
                path: str = "", line: int | None = None) -> Edit | str:
     """The pattern of one edit (see the module docstring), or why there is none. The edit's
@@ -80,12 +94,15 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     imports = set(_imports_of(before))
     cut = narrow(before, after)
     before, after = cut.before, cut.after
+    lines = LineChange.of(before, after)
+    if _across_statements(before, after, lines):
+        return NO_ROOT  # what the steps below find, without parsing the file (an import block
+        # sorted, a compiled regex hoisted to the top of the module: most of such a run)
     try:
         old, new = Parsed.of(before, keep=False), Parsed.of(after, keep=False)
     except (cst.ParserSyntaxError, RecursionError):
         return "the code does not parse"
     where = None if line is None else line - cut.lines
-    lines = LineChange.of(old.text, after)
     edit: Edit | str | None = comment_edit(old, lines, triggers, origin, path, where) or \
         _statement_deletion(old, lines, triggers, origin, path, where)
     if edit is None:
@@ -109,7 +126,7 @@ def _rewritten(old: Parsed, new: Parsed, imports: set[str], triggers: Sequence[s
     """The pattern of an edit that rewrites one expression or statement (steps 2 and 3)."""
     roots = edit_roots(old, new)
     if roots is None:
-        return "no expression or statement holds the change on both sides"
+        return NO_ROOT
     root_before, root_after = roots
     imports = imports | _imported_names(old.module)
     edit: Edit | str = "no pattern"

@@ -36,7 +36,7 @@ from heal.patterns.edit import Edit, apply_at, new_id, rewrite_in_cut, template_
 from heal.patterns.generalise import generalise
 from heal.patterns.locate import candidates
 from heal.patterns.model import Constraint, Example, Pattern, Provenance, Stats, pattern_id_of
-from heal.patterns.region import Narrowed, narrow
+from heal.patterns.region import Narrowed, across_statements, narrow
 from heal.patterns.rewrite import apply_to_text
 from heal.patterns.template import Template, TemplateError
 
@@ -200,6 +200,9 @@ def _covering_pattern(library: Library, fix: Fix, base: str, after: str) -> str 
     if not entries or not fix.edits:
         return None
     cut = narrow(base, after)
+    if all(root not in ("*", "Module") for _, root in entries) and \
+            across_statements(cut.before, cut.after):
+        return None  # a pattern rewrites one node: none below the module makes this edit
     span = _changed_span(cut) or cut.span(Span(min(e.span.start for e in fix.edits),
                                                max(e.span.end for e in fix.edits)))
     if span.start.line < 1:

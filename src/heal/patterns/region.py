@@ -113,6 +113,27 @@ def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
     return tuple(found)
 
 
+def across_statements(before: str, after: str) -> bool:
+    """True when the change from `before` to `after` reaches into the code of two top-level
+    statements on different lines: no node but the module holds it, so no rewrite of one
+    node makes it (an import block sorted, a compiled regex hoisted to the top of the module).
+    Told by `ast`, without libcst's parse and positions of the whole file."""
+    start, end, _ = changed_region(before, after)
+    try:
+        body = ast.parse(before).body
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    starts = line_starts(before)
+    reached = set()
+    for node in body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        lo = starts[first - 1]
+        hi = starts[(node.end_lineno or node.lineno) - 1] + (node.end_col_offset or 0)
+        if lo < max(end, start + 1) and start < hi:
+            reached.add(first)
+    return len(reached) > 1
+
+
 @functools.lru_cache(maxsize=4)  # learning asks about a fix before it generalises it
 def narrow(before: str, after: str) -> Narrowed:
     """The innermost statement that holds the whole change, cut out of both texts and
