@@ -19,6 +19,7 @@ comment is looked for.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import functools
 from collections import defaultdict
@@ -114,24 +115,38 @@ def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
 
 
 def across_statements(before: str, after: str) -> bool:
-    """True when the change from `before` to `after` reaches into the code of two top-level
-    statements on different lines: no node but the module holds it, so no rewrite of one
-    node makes it (an import block sorted, a compiled regex hoisted to the top of the module).
-    Told by `ast`, without libcst's parse and positions of the whole file."""
-    start, end, _ = changed_region(before, after)
+    """True when no way of placing the change from `before` to `after` lies within one
+    top-level statement's lines (from its first line, decorators included, to the next
+    statement's first line) or within the lines above the first statement: then no node but the
+    module holds it (a statement's node holds its own code, a comment its line), and no rewrite
+    of one node, nor the deletion of one statement's line, makes it (an import block sorted, a
+    compiled regex hoisted to the top of the module). A change can be placed at every offset
+    it can slide to (deleting one of two equal lines is either). Told by `ast`, without
+    libcst's parse and positions of the whole file."""
+    start, end, end_after = changed_region(before, after)
+    removed, added = end - start, end_after - start
+    first = start  # slid left as far as both texts allow
+    while first > 0 and before[first - 1] == before[first - 1 + removed] and \
+            after[first - 1] == after[first - 1 + added]:
+        first -= 1
+    last = start  # and right
+    while last + removed < len(before) and last + added < len(after) and \
+            before[last] == before[last + removed] and after[last] == after[last + added]:
+        last += 1
+    if last - first > 10_000:
+        return False
     try:
         body = ast.parse(before).body
     except (SyntaxError, ValueError, RecursionError):
         return False
     starts = line_starts(before)
-    reached = set()
-    for node in body:
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        lo = starts[first - 1]
-        hi = starts[(node.end_lineno or node.lineno) - 1] + (node.end_col_offset or 0)
-        if lo < max(end, start + 1) and start < hi:
-            reached.add(first)
-    return len(reached) > 1
+    bounds = sorted({0, len(before), *(starts[min([node.lineno, *(
+        d.lineno for d in getattr(node, "decorator_list", []))]) - 1] for node in body)})
+    for at in range(first, last + 1):
+        cell = bisect.bisect_right(bounds, at) - 1  # the cell `at` is in (or starts)
+        if at + removed <= bounds[min(cell + 1, len(bounds) - 1)]:
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=4)  # learning asks about a fix before it generalises it
