@@ -130,8 +130,9 @@ def across_statements(before: str, after: str) -> bool:
             after[first - 1] == after[first - 1 + added]:
         first -= 1
     last = start  # and right
-    while last + removed < len(before) and last + added < len(after) and \
-            before[last] == before[last + removed] and after[last] == after[last + added]:
+    limit = min(len(before) - removed, len(after) - added)
+    while last < limit and before[last] == before[last + removed] and \
+            after[last] == after[last + added]:
         last += 1
     if last - first > 10_000:
         return False
