@@ -38,7 +38,14 @@ from heal.patterns.abstract import abstract_edit, has_concrete
 from heal.patterns.comments import comment_edit
 from heal.patterns.edit import Edit, Instance, dedent_block, example_of, reproduced, settle
 from heal.patterns.model import Example
-from heal.patterns.region import LineChange, Parsed, across_statements, edit_roots, narrow
+from heal.patterns.region import (
+    LineChange,
+    Parsed,
+    across_statements,
+    between_statements,
+    edit_roots,
+    narrow,
+)
 from heal.patterns.template import TemplateError, code_of, compile_template, in_strings, walk
 from heal.patterns.unify import parens_of, shape
 
@@ -76,13 +83,17 @@ NO_ROOT = "no expression or statement holds the change on both sides"
 
 
 def _across_statements(before: str, after: str, lines: LineChange) -> bool:
-    """True when the change reaches into two top-level statements (`across_statements`) and is
-    neither one comment changed (`comment_edit`) nor lines deleted (`_statement_deletion`): no
+    """True when no step below can find anything: the change reaches into two top-level
+    statements (`across_statements`) and is neither one comment changed (`comment_edit`) nor
+    lines deleted (`_statement_deletion`); or it deletes blank lines only (no comment, no
+    statement), outside every top-level statement's code (`between_statements`). Either way no
     node but the module holds it, so `edit_roots` finds none."""
     change = lines.change
-    if change is not None and (change[0] == "delete" or (
-            change[2] - change[1] == 1 and change[4] - change[3] <= 1)):
-        return False  # a comment edit or a statement deletion may take it
+    if change is not None and change[0] == "delete":
+        blank = all(not line.strip() for line in lines.old[change[1]:change[2]])
+        return blank and between_statements(before, after)
+    if change is not None and change[2] - change[1] == 1 and change[4] - change[3] <= 1:
+        return False  # a comment edit may take it
     return across_statements(before, after)
 
 

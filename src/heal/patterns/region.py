@@ -114,15 +114,10 @@ def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
     return tuple(found)
 
 
-def across_statements(before: str, after: str) -> bool:
-    """True when no way of placing the change from `before` to `after` lies within one
-    top-level statement's lines (from its first line, decorators included, to the next
-    statement's first line) or within the lines above the first statement: then no node but the
-    module holds it (a statement's node holds its own code, a comment its line), and no rewrite
-    of one node, nor the deletion of one statement's line, makes it (an import block sorted, a
-    compiled regex hoisted to the top of the module). A change can be placed at every offset
-    it can slide to (deleting one of two equal lines is either). Told by `ast`, without
-    libcst's parse and positions of the whole file."""
+def _placements(before: str, after: str) -> tuple[range, int] | None:
+    """Every offset in `before` the change to `after` can be placed at (it slides over what
+    repeats on both sides: deleting one of two equal lines is either), and how much of `before`
+    it replaces; None when that is too many to look at."""
     start, end, end_after = changed_region(before, after)
     removed, added = end - start, end_after - start
     first = start  # slid left as far as both texts allow
@@ -134,20 +129,58 @@ def across_statements(before: str, after: str) -> bool:
     while last < limit and before[last] == before[last + removed] and \
             after[last] == after[last + added]:
         last += 1
-    if last - first > 10_000:
-        return False
+    return None if last - first > 10_000 else (range(first, last + 1), removed)
+
+
+def _top_level(text: str) -> list[ast.stmt] | None:
     try:
-        body = ast.parse(before).body
+        return ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def across_statements(before: str, after: str) -> bool:
+    """True when no placement of the change from `before` to `after` lies within one top-level
+    statement's lines (from its first line, decorators included, to the next statement's first
+    line) or within the lines above the first statement: then no node but the module holds it
+    (a statement's node holds its own code, a comment its line), and no rewrite of one node,
+    nor the deletion of one statement's line, makes it (an import block sorted, a compiled
+    regex hoisted to the top of the module). Told by `ast`, without libcst's parse and
+    positions of the whole file."""
+    placed, body = _placements(before, after), _top_level(before)
+    if placed is None or body is None:
         return False
     starts = line_starts(before)
-    bounds = sorted({0, len(before), *(starts[min([node.lineno, *(
-        d.lineno for d in getattr(node, "decorator_list", []))]) - 1] for node in body)})
-    for at in range(first, last + 1):
+    bounds = sorted({0, len(before), *(starts[_first_line(node) - 1] for node in body)})
+    offsets, removed = placed
+    for at in offsets:
         cell = bisect.bisect_right(bounds, at) - 1  # the cell `at` is in (or starts)
         if at + removed <= bounds[min(cell + 1, len(bounds) - 1)]:
             return False
     return True
+
+
+def between_statements(before: str, after: str) -> bool:
+    """True when no placement of the change lies within one top-level statement's code (from
+    its first line to the end of its last line, newline not included: a statement's libcst
+    node ends with its code): no statement's node holds it, so `edit_roots` finds no root (a
+    blank line removed between two import groups)."""
+    placed, body = _placements(before, after), _top_level(before)
+    if placed is None or body is None:
+        return False
+    starts = line_starts(before)
+    spans = []
+    for node in body:
+        last = node.end_lineno or node.lineno
+        end = starts[last] - 1 if last < len(starts) else len(before)  # before the newline
+        spans.append((starts[_first_line(node) - 1], end))
+    offsets, removed = placed
+    return not any(lo <= at and at + removed <= hi for at in offsets for lo, hi in spans)
 
 
 @functools.lru_cache(maxsize=4)  # learning asks about a fix before it generalises it
