@@ -1,7 +1,7 @@
 """A batch of fixes against the tests: one run for all of them, bisection when it fails.
 
-The batch runs the tests that can see it (all of them with `--verify full`; the tests an
-earlier fix in one of its files broke run alone first, `Engine.fragile_first`). When that fails,
+The batch runs the tests that can see it (all of them with `--verify full`; tests known to
+fail with its fixes, `hint`, run alone first). When that fails,
 `verify/bisect.py` splits it, on what the failure names when it can: the fixes in a file that a
 failing test's id or traceback names (a data-driven test such as `test_case[E40.py]`), or whose
 lines a failing test runs, are tested against all the others at once. The set that is kept is
@@ -59,8 +59,9 @@ def test_batch(fixes: list[Fix], jobs: int,
     """Keep the largest part of `fixes` the tests pass with. `selected(group, kind, focus)`
     runs the tests that can see `group` (with `focus`, those and the named failing tests);
     `full(group)` the whole suite (None: it already passed on exactly that state);
-    `covered_by(run, fixes)` the fixes whose lines the failing tests run. `hint`: tests a run
-    of these fixes with others failed (the look-ahead's): the batch run tries those first.
+    `covered_by(run, fixes)` the fixes whose lines the failing tests run. `hint`: tests likely to
+    fail with these fixes (the look-ahead's failures, the tests an earlier fix in one of their
+    files broke): the batch run tries those first, and the rest only when they pass.
 
     Once a run fails, every bisection step runs only the tests that have failed so far (and
     what selection says can see the group); the set that is kept is run whole once more."""

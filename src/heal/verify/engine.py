@@ -85,8 +85,7 @@ class Engine:
         self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
         self.lookahead_findings: list[Finding] = []
         self.hint: set[str] = set()  # tests the look-ahead's run saw fail: the batch tries them first
-        # path -> the tests a fix there broke (its culprit's failing run): a later batch that
-        # edits the file runs them alone before the whole suite (`fragile_first`)
+        # path -> the tests a rejected fix there broke: a later batch tries them first
         self.broken_by: dict[str, set[str]] = defaultdict(set)
         self.messages: list[str] = []
         # reactive healing: fingerprint -> the tests that failed and must pass with its fix,
@@ -167,31 +166,14 @@ class Engine:
         if only is None and not require:
             return TestRun(passed=True, returncode=0, failed=(), duration=0.0,
                            output="no test covers the changed lines")
-        texts = self.texts(fixes) if texts is None else texts
-        if kind == "batch" and only == []:  # the whole suite
-            early = self.fragile_first(texts, kind, fixes, require)
-            if early is not None:
-                return early
-        return self.suite.run(texts, kind, len(fixes), require if only is None else only,
-                              keep_going, require)
+        return self.suite.run(self.texts(fixes) if texts is None else texts, kind, len(fixes),
+                              require if only is None else only, keep_going,
+                              require)
 
-    def fragile_first(self, texts: dict[str, str], kind: str, fixes: Sequence[Fix],
-                      require: Sequence[str]) -> TestRun | None:
-        """Before a batch's run of the whole suite: the tests that an earlier fix in a file
-        this batch edits broke, alone (parso's normalizer tests read its test data, and fixes
-        there break them round after round). Their failure is the batch's, named test by test,
-        and bisection goes on from it without a whole-suite run; when they pass, the whole
-        suite runs as before (and the set bisection keeps is run whole in the end).
-        None: no such test, or they pass."""
-        fragile = {test for path in paths_of(fixes) for test in self.broken_by.get(path, ())}
-        fragile -= set(self.suite.deselected(require))
-        if not fragile or self.suite.runner is None or not self.suite.runner.is_pytest:
-            return None
-        run = self.suite.run(texts, kind, len(fixes), focused(fragile), keep_going=True,
-                             require=require)
-        if run.passed or run.returncode in (PYTEST_USAGE, PYTEST_NO_TESTS):
-            return None
-        return run
+    def fragile(self, fixes: Sequence[Fix]) -> set[str]:
+        """The tests a rejected fix in one of these files broke (parso's normalizer tests read
+        its test data round after round): tried first, they fail without a whole-suite run."""
+        return {test for path in paths_of(fixes) for test in self.broken_by.get(path, ())}
 
     def test_for_batch(self, group: Sequence[Fix], kind: str,
                        focus: Sequence[str] | None) -> TestRun:
@@ -201,8 +183,10 @@ class Engine:
         to the plain selection."""
         selection = self.select(group)
         if focus is not None and self.suite.runner is not None and self.suite.runner.is_pytest:
-            # not a selection the final run must back: the kept set is run whole at the end
-            tests = focused(set(focus) | (set() if selection.everything else set(selection.tests)))
+            # not a selection the final run must back: the kept set is run whole at the end. A
+            # batch's first try is its hint alone: the batch's own tests run next if it passes
+            alone = selection.everything or kind == "batch"
+            tests = focused(set(focus) | (set() if alone else set(selection.tests)))
             require = self.required(group)
             run = self.suite.run(self.texts(group), kind, len(group), tests, keep_going=True,
                                  require=require)
@@ -310,7 +294,7 @@ class Engine:
                 return None
             return self.test(group, "recheck", keep_going=True)
 
-        hint, self.hint = self.hint, set()
+        hint, self.hint = self.hint | self.fragile(fixes), set()
         outcome = test_batch(
             fixes, self.config.jobs, self.test_for_batch, full,
             lambda run, failing: self.selector.suspects(run, failing, self.state,
@@ -508,6 +492,12 @@ class Engine:
         profile the tests that import the files it changes."""
         selection = Selection(tests=self.selector.importers_of_scope(state, fixes),
                               reason="imports") if self.selector.imports_only else None
+        fragile = self.fragile(fixes)
+        if fragile and selection is None and self.suite.runner and self.suite.runner.is_pytest:
+            run = self.suite.run(state, "batch", len(fixes), focused(fragile), keep_going=True,
+                                 require=self.required(fixes))
+            if not run.passed and run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
+                return run  # it fails on them: the caller bisects the first round from there
         return self.test(fixes, "batch", selection, texts=state)
 
     def retry_rejected(self) -> bool:
