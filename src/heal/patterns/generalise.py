@@ -82,7 +82,7 @@ def _imports_of(text: str) -> frozenset[str]:
 NO_ROOT = "no expression or statement holds the change on both sides"
 
 
-def _across_statements(before: str, after: str, lines: LineChange) -> bool:
+def _no_root(before: str, after: str, lines: LineChange) -> bool:
     """True when no step below can find anything: the change reaches into two top-level
     statements (`across_statements`) and is neither one comment changed (`comment_edit`) nor
     lines deleted (`_statement_deletion`); or it deletes blank lines only (no comment, no
@@ -106,7 +106,7 @@ def generalise(before: str, after: str, triggers: Sequence[str], origin: str = "
     cut = narrow(before, after)
     before, after = cut.before, cut.after
     lines = LineChange.of(before, after)
-    if _across_statements(before, after, lines):
+    if _no_root(before, after, lines):
         return NO_ROOT  # what the steps below find, without parsing the file (an import block
         # sorted, a compiled regex hoisted to the top of the module: most of such a run)
     try:

@@ -107,7 +107,7 @@ def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
         if not isinstance(node, ast.stmt) or node.end_lineno is None or \
                 node.end_col_offset is None:
             continue
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        first = _first_line(node)
         found.append((starts[node.lineno - 1] + node.col_offset,
                       starts[node.end_lineno - 1] + node.end_col_offset, first, node.end_lineno,
                       node.col_offset))
@@ -132,11 +132,18 @@ def _placements(before: str, after: str) -> tuple[range, int] | None:
     return None if last - first > 10_000 else (range(first, last + 1), removed)
 
 
-def _top_level(text: str) -> list[ast.stmt] | None:
+@functools.lru_cache(maxsize=4)  # the covering-pattern check and generalise ask of one text
+def _top_level(text: str) -> tuple[tuple[int, int], ...] | None:
+    """(offset of its first line, decorators included; offset where its code ends) of every
+    top-level statement; None when `text` does not parse."""
     try:
-        return ast.parse(text).body
+        body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError):
         return None
+    starts = line_starts(text)
+    return tuple((starts[_first_line(node) - 1],
+                  starts[(node.end_lineno or node.lineno) - 1] + (node.end_col_offset or 0))
+                 for node in body)
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -155,8 +162,7 @@ def across_statements(before: str, after: str) -> bool:
     placed, body = _placements(before, after), _top_level(before)
     if placed is None or body is None:
         return False
-    starts = line_starts(before)
-    bounds = sorted({0, len(before), *(starts[_first_line(node) - 1] for node in body)})
+    bounds = sorted({0, len(before), *(first for first, _ in body)})
     offsets, removed = placed
     for at in offsets:
         cell = bisect.bisect_right(bounds, at) - 1  # the cell `at` is in (or starts)
@@ -167,20 +173,14 @@ def across_statements(before: str, after: str) -> bool:
 
 def between_statements(before: str, after: str) -> bool:
     """True when no placement of the change lies within one top-level statement's code (from
-    its first line to the end of its last line, newline not included: a statement's libcst
-    node ends with its code): no statement's node holds it, so `edit_roots` finds no root (a
+    its first line to where its code ends: a statement's libcst node ends there, before a
+    trailing comment and the newline): no statement's node holds it, so `edit_roots` finds no root (a
     blank line removed between two import groups)."""
     placed, body = _placements(before, after), _top_level(before)
     if placed is None or body is None:
         return False
-    starts = line_starts(before)
-    spans = []
-    for node in body:
-        last = node.end_lineno or node.lineno
-        end = starts[last] - 1 if last < len(starts) else len(before)  # before the newline
-        spans.append((starts[_first_line(node) - 1], end))
     offsets, removed = placed
-    return not any(lo <= at and at + removed <= hi for at in offsets for lo, hi in spans)
+    return not any(lo <= at and at + removed <= hi for at in offsets for lo, hi in body)
 
 
 @functools.lru_cache(maxsize=4)  # learning asks about a fix before it generalises it
