@@ -74,16 +74,16 @@ def store(state_dir: Path, key: str, baseline: Baseline) -> None:
     tmp.replace(path)
 
 
-def _pytest_error(output: str) -> str:
-    """What stopped pytest, in one line: the module it could not collect and the exception
-    (`ERROR tests/test_x.py: ModuleNotFoundError: No module named 'x'`), else its last line
-    (not a warning printed after the summary, such as coverage's "No data was collected")."""
-    error = re.search(r"^E\s+(\w+(?:Error|Exception|Exit)\b.*)$", output, re.MULTILINE)
-    where = re.search(r"^ERROR (\S+)", output, re.MULTILINE)
+def _pytest_error(run: TestRun) -> str:
+    """What stopped pytest, in one line: the first module it could not collect (`run.failed`)
+    and the exception (`tests/test_x.py: ModuleNotFoundError: No module named 'x'`), else its
+    last line that is not a warning printed after the summary (coverage's "No data was
+    collected")."""
+    error = re.search(r"^E\s+(\w+(?:Error|Exception|Exit)\b.*)$", run.output, re.MULTILINE)
     if error is not None:
-        return f"{where.group(1)}: {error.group(1).strip()}" if where else error.group(1).strip()
-    lines = [line.strip() for line in output.splitlines()
-             if line.strip() and "warn" not in line.lower()]
+        return ": ".join([*run.failed[:1], error.group(1).strip()])
+    lines = [line.strip() for line in run.output.splitlines()
+             if line.strip() and not re.search(r"Warning\b|\._warn\(", line)]
     return lines[-1] if lines else "?"
 
 
@@ -99,7 +99,7 @@ def _cannot_run(run: TestRun, runner: TestRunner) -> BaselineError:
     elif runner.is_pytest and run.returncode == PYTEST_NO_TESTS:
         why = "no tests were collected"
     elif runner.is_pytest and run.returncode in (2, 3, 4):
-        why = f"pytest could not collect or run the tests ({_pytest_error(run.output)[:160]})"
+        why = f"pytest could not collect or run the tests ({_pytest_error(run)[:160]})"
     else:
         why = f"the test command exited with {run.returncode}"
     return BaselineError(f"baseline tests cannot run: {why}; fix the tests or test-command, "
