@@ -772,19 +772,23 @@ def test_an_edit_across_top_level_statements_has_no_root_below_the_module(after:
             "no expression or statement holds the change on both sides"
 
 
-@pytest.mark.parametrize("after, between", [
-    (MODULE.replace("import os\nfrom typing", "import os\n\nfrom typing"), False),  # added
-    (MODULE.replace("List\n\n\n@decorated", "List\n\n@decorated"), True),  # between two
-    (MODULE.replace("# a comment\n\n\nx", "# a comment\n\nx"), True),
-    ("def f():\n    a = 1\n    b = 2\n", False),  # (see below: a blank line inside a body)
+BODY = "def f():\n    a = 1\n\n    b = 2\n"
+
+
+@pytest.mark.parametrize("before, after, between", [
+    (MODULE, MODULE.replace("import os\nfrom typing", "import os\n\nfrom typing"), False),
+    (MODULE, MODULE.replace("List\n\n\n@decorated", "List\n\n@decorated"), True),
+    (MODULE, MODULE.replace("# a comment\n\n\nx", "# a comment\n\nx"), True),
+    (BODY, BODY.replace("\n\n", "\n"), False),  # inside the function: the function's
 ])
-def test_blank_lines_removed_between_statements_have_no_root(after: str, between: bool) -> None:
+def test_blank_lines_removed_between_statements_have_no_root(before: str, after: str,
+                                                           between: bool) -> None:
     """A blank line removed between two top-level statements (ruff's I001 joining two import
     groups) lies in no statement's node: `between_statements` tells it with `ast`, and libcst's
-    `edit_roots` agrees. A blank line inside a function body is the function's."""
+    `edit_roots` agrees. A blank line inside a function body is the function's; one added is
+    not a deletion at all."""
     from heal.patterns.region import Parsed, between_statements, edit_roots
 
-    before = MODULE if after.startswith("import") else "def f():\n    a = 1\n\n    b = 2\n"
     assert between_statements(before, after) is between
     if between:
         assert edit_roots(Parsed.of(before), Parsed.of(after)) is None
