@@ -92,3 +92,26 @@ def test_a_stop_while_committing_says_what_was_committed(make_repo, heal):
     assert git(repo, "log", "-1", "--format=%s").startswith("heal: 3 verified fixes")
     state = _state(repo)
     assert state["status"] == "stopped" and state["landed"] == 3 and state["queued"] == 1
+
+
+def test_work_beside_the_run_stops_its_children_when_cancelled(tmp_path):
+    """The baseline's test runs go on beside the planning; when the run fails meanwhile, the
+    engine cancels them: the suite is killed then and there, not left to run to its end."""
+    import os
+    import sys
+    import time
+
+    from heal.errors import StoppedError
+    from heal.sandbox import proc
+
+    pid_file = tmp_path / "pid"
+    script = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+              "time.sleep(120)")
+    pending = proc.Beside(lambda: proc.run([sys.executable, "-c", script], cwd=tmp_path))
+    while not pid_file.exists() or not pid_file.read_text():
+        time.sleep(0.01)
+    pending.cancel()
+    with pytest.raises(StoppedError):
+        pending.result()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)

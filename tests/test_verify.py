@@ -362,3 +362,47 @@ def test_a_test_broken_in_one_round_is_tried_first_in_the_next(make_repo, heal):
     assert [(kind, passed) for kind, passed, selected in runs if not selected] == [
         ("baseline", 1), ("batch", 0), ("recheck", 1), ("recheck", 1)], runs
     assert any(kind == "batch" and not passed and selected for kind, passed, selected in runs[3:])
+
+
+def test_the_baseline_runs_while_the_first_round_is_planned(make_repo, heal, tmp_path):
+    """The baseline's tests run beside the first round's planning and its re-check by the
+    analyzers, in a worktree of their own: the run waits for its tests, not for its tests and
+    then for its planning. The suite's conftest watches the worktree the re-check writes the
+    batch into: while the baseline runs, the fix shows up there. A baseline run before any
+    planning (or in that same worktree) waits in vain."""
+    seen = tmp_path / "seen"
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/m.py": "import os\n\n\ndef f():\n    return 1\n",
+        "tests/conftest.py": '''
+            import os
+            import time
+            from pathlib import Path
+
+
+            def pytest_sessionstart(session):
+                seen = Path(os.environ["SEEN"])
+                here = Path(__file__).resolve().parent.parent
+                if seen.exists() or here.parent.name != "worktrees":
+                    return  # a later run, or the user's own
+                run = here.name.rsplit("-", 1)[0]
+                checked = here.parent / f"{run}-0" / "pkg" / "m.py"  # the re-check's worktree
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    if checked != here / "pkg" / "m.py" and checked.exists() and \\
+                            "import os" not in checked.read_text():
+                        seen.write_text("the batch, re-checked")
+                        return
+                    time.sleep(0.05)
+                seen.write_text("nothing")
+        ''',
+        "tests/test_m.py": "from pkg.m import f\n\n\ndef test_f():\n    assert f() == 1\n",
+    })
+    doc, result = heal_json(heal, repo, env={"SEEN": str(seen)})
+    assert result.returncode == 0, result.stderr
+    assert seen.read_text() == "the batch, re-checked"
+    assert [(f["rule"], f["verdict"]) for f in doc["fixes"]] == [("ruff:F401", "verified")]
+    assert "import os" not in (repo / "pkg/m.py").read_text()
+    with sqlite3.connect(repo / ".heal" / "history.db") as db:
+        kinds = [kind for (kind,) in db.execute("SELECT kind FROM test_runs ORDER BY started")]
+    assert kinds[0] == "baseline", kinds

@@ -236,9 +236,8 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
     if wanted or (llm is not None and findings):
         clock.enter("plan")  # what the engine does outside its tests and re-checks
         proc.phase_started("plan")
-        if not engine.no_verify:
-            engine.establish_baseline()
-            result.baseline = engine.suite.baseline
+        if not engine.no_verify:  # its test runs go on while the first round is planned
+            engine.establish_baseline(beside=True)
         start = findings
         try:
             findings = engine.rounds(findings, result.messages)
@@ -249,6 +248,8 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
                 "selected test passed; verified everything again with full runs")
             engine.reset_for_full_runs()
             findings = engine.rounds(start, result.messages)
+        engine.baseline_ready()  # a run whose fixes needed no test has one all the same
+        result.baseline = engine.suite.baseline
         for_review.review(engine, findings, config.max_iterations + 1, settled)
         if llm is not None:
             for_review.ask_llm(engine, findings, config.max_iterations + 1, settled, llm)

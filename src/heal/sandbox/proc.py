@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from heal.errors import StoppedError
 
@@ -34,6 +35,8 @@ _live: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
 _stop = threading.Event()
 _held = threading.Event()  # inside `uninterrupted()`: a stop waits until the unit is done
+_this_thread = threading.local()  # .cancel: the Event that stops this thread's children (`Beside`)
+T = TypeVar("T")
 
 # The test seam: `HEAL_TEST_STOP_AT=land` makes heal send itself SIGTERM (what `heal stop`
 # sends) as the named phase starts, so a test stops a run at an exact point without sleeps.
@@ -81,8 +84,45 @@ def phase_started(name: str) -> None:
 
 
 def check_stop() -> None:
-    if _stop.is_set() and not _held.is_set():
+    if (_stop.is_set() and not _held.is_set()) or _cancelled():
         raise StoppedError("stopped on request; the working tree is unchanged")
+
+
+def _cancelled() -> bool:
+    cancel = getattr(_this_thread, "cancel", None)
+    return cancel is not None and cancel.is_set()
+
+
+class Beside(Generic[T]):
+    """`work()` in a thread beside the caller's own work (the baseline's test runs while the
+    first round is planned). `result()` waits for it and returns what it returned or raises
+    what it raised; `cancel()` kills the children it has running (they raise StoppedError) and
+    waits for it: the caller failed or stopped, and the worktree it runs in is about to go."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._cancel = threading.Event()
+        self._value: list[T] = []  # what work() returned, once it did
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(work,), name="heal-beside",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], T]) -> None:
+        _this_thread.cancel = self._cancel
+        try:
+            self._value.append(work())
+        except BaseException as error:  # handed to the caller by result()
+            self._error = error
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value[0]
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._thread.join()
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
@@ -114,7 +154,7 @@ def run(
         timed_out = False
         try:
             while not _exited(child):
-                if _stop.is_set() and not _held.is_set():
+                if (_stop.is_set() and not _held.is_set()) or _cancelled():
                     _kill_group(child)
                     child.wait()
                     raise StoppedError("stopped on request; the working tree is unchanged")

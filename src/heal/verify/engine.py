@@ -27,7 +27,7 @@ from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
 from heal.sandbox import proc, trust
-from heal.sandbox.worktree import Sandbox
+from heal.sandbox.worktree import Sandbox, Worktree
 from heal.status import ProgressCallback
 from heal.verify import baseline as baselines
 from heal.verify import coverage as coverage_map
@@ -93,6 +93,9 @@ class Engine:
         self.expected: dict[str, tuple[str, ...]] = {}
         self.known_failures: list[str] = []
         self.passed = "tests pass"  # a verified fix's reason (what did pass)
+        # a baseline running beside the first round's planning, and what takes its runs in
+        self._pending: tuple[proc.Beside[tuple[baselines.Baseline, list[TestRun]]],
+                             Callable[[baselines.Baseline, list[TestRun]], None]] | None = None
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -110,6 +113,9 @@ class Engine:
                    progress, secrets, no_verify, clock)
 
     def close(self) -> None:
+        if self._pending is not None:  # the run failed or stopped before it needed the baseline
+            self._pending[0].cancel()
+            self._pending = None
         self.suite.close()
 
     @property
@@ -129,6 +135,7 @@ class Engine:
 
     # -- tests -------------------------------------------------------------------------------
     def select(self, fixes: Sequence[Fix]) -> Selection:
+        self.baseline_ready()
         return self.selector.select(fixes, self.state, self.suite.failed_last)
 
     def required(self, fixes: Sequence[Fix]) -> list[str]:
@@ -142,6 +149,8 @@ class Engine:
         """Reactive findings: a failing test's fix must make it pass; a logged traceback's fix
         must pass the tests that run its line (by the coverage map), and without one it waits
         for review as uncovered."""
+        if any(f.evidence or f.tool == failures.LOG_TOOL for f in findings):
+            self.baseline_ready()
         deselected = set(self.suite.baseline.deselected()) if self.suite.baseline else set()
         for finding in findings:
             if finding.evidence:
@@ -161,6 +170,7 @@ class Engine:
              keep_going: bool = False, texts: dict[str, str] | None = None) -> TestRun:
         """One test run with `fixes` applied (or these `texts`, which hold them): the whole
         suite, or only `selection`'s tests."""
+        self.baseline_ready()
         only = self.selector.narrow(selection)
         require = self.required(fixes)
         if only is None and not require:
@@ -201,14 +211,28 @@ class Engine:
                     return run
         return self.test(group, kind, selection, keep_going=True)
 
-    def establish_baseline(self) -> None:
+    def establish_baseline(self, beside: bool = False) -> None:
+        """The suite on the unchanged code, or its cached result (with the coverage map
+        recorded again when it is stale). `beside`: those test runs go on in a thread while
+        the caller plans the first round and re-checks it with the analyzers; whatever needs a
+        test run, the coverage map or the baseline waits for them first (`baseline_ready`)."""
         with self.clock.phase("baseline"):
-            self._establish_baseline()
+            self._establish_baseline(beside)
 
-    def _establish_baseline(self) -> None:
+    def baseline_ready(self) -> None:
+        """Wait for a baseline started beside the planning, and take in what it found."""
+        if self._pending is None:
+            return
+        pending, found = self._pending
+        with self.clock.phase("baseline"):
+            baseline, runs = pending.result()
+            self._pending = None
+            found(baseline, runs)
+
+    def _establish_baseline(self, beside: bool) -> None:
         runner = self.suite.runner = TestRunner(self.config.test_command, self.python,
                                                 self.config.test_timeout)
-        tree = self.suite.primary()
+        self.suite.primary()  # the analyzers' re-checks run there
         sandbox = self.suite.sandbox
         changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
                    for p in sandbox.changed]
@@ -225,24 +249,48 @@ class Engine:
                 return
         key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
             (t, "selected") for t in only], runner)
-        recording = None if selector.imports_only else selector.recording_plan(tree.path, runner)
+        data = None if selector.imports_only else selector.recording_plan(runner)
         cached = baselines.load_cached(self.state_dir, key)
         if cached is not None:
             self.suite.baseline = cached
             self.progress("tests", "baseline", "cached")
-            if recording is not None:
-                self.progress("tests", "coverage", "recording which test runs which line")
-                run = runner.run(tree.path, deselect=cached.deselected(), recording=recording)
-                self.suite.record_run("coverage", run)
-                if run.passed:
-                    selector.read_recording(tree.path, recording, run.duration, cached.duration)
+            if data is None:
+                return
+            self.progress("tests", "coverage", "recording which test runs which line")
+        else:
+            self.progress("tests", "baseline", "running the test suite on the unchanged code"
+                          + (" (recording coverage)" if data else ""))
+        tree = self.suite.aside() if beside else self.suite.primary()
+        recording = None if data is None else coverage_map.recording_env(data, tree.path)
+
+        def runs() -> tuple[baselines.Baseline, list[TestRun]]:
+            if cached is not None:
+                return cached, [runner.run(tree.path, deselect=cached.deselected(),
+                                           recording=recording)]
+            return baselines.establish(runner, tree.path, recording, only, self.known_failures)
+
+        def found(baseline: baselines.Baseline, made: list[TestRun]) -> None:
+            if beside:
+                self.suite.give_back(tree)
+            self._baseline_found(tree, recording, cached, baseline, made, len(only), key)
+
+        if beside:
+            self._pending = (proc.Beside(runs), found)
+        else:
+            found(*runs())
+
+    def _baseline_found(self, tree: Worktree, recording: dict[str, str] | None,
+                        cached: baselines.Baseline | None, baseline: baselines.Baseline,
+                        runs: list[TestRun], selected: int, key: str) -> None:
+        """The baseline's runs into the suite's count and history, the coverage map read."""
+        if cached is not None:  # its runs: one recording the coverage map again
+            self.suite.record_run("coverage", runs[0])
+            if runs[0].passed and recording is not None:
+                self.selector.read_recording(tree.path, recording, runs[0].duration,
+                                             cached.duration)
             return
-        self.progress("tests", "baseline", "running the test suite on the unchanged code"
-                      + (" (recording coverage)" if recording else ""))
-        baseline, runs = baselines.establish(runner, tree.path, recording, only,
-                                             self.known_failures)
         for run in runs:
-            self.suite.record_run("baseline", run, selected=len(only))
+            self.suite.record_run("baseline", run, selected=selected)
         self.history.event(self.run_id, "baseline", "ok", tool="tests",
                            parameters={"known_failures": baseline.known_failures,
                                        "flaky": baseline.flaky,
@@ -252,11 +300,12 @@ class Engine:
         baselines.store(self.state_dir, key, baseline)
         self.suite.last_passed = {}
         if recording is not None:
-            selector.read_recording(tree.path, recording, runs[-1].duration, None)
+            self.selector.read_recording(tree.path, recording, runs[-1].duration, None)
 
     def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
         if self.no_verify:
             return "unverified", ()
+        self.baseline_ready()  # the coverage map comes with it
         return self.selector.evidence(fix, self.state, self.suite.failed_last)
 
     # -- records -----------------------------------------------------------------------------
@@ -284,6 +333,7 @@ class Engine:
     def test_batch(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
         if self.no_verify or not fixes:
             return fixes, []
+        self.baseline_ready()  # before the batch's worker threads need it
         with self.clock.phase("tests"):
             return self._test_batch(fixes, round_no)
 
@@ -490,6 +540,7 @@ class Engine:
     def all_rounds(self, state: dict[str, str], fixes: Sequence[Fix]) -> TestRun:
         """The look-ahead's one run for all its rounds: the whole suite, or in the pre-commit
         profile the tests that import the files it changes."""
+        self.baseline_ready()
         selection = Selection(tests=self.selector.importers_of_scope(state, fixes),
                               reason="imports") if self.selector.imports_only else None
         fragile = self.fragile(fixes)
@@ -572,6 +623,7 @@ class Engine:
         """The combined patch passes the full test command before anything lands. When the
         batches ran only selected tests and the full run fails, the selection missed a test:
         that is recorded, and the caller verifies everything again with full runs."""
+        self.baseline_ready()
         if self.no_verify or not self.state or self.suite.last_passed == self.state:
             return
         if self.selector.imports_only:  # the fast profile: the tests that import what changed

@@ -53,8 +53,9 @@ class Selector:
     def digests(self) -> dict[str, str]:
         return {path: text_hash(source.text) for path, source in self.originals.items()}
 
-    def recording_plan(self, worktree: Path, runner: TestRunner) -> dict[str, str] | None:
-        """Load the map; return the recording environment when it must be (re)recorded."""
+    def recording_plan(self, runner: TestRunner) -> Path | None:
+        """Load the map; return the file to record it into when it must be (re)recorded (the
+        recording environment of a worktree: `coverage.recording_env`)."""
         if not self.selective:
             return None
         self.test_files = coverage_map.test_files(self.root, self.listed)
@@ -75,7 +76,7 @@ class Selector:
             return None
         data = self.state_dir / coverage_map.MAP_DIR / f"data-{self.run_id}"
         data.parent.mkdir(parents=True, exist_ok=True)
-        return coverage_map.recording_env(data, worktree)
+        return data
 
     def read_recording(self, worktree: Path, recording: dict[str, str], duration: float,
                        plain_duration: float | None) -> None:

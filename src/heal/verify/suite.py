@@ -47,6 +47,16 @@ class Suite:
             self.pool.put(self.sandbox.trees[0])
         return self.sandbox.trees[0]
 
+    def aside(self) -> Worktree:
+        """A worktree of the pool's other than the primary, out of the pool until `give_back`:
+        the baseline's, while the analyzers' re-checks use the primary beside it."""
+        self.primary()
+        self.trees += 1
+        return self.sandbox.add()
+
+    def give_back(self, tree: Worktree) -> None:
+        self.pool.put(tree)
+
     @contextlib.contextmanager
     def borrowed(self) -> Iterator[Worktree]:
         try:
