@@ -794,3 +794,50 @@ def test_blank_lines_removed_between_statements_have_no_root(before: str, after:
         assert edit_roots(Parsed.of(before), Parsed.of(after)) is None
         assert generalise(before, after, ("ruff:I001",)) == \
             "no expression or statement holds the change on both sides"
+
+
+TWICE = "import os\nimport os\n\nprint(os.sep)\n"
+LONG = MODULE + "".join(f"\n\ndef g{n}():\n    return {n}\n" for n in range(20))
+
+
+@pytest.mark.parametrize("before, after", [
+    (MODULE, MODULE.replace("import os\n", "")),  # between two statements
+    (MODULE, MODULE.replace("import sys\n", "")),  # the first
+    (MODULE, MODULE.replace("from typing import List\n", "")),  # two blank lines follow
+    (MODULE, MODULE.replace("\n\nx = 1; y = 2\n", "")),  # the last, with the lines above it
+    (MODULE, MODULE.replace("@decorated\ndef first(items: List[int]) -> int:\n"
+                            "    return len(items)  # a comment\n\n\n", "")),  # a whole def
+    (TWICE, TWICE.replace("import os\n", "", 1)),  # one of two equal lines: either
+    (LONG, LONG.replace("import os\n", "")),
+    (LONG, LONG.replace("def g7():\n    return 7\n\n\n", "")),
+    ("import os\n" + TWICE + LONG, "import os\n" + TWICE.replace("import os\n", "", 1) + LONG),
+])
+def test_a_deleted_top_level_statement_is_learned_from_the_statements_around_it(
+        before: str, after: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A top-level statement deleted line and all (ruff's F401 on a module's import, the
+    hook's commonest fix) lies in no statement: learning cuts out the statements around it
+    rather than parsing the whole file with positions, and learns the same pattern."""
+    from heal.patterns import region
+    from heal.patterns.edit import apply_at
+
+    region.narrow.cache_clear()
+    cut = region.narrow(before, after)
+    if before.count("\n") > 50:  # a cut of a few statements, not the file
+        assert cut.before.count("\n") <= 20, cut.before
+    assert before.splitlines(keepends=True)[cut.lines:cut.lines + cut.before.count("\n")] == \
+        cut.before.splitlines(keepends=True)
+    edit = generalise(before, after, ("ruff:F401",), line=None)
+    region.narrow.cache_clear()
+    monkeypatch.setattr(region, "_around_deletion", lambda before, after: None)
+    assert region.narrow(before, after).before == before  # the whole file, as before the cut
+    whole = generalise(before, after, ("ruff:F401",), line=None)
+    region.narrow.cache_clear()
+    if isinstance(whole, str):
+        assert edit == whole
+        return
+    assert not isinstance(edit, str), edit
+    assert (edit.pattern, edit.fix, edit.example, edit.key) == \
+        (whole.pattern, whole.fix, whole.example, whole.key)
+    instance = edit.instances[0]
+    assert apply_at(edit.pattern, edit.fix, edit.constraints, instance.before, instance.span) \
+        == instance.after == cut.after

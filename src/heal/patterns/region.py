@@ -93,7 +93,6 @@ class Narrowed:
 
 
 @functools.lru_cache(maxsize=16)  # every fix of a file is learned from the same base text
-@functools.lru_cache(maxsize=16)  # a round's fixes in one file share its text
 def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
     """(start offset, end offset, first line with decorators, last line, column) of every
     statement, in ast's walk order; None when `text` does not parse."""
@@ -198,7 +197,7 @@ def narrow(before: str, after: str) -> Narrowed:
         if lo <= start and end_before <= hi and (best is None or hi - lo < best[0]):
             best = (hi - lo, first, last, column)
     if best is None:
-        return whole
+        return _around_deletion(before, after) or whole
     _, first, last, column = best
     old_lines = before.splitlines(keepends=True)
     new_lines = after.splitlines(keepends=True)
@@ -217,6 +216,27 @@ def narrow(before: str, after: str) -> Narrowed:
                               for line in lines))
     del end_after
     return Narrowed(chunks[0], chunks[1], first - 1, column)
+
+
+def _around_deletion(before: str, after: str) -> Narrowed | None:
+    """A deletion no statement holds (a top-level import removed, line and all): the top-level
+    statements every place it can slide to lies in, and one more on each side, cut out of both
+    texts. No node but one of theirs, or their module, holds it, so what is learned from the
+    cut is what is learned from the file, at the cost of parsing a few statements rather than
+    the whole file with positions. None for any other change, or a text `ast` cannot parse."""
+    start, end_before, end_after = changed_region(before, after)
+    placed, body = _placements(before, after), _top_level(before)
+    if end_after != start or end_before == start or placed is None or not body:
+        return None
+    offsets, removed = placed
+    bounds = [first for first, _ in body]  # each statement's first line, decorators included
+    first_cell = bisect.bisect_right(bounds, offsets[0]) - 1  # -1: above the first statement
+    last_cell = bisect.bisect_right(bounds, offsets[-1] + removed - 1) - 1
+    lo = bounds[first_cell - 1] if first_cell >= 1 else 0
+    hi = bounds[last_cell + 2] if last_cell + 2 < len(bounds) else len(before)
+    if before[:lo] != after[:lo] or before[hi:] != after[hi - removed:]:
+        return None
+    return Narrowed(before[lo:hi], after[lo:hi - removed], before.count("\n", 0, lo), 0)
 
 
 def _path_to(parsed: Parsed, start: int, end: int) -> list[cst.CSTNode]:
