@@ -51,16 +51,19 @@ PROJECT_RULE = "LOG113"  # import cycles: a rule over the whole project, not one
 Row = list[object]
 
 
-def detect_file(text: str, detectors: list[type[Detector]]
+def detect_file(text: str, detectors: list[type[Detector]], shared: bool = False
                 ) -> tuple[list[Report], list[ImportFact]]:
     """All detectors over one module's text, in one shared traversal, and the module's eager
-    imports for the import-cycle rule, from the same parse (raises on a crash)."""
+    imports for the import-cycle rule, from the same parse (raises on a crash). `shared`: the
+    parse is the run's (`heal.cst.parsed`), kept for the fixers that plan on this very text (a
+    re-check's texts are the next round's)."""
     import libcst as cst
 
+    from heal.cst import parsed
     from heal.rules.base import run_detectors
     from heal.rules.logic.log113_import_cycles import import_facts
 
-    module = cst.parse_module(text)
+    module = parsed(text).module if shared else cst.parse_module(text)
     visitors = run_detectors(module, detectors)
     return [report for visitor in visitors for report in visitor.reports], import_facts(module)
 
@@ -105,9 +108,10 @@ def _encode(reports: list[Report], detectors: list[type[Detector]]) -> list[Row]
 Answer = dict[str, list[list[object]]]
 
 
-def _detect_chunk(texts: list[str], codes: list[str]) -> list[Answer | str]:
-    """Worker: encoded reports and import facts per text, or the error message (runs in a
-    child process)."""
+def _detect_chunk(texts: list[str], codes: list[str], shared: bool = False
+                  ) -> list[Answer | str]:
+    """Worker: encoded reports and import facts per text, or the error message (in a child
+    process; `shared` in heal's own, where the parses are kept for the run: `detect_file`)."""
     from libcst import ParserSyntaxError
 
     from heal.rules.registry import DETECTORS
@@ -116,7 +120,7 @@ def _detect_chunk(texts: list[str], codes: list[str]) -> list[Answer | str]:
     out: list[Answer | str] = []
     for text in texts:
         try:
-            reports, imports = detect_file(text, detectors)
+            reports, imports = detect_file(text, detectors, shared)
             out.append({"rows": _encode(reports, detectors), "imports": imports})
         except ParserSyntaxError as error:  # Python parsed it (discover checks): libcst cannot
             out.append(f"libcst cannot parse this file (line {error.raw_line}: valid Python it "
@@ -131,6 +135,9 @@ def _detect_chunk(texts: list[str], codes: list[str]) -> list[Answer | str]:
 class NativeAnalyzer:
     name = NAME
     PARALLEL_FROM = 120  # uncached files; below this, child processes cost more than they save
+    # uncached files whose parses the run keeps (a re-check's, a commit's: the fixers plan on
+    # the very same texts next); a whole project's would only churn what it keeps
+    SHARED_UP_TO = 16
 
     def __init__(self, codes: list[str] | None = None) -> None:
         self.codes = codes if codes is not None else [
@@ -193,7 +200,7 @@ class NativeAnalyzer:
         codes = [code for code in self.codes if code != PROJECT_RULE]
         workers = min(os.cpu_count() or 1, 4)
         if len(texts) < self.PARALLEL_FROM or workers < 2:
-            return _detect_chunk(texts, codes)
+            return _detect_chunk(texts, codes, shared=len(texts) <= self.SHARED_UP_TO)
         chunks = [texts[i::workers] for i in range(workers)]
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
