@@ -32,6 +32,9 @@ def env_for(python: str) -> dict[str, str]:
     env = {**os.environ, "VIRTUAL_ENV": str(Path(python).parent.parent)}
     env["PATH"] = f"{Path(python).parent}{os.pathsep}{env['PATH']}"
     env.pop("PYTHONPATH", None)
+    # heal as installed has its bytecode (pip compiles it): with this set (as on some CI
+    # machines), every heal process would compile its own source first, a quarter second
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
