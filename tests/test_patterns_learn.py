@@ -746,51 +746,41 @@ x = 1; y = 2
 '''
 
 
-@pytest.mark.parametrize("after, across", [
-    (MODULE.replace("import sys\nimport os\n", "import os\nimport sys\n"), True),  # I001
-    (MODULE.replace("List[int]", "list[int]").replace("from typing import List\n", ""), True),
-    (MODULE.replace("import os\n", "import os\nimport re\n"), False),  # between two: no code
-    (MODULE.replace("@decorated", "@other"), False),  # a decorator is its def's
-    (MODULE.replace("\n\n@decorated", "\nz = 0\n\n@decorated"), False),
-    (MODULE.replace("from typing import List\n", ""), False),  # one statement's line
-    (MODULE.replace("import os\n", "import os  # kept\n").replace("int]) -> int:",
-                                                                  "int]) -> None:"), True),
-    (MODULE.replace("x = 1; y = 2", "x = 2; y = 1"), False),  # one line, one libcst statement
-    (MODULE.replace("len(items)", "len(items) + 1"), False),
-])
-def test_an_edit_across_top_level_statements_has_no_root_below_the_module(after: str,
-                                                                        across: bool) -> None:
-    """`across_statements` tells, with `ast` alone, the edits that no node but the module holds:
-    learning then skips them without libcst's parse of the whole file. Where it says so,
-    `edit_roots` (on libcst's parse) finds no root and `generalise` says the same as before."""
-    from heal.patterns.region import Parsed, across_statements, edit_roots
-
-    assert across_statements(MODULE, after) is across
-    if across:
-        assert edit_roots(Parsed.of(MODULE), Parsed.of(after)) is None
-        assert generalise(MODULE, after, ("ruff:I001",)) == \
-            "no expression or statement holds the change on both sides"
-
-
 BODY = "def f():\n    a = 1\n\n    b = 2\n"
 
 
-@pytest.mark.parametrize("before, after, between", [
-    (MODULE, MODULE.replace("import os\nfrom typing", "import os\n\nfrom typing"), False),
-    (MODULE, MODULE.replace("List\n\n\n@decorated", "List\n\n@decorated"), True),
-    (MODULE, MODULE.replace("# a comment\n\n\nx", "# a comment\n\nx"), True),
-    (BODY, BODY.replace("\n\n", "\n"), False),  # inside the function: the function's
+@pytest.mark.parametrize("check, before, after, expected", [
+    ("across", MODULE, MODULE.replace("import sys\nimport os\n", "import os\nimport sys\n"),
+     True),  # I001
+    ("across", MODULE, MODULE.replace("List[int]", "list[int]").replace(
+        "from typing import List\n", ""), True),
+    ("across", MODULE, MODULE.replace("import os\n", "import os\nimport re\n"), False),
+    ("across", MODULE, MODULE.replace("@decorated", "@other"), False),  # a decorator: its def's
+    ("across", MODULE, MODULE.replace("\n\n@decorated", "\nz = 0\n\n@decorated"), False),
+    ("across", MODULE, MODULE.replace("from typing import List\n", ""), False),  # one line
+    ("across", MODULE, MODULE.replace("import os\n", "import os  # kept\n").replace(
+        "int]) -> int:", "int]) -> None:"), True),
+    ("across", MODULE, MODULE.replace("x = 1; y = 2", "x = 2; y = 1"), False),  # one line
+    ("across", MODULE, MODULE.replace("len(items)", "len(items) + 1"), False),
+    # blank lines removed between two top-level statements (ruff's I001 joining two groups)
+    ("between", MODULE, MODULE.replace("import os\nfrom typing", "import os\n\nfrom typing"),
+     False),  # one added: not a deletion at all
+    ("between", MODULE, MODULE.replace("List\n\n\n@decorated", "List\n\n@decorated"), True),
+    ("between", MODULE, MODULE.replace("# a comment\n\n\nx", "# a comment\n\nx"), True),
+    ("between", BODY, BODY.replace("\n\n", "\n"), False),  # inside the function: its own
 ])
-def test_blank_lines_removed_between_statements_have_no_root(before: str, after: str,
-                                                           between: bool) -> None:
-    """A blank line removed between two top-level statements (ruff's I001 joining two import
-    groups) lies in no statement's node: `between_statements` tells it with `ast`, and libcst's
-    `edit_roots` agrees. A blank line inside a function body is the function's; one added is
-    not a deletion at all."""
-    from heal.patterns.region import Parsed, between_statements, edit_roots
+def test_an_edit_no_statement_holds_has_no_root_below_the_module(
+        check: str, before: str, after: str, expected: bool) -> None:
+    """`across_statements` (an edit reaching into two top-level statements) and
+    `between_statements` (blank lines removed outside every statement's code) tell, with
+    `ast` alone, the edits that no node but the module holds: learning then skips them
+    without libcst's parse of the whole file. Where they say so, `edit_roots` (on libcst's
+    parse) finds no root and `generalise` says the same as before."""
+    from heal.patterns.region import Parsed, across_statements, between_statements, edit_roots
 
-    assert between_statements(before, after) is between
-    if between:
+    told = {"across": across_statements, "between": between_statements}[check]
+    assert told(before, after) is expected
+    if expected:
         assert edit_roots(Parsed.of(before), Parsed.of(after)) is None
         assert generalise(before, after, ("ruff:I001",)) == \
             "no expression or statement holds the change on both sides"

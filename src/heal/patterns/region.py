@@ -113,10 +113,23 @@ def _statements(text: str) -> tuple[tuple[int, int, int, int, int], ...] | None:
     return tuple(found)
 
 
-def _placements(before: str, after: str) -> tuple[range, int] | None:
-    """Every offset in `before` the change to `after` can be placed at (it slides over what
-    repeats on both sides: deleting one of two equal lines is either), and how much of `before`
-    it replaces; None when that is too many to look at."""
+@dataclass(frozen=True)
+class _Slide:
+    """Every offset in `before` a change can be placed at (it slides over what repeats on both
+    sides: deleting one of two equal lines is either), how much of `before` it replaces and
+    how much it adds, and the text's top-level statements (`_top_level`)."""
+
+    offsets: range
+    removed: int
+    added: int
+    body: tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=4)  # narrow, the covering-pattern check and generalise ask it
+def _slide(before: str, after: str) -> _Slide | None:
+    """The change from `before` to `after` placed (`_Slide`); None when `before` does not
+    parse or the change slides over too much to look at."""
+    body = _top_level(before)
     start, end, end_after = changed_region(before, after)
     removed, added = end - start, end_after - start
     first = start  # slid left as far as both texts allow
@@ -128,7 +141,9 @@ def _placements(before: str, after: str) -> tuple[range, int] | None:
     while last < limit and before[last] == before[last + removed] and \
             after[last] == after[last + added]:
         last += 1
-    return None if last - first > 10_000 else (range(first, last + 1), removed)
+    if body is None or last - first > 10_000:
+        return None
+    return _Slide(range(first, last + 1), removed, added, body)
 
 
 @functools.lru_cache(maxsize=4)  # the covering-pattern check and generalise ask of one text
@@ -158,14 +173,13 @@ def across_statements(before: str, after: str) -> bool:
     nor the deletion of one statement's line, makes it (an import block sorted, a compiled
     regex hoisted to the top of the module). Told by `ast`, without libcst's parse and
     positions of the whole file."""
-    placed, body = _placements(before, after), _top_level(before)
-    if placed is None or body is None:
+    slide = _slide(before, after)
+    if slide is None:
         return False
-    bounds = sorted({0, len(before), *(first for first, _ in body)})
-    offsets, removed = placed
-    for at in offsets:
+    bounds = sorted({0, len(before), *(first for first, _ in slide.body)})
+    for at in slide.offsets:
         cell = bisect.bisect_right(bounds, at) - 1  # the cell `at` is in (or starts)
-        if at + removed <= bounds[min(cell + 1, len(bounds) - 1)]:
+        if at + slide.removed <= bounds[min(cell + 1, len(bounds) - 1)]:
             return False
     return True
 
@@ -175,11 +189,9 @@ def between_statements(before: str, after: str) -> bool:
     its first line to where its code ends: a statement's libcst node ends there, before a
     trailing comment and the newline): no statement's node holds it, so `edit_roots` finds no root (a
     blank line removed between two import groups)."""
-    placed, body = _placements(before, after), _top_level(before)
-    if placed is None or body is None:
-        return False
-    offsets, removed = placed
-    return not any(lo <= at and at + removed <= hi for at in offsets for lo, hi in body)
+    slide = _slide(before, after)
+    return slide is not None and not any(lo <= at and at + slide.removed <= hi
+                                         for at in slide.offsets for lo, hi in slide.body)
 
 
 @functools.lru_cache(maxsize=4)  # learning asks about a fix before it generalises it
@@ -224,12 +236,11 @@ def _around_deletion(before: str, after: str) -> Narrowed | None:
     texts. No node but one of theirs, or their module, holds it, so what is learned from the
     cut is what is learned from the file, at the cost of parsing a few statements rather than
     the whole file with positions. None for any other change, or a text `ast` cannot parse."""
-    start, end_before, end_after = changed_region(before, after)
-    placed, body = _placements(before, after), _top_level(before)
-    if end_after != start or end_before == start or placed is None or not body:
+    slide = _slide(before, after)
+    if slide is None or slide.added or not slide.removed or not slide.body:
         return None
-    offsets, removed = placed
-    bounds = [first for first, _ in body]  # each statement's first line, decorators included
+    offsets, removed = slide.offsets, slide.removed
+    bounds = [first for first, _ in slide.body]  # each one's first line, decorators included
     first_cell = bisect.bisect_right(bounds, offsets[0]) - 1  # -1: above the first statement
     last_cell = bisect.bisect_right(bounds, offsets[-1] + removed - 1) - 1
     lo = bounds[first_cell - 1] if first_cell >= 1 else 0
