@@ -27,13 +27,14 @@ from heal.plan import PatternSource, Planner
 from heal.redact import redact
 from heal.sandbox import git as gitops
 from heal.sandbox import proc, trust
-from heal.sandbox.worktree import Sandbox, Worktree
+from heal.sandbox.worktree import Sandbox
 from heal.status import ProgressCallback
 from heal.verify import baseline as baselines
 from heal.verify import coverage as coverage_map
 from heal.verify.attribute import describe
 from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
+from heal.verify.establish import Establish
 from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
 from heal.verify.runner import PYTEST_NO_TESTS, PYTEST_USAGE, TestRun, TestRunner
@@ -80,6 +81,7 @@ class Engine:
         self.selector = Selector(root, state_dir, config, run_id, originals,
                                  gitops.listed_files(suite.sandbox.repo), history, python)
         self.recheck = Recheck(suite, config, state_dir, python, planner, secrets, self.clock)
+        self.establish = Establish(suite, self.selector, history, run_id, state_dir, progress)
         self.ledger = Ledger()
         self.state: dict[str, str] = {}  # path -> verified text (only changed files)
         self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
@@ -93,9 +95,6 @@ class Engine:
         self.expected: dict[str, tuple[str, ...]] = {}
         self.known_failures: list[str] = []
         self.passed = "tests pass"  # a verified fix's reason (what did pass)
-        # a baseline running beside the first round's planning, and what takes its runs in
-        self._pending: tuple[proc.Beside[tuple[baselines.Baseline, list[TestRun]]],
-                             Callable[[baselines.Baseline, list[TestRun]], None]] | None = None
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -113,9 +112,7 @@ class Engine:
                    progress, secrets, no_verify, clock)
 
     def close(self) -> None:
-        if self._pending is not None:  # the run failed or stopped before it needed the baseline
-            self._pending[0].cancel()
-            self._pending = None
+        self.establish.cancel()  # a run that failed or stopped before it needed the baseline
         self.suite.close()
 
     @property
@@ -221,13 +218,9 @@ class Engine:
 
     def baseline_ready(self) -> None:
         """Wait for a baseline started beside the planning, and take in what it found."""
-        if self._pending is None:
-            return
-        pending, found = self._pending
-        with self.clock.phase("baseline"):
-            baseline, runs = pending.result()
-            self._pending = None
-            found(baseline, runs)
+        if self.establish.pending:
+            with self.clock.phase("baseline"):
+                self.establish.ready()
 
     def _establish_baseline(self, beside: bool) -> None:
         runner = self.suite.runner = TestRunner(self.config.test_command, self.python,
@@ -249,58 +242,7 @@ class Engine:
                 return
         key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
             (t, "selected") for t in only], runner)
-        data = None if selector.imports_only else selector.recording_plan(runner)
-        cached = baselines.load_cached(self.state_dir, key)
-        if cached is not None:
-            self.suite.baseline = cached
-            self.progress("tests", "baseline", "cached")
-            if data is None:
-                return
-            self.progress("tests", "coverage", "recording which test runs which line")
-        else:
-            self.progress("tests", "baseline", "running the test suite on the unchanged code"
-                          + (" (recording coverage)" if data else ""))
-        tree = self.suite.aside() if beside else self.suite.primary()
-        recording = None if data is None else coverage_map.recording_env(data, tree.path)
-
-        def runs() -> tuple[baselines.Baseline, list[TestRun]]:
-            if cached is not None:
-                return cached, [runner.run(tree.path, deselect=cached.deselected(),
-                                           recording=recording)]
-            return baselines.establish(runner, tree.path, recording, only, self.known_failures)
-
-        def found(baseline: baselines.Baseline, made: list[TestRun]) -> None:
-            if beside:
-                self.suite.give_back(tree)
-            self._baseline_found(tree, recording, cached, baseline, made, len(only), key)
-
-        if beside:
-            self._pending = (proc.Beside(runs), found)
-        else:
-            found(*runs())
-
-    def _baseline_found(self, tree: Worktree, recording: dict[str, str] | None,
-                        cached: baselines.Baseline | None, baseline: baselines.Baseline,
-                        runs: list[TestRun], selected: int, key: str) -> None:
-        """The baseline's runs into the suite's count and history, the coverage map read."""
-        if cached is not None:  # its runs: one recording the coverage map again
-            self.suite.record_run("coverage", runs[0])
-            if runs[0].passed and recording is not None:
-                self.selector.read_recording(tree.path, recording, runs[0].duration,
-                                             cached.duration)
-            return
-        for run in runs:
-            self.suite.record_run("baseline", run, selected=selected)
-        self.history.event(self.run_id, "baseline", "ok", tool="tests",
-                           parameters={"known_failures": baseline.known_failures,
-                                       "flaky": baseline.flaky,
-                                       "coverage": recording is not None},
-                           duration=baseline.duration)
-        self.suite.baseline = baseline
-        baselines.store(self.state_dir, key, baseline)
-        self.suite.last_passed = {}
-        if recording is not None:
-            self.selector.read_recording(tree.path, recording, runs[-1].duration, None)
+        self.establish.start(runner, key, only, self.known_failures, beside)
 
     def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
         if self.no_verify:
