@@ -115,3 +115,27 @@ def test_work_beside_the_run_stops_its_children_when_cancelled(tmp_path):
         pending.result()
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)
+
+
+def test_a_stop_that_kills_a_child_run_in_a_thread_reads_as_a_stop(tmp_path):
+    """Ctrl-C while the baseline's suite runs beside the planning: the stop kills the suite
+    from the main thread, and the thread that waited for it must say "stopped", not "the test
+    command exited with -9" (which heal reported as a baseline that cannot run, exit 2)."""
+    import sys
+    import time
+
+    from heal.errors import StoppedError
+    from heal.sandbox import proc
+
+    pid_file = tmp_path / "pid"
+    script = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+              "time.sleep(120)")
+    pending = proc.Beside(lambda: proc.run([sys.executable, "-c", script], cwd=tmp_path))
+    while not pid_file.exists() or not pid_file.read_text():
+        time.sleep(0.01)
+    try:
+        proc.request_stop()
+        with pytest.raises(StoppedError):
+            pending.result()
+    finally:
+        proc.reset_stop()

@@ -29,6 +29,7 @@ from heal.edits import (
     diff_edits,
     non_overlapping,
 )
+from heal.errors import StoppedError
 from heal.fixcheck import (
     drop_unparsable,
     dropped_comment,
@@ -111,6 +112,8 @@ class Planner:
                                      "libcst cannot parse this file (valid Python it does "
                                      "not support); fix it by hand"))
             return None, declined, None
+        except StoppedError:  # Ctrl-C or `heal stop` while a fixer ran: not the fixer's bug
+            raise
         except Exception as error:
             where = traceback.extract_tb(error.__traceback__)[-1]
             return None, declined, (f"{type(error).__name__}: {error} "

@@ -164,6 +164,9 @@ def run(
                     child.wait()
                     break
             _kill_group(child)  # grandchildren a test suite left behind
+            # a stop that killed the child from another thread (`request_stop`) may be seen
+            # only now: its exit is the stop's, not the child's own failure
+            check_stop()
         finally:
             with _lock:
                 _live.discard(child)
