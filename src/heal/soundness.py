@@ -24,6 +24,7 @@ from heal.analyze import with_fingerprints
 from heal.config import Config
 from heal.discover import SourceFile
 from heal.edits import apply_fixes, edit_offsets, line_starts, non_overlapping, offset, unified_diff
+from heal.errors import StoppedError
 from heal.fixcheck import (
     drop_unparsable,
     in_bounds,
@@ -211,6 +212,8 @@ def propose_all(planner: Planner, findings: Sequence[Finding], texts: dict[str, 
                 result = cls().fix(finding, context)
             except cst.ParserSyntaxError:
                 continue  # the planner declines such files for every fixer
+            except StoppedError:  # Ctrl-C or `heal stop` while the fixer ran: not its crash
+                raise
             except Exception as error:
                 problems.append(Problem(CRASH, finding.path, finding.span.start.line, source,
                                         f"on {finding.rule}: {type(error).__name__}: {error}"))
