@@ -1,4 +1,5 @@
-"""The bisection that isolates culprits: with halves, and guided by what a failure names."""
+"""The bisection that isolates culprits: with halves, and guided by what a failure names; and
+the runs a failing batch costs (`verify/batch.py`) on a modelled suite."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from heal.model import Category, Fix, Safety
 from heal.verify import bisect
+from heal.verify.batch import test_batch as run_batch
+from heal.verify.runner import TestRun
 
 
 def suite(culprits: set[int], calls: list[int]) -> bisect.Check[int]:
@@ -58,3 +62,64 @@ def test_suspects_that_name_everything_or_nothing_fall_back_to_halves():
         outcome = bisect.verify(list(range(32)), suite({9}, calls), suspects=names)
         assert outcome.culprits == [9]
         assert sum(calls) == 1 + 2 * 5 + 1
+
+
+def _fix(number: int) -> Fix:
+    return Fix(fingerprints=(f"fp{number}",), rule="ruff:F401", category=Category.IMPORT,
+               path=f"pkg/m{number}.py", edits=(), source="fixer:F401", safety=Safety.SAFE,
+               description="")
+
+
+class ModelSuite:
+    """A suite where test `t{n}` fails whenever fix n is applied and n is a culprit; every run
+    is logged as (kind, tests run: "whole" or the ids)."""
+
+    def __init__(self, culprits: set[int]) -> None:
+        self.culprits = {f"fp{n}" for n in culprits}
+        self.log: list[tuple[str, str | tuple[str, ...]]] = []
+
+    def failing(self, group: Sequence[Fix], tests: Sequence[str] | None) -> tuple[str, ...]:
+        broken = sorted(f"t{fix.fingerprints[0][2:]}" for fix in group
+                        if fix.fingerprints[0] in self.culprits)
+        return tuple(t for t in broken if tests is None or t in tests)
+
+    def run(self, kind: str, group: Sequence[Fix], tests: Sequence[str] | None) -> TestRun:
+        self.log.append((kind, "whole" if tests is None else tuple(tests)))
+        failed = self.failing(group, tests)
+        return TestRun(passed=not failed, returncode=1 if failed else 0, failed=failed,
+                       duration=0.0, output="", complete=tests is None)
+
+    def selected(self, group: Sequence[Fix], kind: str, focus: Sequence[str] | None) -> TestRun:
+        return self.run(kind, group, focus)
+
+    def full(self, group: Sequence[Fix], named: Sequence[str] | None) -> TestRun | None:
+        if named == []:
+            self.log.append(("recheck", "skipped"))
+            return None
+        return self.run("recheck", group, named)
+
+
+@pytest.mark.parametrize("culprits", [{3}, {0, 5}, {1, 2, 6}])
+def test_after_a_whole_batch_run_the_kept_set_runs_only_the_tests_that_failed(culprits):
+    """The batch's run was the whole suite, so it named every test that fails with the batch:
+    the fixes kept after bisection run once more on those tests (or not at all when a
+    bisection run already ran exactly that set on them), never the whole suite again."""
+    fixes = [_fix(n) for n in range(8)]
+    model = ModelSuite(culprits)
+    outcome = run_batch(fixes, 1, model.selected, model.full, lambda run, group: [])
+    assert sorted(int(fix.fingerprints[0][2:]) for fix, _ in outcome.culprits) == sorted(culprits)
+    assert len(outcome.kept) == 8 - len(culprits)
+    named = tuple(sorted(f"t{n}" for n in culprits))
+    assert [tests for _, tests in model.log].count("whole") == 1, model.log  # the batch's own
+    assert model.log[-1] in (("recheck", named), ("recheck", "skipped")), model.log
+
+
+def test_after_a_hint_run_the_kept_set_runs_the_whole_suite():
+    """A batch that first ran only the tests an earlier fix broke (its hint) never saw the rest
+    of the suite fail or pass: its kept set runs the whole suite."""
+    fixes = [_fix(n) for n in range(8)]
+    model = ModelSuite({3})
+    outcome = run_batch(fixes, 1, model.selected, model.full, lambda run, group: [],
+                        hint=["t3"])
+    assert [fix.fingerprints for fix, _ in outcome.culprits] == [("fp3",)]
+    assert model.log[0] == ("batch", ("t3",)) and model.log[-1] == ("recheck", "whole")

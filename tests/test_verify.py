@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
-from conftest import git
+from conftest import git, user_status
 from test_heal_cli import PROJECT, heal_json, snapshot
 
 
@@ -406,3 +406,44 @@ def test_the_baseline_runs_while_the_first_round_is_planned(make_repo, heal, tmp
     with sqlite3.connect(repo / ".heal" / "history.db") as db:
         kinds = [kind for (kind,) in db.execute("SELECT kind FROM test_runs ORDER BY started")]
     assert kinds[0] == "baseline", kinds
+
+
+def test_a_break_a_culprit_hid_is_found_by_the_final_run_and_everything_is_verified_again(
+        make_repo, heal):
+    """The batch's whole-suite run named every test that fails with it, so the fix kept after
+    bisection runs once more on those tests only, and the whole suite waits for the final
+    check. Here the culprit hid a break: removing `b.py`'s import (test_b_has_os reads it) made
+    test_masked pass without `a.py`'s. The final whole run fails, and heal verifies everything
+    again with whole-suite runs: both fixes are turned down, each with the test it breaks, as
+    a whole-suite run of the kept set right after bisection finds, and nothing lands."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/a.py": "import json\n\n\ndef f():\n    return 1\n",
+        "pkg/b.py": "import os\n\n\ndef g():\n    return 2\n",
+        "tests/test_pkg.py": '''
+            import pkg.a
+            import pkg.b
+
+
+            def test_b_has_os():
+                assert hasattr(pkg.b, "os")
+
+
+            def test_masked():
+                assert hasattr(pkg.a, "json") or not hasattr(pkg.b, "os")
+        ''',
+    })
+    doc, result = heal_json(heal, repo, "--select", "ruff:F401", "--verify", "full")
+    assert result.returncode in (0, 1), result.stderr
+    reasons = {f["path"]: (f["verdict"], f["reason"]) for f in doc["fixes"]}
+    assert reasons == {
+        "pkg/a.py": ("rejected", "breaks the tests: tests/test_pkg.py::test_masked"),
+        "pkg/b.py": ("rejected", "breaks the tests: tests/test_pkg.py::test_b_has_os")}, reasons
+    assert any(m.startswith("selection miss: the final full run failed (tests/test_pkg.py::"
+                            "test_masked)") for m in doc["summary"]["messages"])
+    assert user_status(repo) == ""
+    with sqlite3.connect(repo / ".heal" / "history.db") as db:
+        runs = db.execute("SELECT kind, passed, selected FROM test_runs ORDER BY started").fetchall()
+    assert [(kind, passed) for kind, passed, selected in runs if not selected] == [
+        ("baseline", 1), ("batch", 0), ("final", 0), ("recheck", 0)], runs  # again: the
+    # batch tries the test b.py's fix broke first, and the kept fix runs the whole suite

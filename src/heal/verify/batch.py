@@ -5,7 +5,10 @@ fail with its fixes, `hint`, run alone first). When that fails,
 `verify/bisect.py` splits it, on what the failure names when it can: the fixes in a file that a
 failing test's id or traceback names (a data-driven test such as `test_case[E40.py]`), or whose
 lines a failing test runs, are tested against all the others at once. The set that is kept is
-run once more as a whole with the full suite, which then also serves as the final check.
+run once more as a whole: with the full suite, which then also serves as the final check; or,
+when the batch's own run was the whole suite and so named every test that fails with the batch,
+with those tests only, leaving the whole suite to the next run that has it (the next round's
+batch, or the final check before landing).
 """
 
 from __future__ import annotations
@@ -53,12 +56,15 @@ def why_rejected(run: TestRun | None) -> str:
 
 def test_batch(fixes: list[Fix], jobs: int,
                selected: Callable[[Sequence[Fix], str, Sequence[str] | None], TestRun],
-               full: Callable[[Sequence[Fix]], TestRun | None],
+               full: Callable[[Sequence[Fix], Sequence[str] | None], TestRun | None],
                covered_by: Callable[[TestRun, Sequence[Fix]], list[Fix]],
                hint: Iterable[str] = ()) -> BatchOutcome:
     """Keep the largest part of `fixes` the tests pass with. `selected(group, kind, focus)`
     runs the tests that can see `group` (with `focus`, those and the named failing tests);
-    `full(group)` the whole suite (None: it already passed on exactly that state);
+    `full(group, named)` the kept set's run as a whole: the whole suite, or, given `named` (the
+    batch's run was the whole suite and named every test that fails with the batch), may run
+    only those ([]: a bisection run of this very set passed on them); None: no run was needed
+    (the whole suite already passed on exactly that state, or `named` was []);
     `covered_by(run, fixes)` the fixes whose lines the failing tests run. `hint`: tests likely to
     fail with these fixes (the look-ahead's failures, the tests an earlier fix in one of their
     files broke): the batch run tries those first, and the rest only when they pass.
@@ -67,6 +73,8 @@ def test_batch(fixes: list[Fix], jobs: int,
     what selection says can see the group); the set that is kept is run whole once more."""
     runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had
     failing: set[str] = set(hint)  # every test a run of this batch saw fail
+    complete: list[bool] = []  # whether the batch's own run named every test it fails
+    tried: dict[frozenset[str], frozenset[str]] = {}  # a bisection run's group -> its focus
 
     def check(candidates: Candidates) -> list[bool]:
         def one(pair: tuple[Sequence[Fix], Sequence[Fix]]) -> bool:
@@ -76,6 +84,10 @@ def test_batch(fixes: list[Fix], jobs: int,
             run = selected(group, "batch" if first else "bisect", focus)
             if first and focus is not None and run.passed:  # the hint's failures are not ours
                 run = selected(group, "batch", None)
+            if first:
+                complete.append(run.complete)
+            elif focus is not None:
+                tried[frozenset(f.id for f in group)] = frozenset(focus)
             runs[frozenset(f.id for f in group)] = run
             failing.update(run.failed)
             return run.passed
@@ -86,11 +98,17 @@ def test_batch(fixes: list[Fix], jobs: int,
         answers = []
         for base, subset in candidates:
             group = [*base, *subset]
-            run = full(group)
-            if run is None:  # bisection ran it whole
+            key = frozenset(f.id for f in group)
+            named = None
+            if complete == [True]:  # the tests that fail with the batch, unless it ran them
+                done = runs[key].passed and tried.get(key, frozenset()) >= failing \
+                    if key in runs else False
+                named = [] if done else sorted(failing)
+            run = full(group, named)
+            if run is None:  # bisection ran it whole, or on every test the batch fails
                 answers.append(True)
                 continue
-            runs[frozenset(f.id for f in group)] = run
+            runs[key] = run
             failing.update(run.failed)
             answers.append(run.passed)
         return answers

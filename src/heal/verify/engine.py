@@ -95,6 +95,13 @@ class Engine:
         self.expected: dict[str, tuple[str, ...]] = {}
         self.known_failures: list[str] = []
         self.passed = "tests pass"  # a verified fix's reason (what did pass)
+        # a batch whose own run was the whole suite (naming every test its fixes fail) has its
+        # kept set run on those tests only; the next whole-suite run (the next round's batch,
+        # or the final check) backs it, and should that fail, everything is verified again
+        # with whole-suite runs. `owed`: the count of passing whole-suite runs when one was
+        # last owed (none is while a later one has passed)
+        self.defer_whole_runs = config.verify_mode != "imports"
+        self.owed: int | None = None
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -281,9 +288,18 @@ class Engine:
 
     def _test_batch(self, fixes: list[Fix], round_no: int) -> tuple[list[Fix], list[Fix]]:
 
-        def full(group: Sequence[Fix]) -> TestRun | None:
+        def full(group: Sequence[Fix], named: Sequence[str] | None) -> TestRun | None:
             if self.suite.last_passed == self.texts(group):
                 return None
+            if named is not None and self.defer_whole_runs:
+                if not named:  # a bisection run of this very set passed on them
+                    self.owed = self.suite.whole_passes  # until a whole-suite run passes
+                    return None
+                run = self.suite.run(self.texts(group), "recheck", len(group), focused(set(named)),
+                                     keep_going=True, require=self.required(group))
+                if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
+                    self.owed = self.suite.whole_passes
+                    return run
             return self.test(group, "recheck", keep_going=True)
 
         hint, self.hint = self.hint | self.fragile(fixes), set()
@@ -513,6 +529,8 @@ class Engine:
     def reset_for_full_runs(self) -> None:
         """After a selection miss: forget this run's fixes and verify from scratch, fully."""
         self.selector.give_up()
+        self.defer_whole_runs = False
+        self.owed = None
         self.state = {}
         self.ledger.restart()
         self.seen.clear()
@@ -559,6 +577,7 @@ class Engine:
                          "(max-iterations); rerun heal to continue")
         with self.clock.phase("tests"):
             self.final_check()
+        self.defer_whole_runs = False  # no final check follows the batches of review fixes
         return findings
 
     def final_check(self) -> None:
@@ -578,7 +597,8 @@ class Engine:
                 self._reject_all("the combined patch fails the tests that import it")
             return
         run = self.test([], "final")
-        if not run.passed and self.selector.used:
+        owed = self.owed is not None and self.suite.whole_passes == self.owed
+        if not run.passed and (self.selector.used or owed):
             self.history.event(self.run_id, "selection_miss", "failed", tool="tests",
                                parameters={"failed": list(run.failed)}, error=run.excerpt(5))
             raise SelectionMissError(run)

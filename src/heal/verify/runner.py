@@ -34,6 +34,9 @@ class TestRun:
     duration: float
     output: str  # the tail, for the record
     timed_out: bool = False
+    # the whole suite ran to its end (past any failure, within its time, and pytest did not
+    # stop for an error of its own): every test that fails with these texts is in `failed`
+    complete: bool = False
 
     def excerpt(self, lines: int = 30) -> str:
         return "\n".join(self.output.splitlines()[-lines:])

@@ -10,6 +10,7 @@ a bisection that already ran the whole suite on the final state need not run it 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import queue
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -36,6 +37,7 @@ class Suite:
         self.full_runs = 0  # of them, runs of the whole suite (not a selection of its tests)
         self.failed_last: set[str] = set()  # every test a run of this suite saw fail
         self.last_passed: dict[str, str] | None = None  # the texts the last full pass had
+        self.whole_passes = 0  # of them, runs of the whole suite that passed
         # the texts and the tests of the last passing run of selected tests
         self.last_selected: tuple[dict[str, str], frozenset[str]] | None = None
 
@@ -84,10 +86,14 @@ class Suite:
             tree.materialize(texts)
             run = self.runner.run(tree.path, deselect=self.deselected(require), only=only,
                                   keep_going=keep_going)
+        run = dataclasses.replace(run, complete=not only and (keep_going or run.passed)
+                                  and self.runner.is_pytest and not run.timed_out
+                                  and run.returncode in (0, 1))
         self.runs += 1
         self.full_runs += not only
         if not only and run.passed:
             self.last_passed = texts
+            self.whole_passes += 1
         self.last_selected = (texts, frozenset(only)) if only and run.passed else None
         self.failed_last.update(run.failed)
         self.history.record_test_run(self.run_id, kind, fixes, run.passed, run.returncode,
