@@ -183,6 +183,17 @@ def heal(request: HealRequest, progress: ProgressCallback = quiet,
                                 f"fixes to {', '.join(outcome.landed)})") from None
             raise
         except BaseException as error:
+            if isinstance(error, Exception) and proc.stop_requested() and not (
+                    outcome is not None and (outcome.landed or outcome.commit)):
+                # the stop raised in the middle of some work whose broad `except` took it
+                # for that work's own failure, and what it left half done failed next: the
+                # run was stopped, and is reported (and recorded) as such
+                with contextlib.suppress(HealError):
+                    history.finish_run(run_id, "stopped", **_counts(outcome),
+                                       duration=time.perf_counter() - started,
+                                       **_llm_figures(llm))
+                raise StoppedError("stopped on request; your working tree is unchanged") \
+                    from error
             with contextlib.suppress(HealError):
                 history.finish_run(run_id, "error", error=f"{type(error).__name__}: {error}",
                                    duration=time.perf_counter() - started)
