@@ -10,7 +10,7 @@ import pytest
 from heal.model import Category, Fix, Safety
 from heal.verify import bisect
 from heal.verify.batch import test_batch as run_batch
-from heal.verify.runner import TestRun
+from heal.verify.runner import TestRun as Run
 
 
 def suite(culprits: set[int], calls: list[int]) -> bisect.Check[int]:
@@ -83,16 +83,16 @@ class ModelSuite:
                         if fix.fingerprints[0] in self.culprits)
         return tuple(t for t in broken if tests is None or t in tests)
 
-    def run(self, kind: str, group: Sequence[Fix], tests: Sequence[str] | None) -> TestRun:
+    def run(self, kind: str, group: Sequence[Fix], tests: Sequence[str] | None) -> Run:
         self.log.append((kind, "whole" if tests is None else tuple(tests)))
         failed = self.failing(group, tests)
-        return TestRun(passed=not failed, returncode=1 if failed else 0, failed=failed,
+        return Run(passed=not failed, returncode=1 if failed else 0, failed=failed,
                        duration=0.0, output="", complete=tests is None)
 
-    def selected(self, group: Sequence[Fix], kind: str, focus: Sequence[str] | None) -> TestRun:
+    def selected(self, group: Sequence[Fix], kind: str, focus: Sequence[str] | None) -> Run:
         return self.run(kind, group, focus)
 
-    def full(self, group: Sequence[Fix], named: Sequence[str] | None) -> TestRun | None:
+    def full(self, group: Sequence[Fix], named: Sequence[str] | None) -> Run | None:
         if named == []:
             self.log.append(("recheck", "skipped"))
             return None
@@ -123,3 +123,50 @@ def test_after_a_hint_run_the_kept_set_runs_the_whole_suite():
                         hint=["t3"])
     assert [fix.fingerprints for fix, _ in outcome.culprits] == [("fp3",)]
     assert model.log[0] == ("batch", ("t3",)) and model.log[-1] == ("recheck", "whole")
+
+
+@pytest.mark.parametrize("culprits", [{3, 14, 25, 36, 47, 58}, {3, 4, 14, 25, 71}, {0, 99}])
+def test_failures_that_name_their_files_test_each_file_at_once(culprits):
+    """A data-driven test per data file: the fixes are numbers, file n // 10 holds ten of them,
+    and a failing run's tests name the files of the culprits it had. Each named file is tested
+    on its own at once, so culprits in k files cost about k runs plus a few inside each file,
+    where halving the named fixes costs two runs per level: the same culprits either way."""
+    def names(base: Sequence[int], failing: Sequence[int]) -> list[int]:
+        files = {n // 10 for n in failing if n in culprits}
+        return [n for n in failing if n // 10 in files]
+
+    def groups(base: Sequence[int], failing: Sequence[int]) -> list[list[int]]:
+        files = {n // 10 for n in failing if n in culprits}
+        split: dict[int, list[int]] = {}
+        for n in failing:
+            split.setdefault(n // 10 if n // 10 in files else -1, []).append(n)
+        return list(split.values()) if len(split) >= 3 else []
+
+    halving: list[int] = []
+    grouped: list[int] = []
+    before = bisect.verify(list(range(100)), suite(culprits, halving), suspects=names)
+    after = bisect.verify(list(range(100)), suite(culprits, grouped), suspects=names,
+                          groups=groups)
+    assert sorted(after.culprits) == sorted(before.culprits) == sorted(culprits)
+    assert sorted(after.kept) == sorted(before.kept)
+    files = len({n // 10 for n in culprits})
+    if files >= 2:
+        assert sum(grouped) < sum(halving), (sum(grouped), sum(halving))
+    assert sum(grouped) <= 1 + (files + 1) + 2 * len(culprits) * 4 + 1
+
+
+def test_groups_that_each_pass_alone_but_fail_together_fall_back_to_halves():
+    """Fixes 5 and 15 break the tests only together (each file's group passes alone): the
+    halving that follows finds the pair, and one of them is the culprit."""
+    def together(candidates: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[bool]:
+        return [not {5, 15} <= set(base) | set(subset) for base, subset in candidates]
+
+    def groups(base: Sequence[int], failing: Sequence[int]) -> list[list[int]]:
+        split: dict[int, list[int]] = {}
+        for n in failing:
+            split.setdefault(n // 10, []).append(n)
+        return list(split.values()) if len(split) >= 3 else []
+
+    outcome = bisect.verify(list(range(40)), together, groups=groups)
+    assert len(outcome.culprits) == 1 and outcome.culprits[0] in (5, 15)
+    assert len(outcome.kept) == 39

@@ -175,6 +175,36 @@ def test_a_failing_test_that_names_a_file_points_the_bisection_at_it(make_repo, 
     assert not (repo / "cases/case_03.py").read_text().startswith("import os")
 
 
+def test_failing_tests_that_name_three_files_test_each_file_at_once(make_repo, heal):
+    """Three data-driven tests fail, each naming its case file: the fixes of each named file
+    and the rest are tested at once, one run each (halving the named fixes would take two
+    runs per level), the rest, which passed on those tests, is not run again before the final
+    check, and the culprits are exactly the three fixes."""
+    broken = ("case_03.py", "case_07.py", "case_11.py")
+    project = {f"cases/case_{n:02}.py": "import os\n\n\nVALUE = 1\n" for n in range(16)}
+    project["tests/test_cases.py"] = f'''
+        import pathlib
+
+        import pytest
+
+        CASES = sorted((pathlib.Path(__file__).parent.parent / "cases").glob("*.py"))
+
+
+        @pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+        def test_case(case):
+            if case.name in {broken!r}:  # the cases these tests are about
+                assert case.read_text().startswith("import os")
+    '''
+    repo = make_repo(project)
+    doc, result = heal_json(heal, repo, "--select", "ruff:F401")
+    assert result.returncode == 0, result.stderr
+    rejected = sorted(f["path"] for f in doc["fixes"] if f["verdict"] == "rejected")
+    assert rejected == [f"cases/{name}" for name in broken], doc["fixes"]
+    assert sum(f["verdict"] == "verified" for f in doc["fixes"]) == 13
+    # baseline, the batch and the final check whole; the rest and the three files at once
+    assert doc["summary"]["test_runs"] == {"full": 3, "selected": 4}, doc["summary"]
+
+
 def test_a_fix_that_brings_a_finding_no_fixer_mends_is_rejected(make_repo, heal):
     """Making `x: int = None` honest (`int | None`) in `scale` brings an [assignment] error on
     `y: int = x`: the rule has a fixer, but it declines that case, so the run would end with

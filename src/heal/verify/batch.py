@@ -49,6 +49,17 @@ def named_by(run: TestRun, fixes: Sequence[Fix]) -> list[Fix]:
     return [fix for fix in fixes if any(names_file(text, path) for path in fix.paths)]
 
 
+def named_groups(run: TestRun, fixes: Sequence[Fix]) -> list[list[Fix]]:
+    """The fixes grouped by which of the failing tests' ids name their files (the fixes no id
+    names together), when that makes three groups or more; else []."""
+    by_tests: dict[frozenset[str], list[Fix]] = {}
+    for fix in fixes:
+        naming = frozenset(test for test in run.failed
+                           if any(names_file(test, path) for path in fix.paths))
+        by_tests.setdefault(naming, []).append(fix)
+    return list(by_tests.values()) if len(by_tests) >= 3 else []
+
+
 def why_rejected(run: TestRun | None) -> str:
     return "breaks the tests" + (f": {', '.join(run.failed[:3])}" if run and run.failed else
                                  " (timed out)" if run and run.timed_out else "")
@@ -120,7 +131,13 @@ def test_batch(fixes: list[Fix], jobs: int,
         named = named_by(run, failing_fixes)
         return named or covered_by(run, failing_fixes)
 
-    outcome = bisect.verify(fixes, check, recheck=recheck, suspects=suspects)
+    def groups(base: Sequence[Fix], failing_fixes: Sequence[Fix]) -> list[list[Fix]]:
+        run = runs.get(frozenset(f.id for f in [*base, *failing_fixes]))
+        if run is None or run.passed:
+            return []
+        return named_groups(run, failing_fixes)
+
+    outcome = bisect.verify(fixes, check, recheck=recheck, suspects=suspects, groups=groups)
     result = BatchOutcome(kept=outcome.kept)
     for culprit in outcome.culprits:
         failed = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
