@@ -28,7 +28,8 @@ PROJECT = {**STOP_PROJECT, "tests/test_gate.py": '''
     def test_blocks_when_asked():
         gate = os.environ.get("HEAL_TEST_GATE")
         if gate:
-            Path(gate + ".pid").write_text(str(os.getpid()))
+            Path(gate + ".tmp").write_text(str(os.getpid()))
+            Path(gate + ".tmp").replace(gate + ".pid")  # whole, or not there yet
             while not Path(gate).exists():
                 time.sleep(0.02)
 '''}
