@@ -94,14 +94,12 @@ def test_a_stop_while_committing_says_what_was_committed(make_repo, heal):
     assert state["status"] == "stopped" and state["landed"] == 3 and state["queued"] == 1
 
 
-def test_work_beside_the_run_stops_its_children_when_cancelled(tmp_path):
-    """The baseline's test runs go on beside the planning; when the run fails meanwhile, the
-    engine cancels them: the suite is killed then and there, not left to run to its end."""
-    import os
+def _sleeping_child_beside(tmp_path):
+    """A `proc.Beside` whose work runs a child that sleeps for two minutes, once the child has
+    written its pid to the returned file."""
     import sys
     import time
 
-    from heal.errors import StoppedError
     from heal.sandbox import proc
 
     pid_file = tmp_path / "pid"
@@ -110,6 +108,17 @@ def test_work_beside_the_run_stops_its_children_when_cancelled(tmp_path):
     pending = proc.Beside(lambda: proc.run([sys.executable, "-c", script], cwd=tmp_path))
     while not pid_file.exists() or not pid_file.read_text():
         time.sleep(0.01)
+    return pending, pid_file
+
+
+def test_work_beside_the_run_stops_its_children_when_cancelled(tmp_path):
+    """The baseline's test runs go on beside the planning; when the run fails meanwhile, the
+    engine cancels them: the suite is killed then and there, not left to run to its end."""
+    import os
+
+    from heal.errors import StoppedError
+
+    pending, pid_file = _sleeping_child_beside(tmp_path)
     pending.cancel()
     with pytest.raises(StoppedError):
         pending.result()
@@ -121,18 +130,11 @@ def test_a_stop_that_kills_a_child_run_in_a_thread_reads_as_a_stop(tmp_path):
     """Ctrl-C while the baseline's suite runs beside the planning: the stop kills the suite
     from the main thread, and the thread that waited for it must say "stopped", not "the test
     command exited with -9" (which heal reported as a baseline that cannot run, exit 2)."""
-    import sys
-    import time
 
     from heal.errors import StoppedError
     from heal.sandbox import proc
 
-    pid_file = tmp_path / "pid"
-    script = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
-              "time.sleep(120)")
-    pending = proc.Beside(lambda: proc.run([sys.executable, "-c", script], cwd=tmp_path))
-    while not pid_file.exists() or not pid_file.read_text():
-        time.sleep(0.01)
+    pending, _ = _sleeping_child_beside(tmp_path)
     try:
         proc.request_stop()
         with pytest.raises(StoppedError):

@@ -82,7 +82,7 @@ def test_batch(fixes: list[Fix], jobs: int,
 
     Once a run fails, every bisection step runs only the tests that have failed so far (and
     what selection says can see the group); the set that is kept is run whole once more."""
-    runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had
+    runs: dict[frozenset[str], TestRun] = {}  # by the ids of every fix the run had (`_ids`)
     failing: set[str] = set(hint)  # every test a run of this batch saw fail
     complete: list[bool] = []  # whether the batch's own run named every test it fails
     tried: dict[frozenset[str], frozenset[str]] = {}  # a bisection run's group -> its focus
@@ -98,8 +98,8 @@ def test_batch(fixes: list[Fix], jobs: int,
             if first:
                 complete.append(run.complete)
             elif focus is not None:
-                tried[frozenset(f.id for f in group)] = frozenset(focus)
-            runs[frozenset(f.id for f in group)] = run
+                tried[_ids(group)] = frozenset(focus)
+            runs[_ids(group)] = run
             failing.update(run.failed)
             return run.passed
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(candidates)))) as pool:
@@ -109,12 +109,11 @@ def test_batch(fixes: list[Fix], jobs: int,
         answers = []
         for base, subset in candidates:
             group = [*base, *subset]
-            key = frozenset(f.id for f in group)
+            key = _ids(group)
             named = None
             if complete == [True]:  # the tests that fail with the batch, unless it ran them
-                done = runs[key].passed and tried.get(key, frozenset()) >= failing \
-                    if key in runs else False
-                named = [] if done else sorted(failing)
+                ran = key in runs and runs[key].passed and tried.get(key, frozenset()) >= failing
+                named = [] if ran else sorted(failing)
             run = full(group, named)
             if run is None:  # bisection ran it whole, or on every test the batch fails
                 answers.append(True)
@@ -124,23 +123,27 @@ def test_batch(fixes: list[Fix], jobs: int,
             answers.append(run.passed)
         return answers
 
+    def failed(base: Sequence[Fix], failing_fixes: Sequence[Fix]) -> TestRun | None:
+        """The failing run of `base + failing_fixes` (None: no such run, or it passed)."""
+        run = runs.get(_ids([*base, *failing_fixes]))
+        return run if run is not None and not run.passed else None
+
     def suspects(base: Sequence[Fix], failing_fixes: Sequence[Fix]) -> list[Fix]:
-        run = runs.get(frozenset(f.id for f in [*base, *failing_fixes]))
-        if run is None or run.passed:
-            return []
-        named = named_by(run, failing_fixes)
-        return named or covered_by(run, failing_fixes)
+        run = failed(base, failing_fixes)
+        return [] if run is None else named_by(run, failing_fixes) or covered_by(run, failing_fixes)
 
     def groups(base: Sequence[Fix], failing_fixes: Sequence[Fix]) -> list[list[Fix]]:
-        run = runs.get(frozenset(f.id for f in [*base, *failing_fixes]))
-        if run is None or run.passed:
-            return []
-        return named_groups(run, failing_fixes)
+        run = failed(base, failing_fixes)
+        return [] if run is None else named_groups(run, failing_fixes)
 
     outcome = bisect.verify(fixes, check, recheck=recheck, suspects=suspects, groups=groups)
     result = BatchOutcome(kept=outcome.kept)
     for culprit in outcome.culprits:
-        failed = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
-        run = min(failed, key=lambda pair: pair[0])[1] if failed else None
+        theirs = [(len(ids), r) for ids, r in runs.items() if culprit.id in ids and not r.passed]
+        run = min(theirs, key=lambda pair: pair[0])[1] if theirs else None
         result.culprits.append((culprit, run))
     return result
+
+
+def _ids(fixes: Iterable[Fix]) -> frozenset[str]:
+    return frozenset(fix.id for fix in fixes)

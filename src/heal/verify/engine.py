@@ -19,7 +19,7 @@ import git
 from heal import failures
 from heal.clock import Clock
 from heal.config import Config, project_target
-from heal.discover import SourceFile, digest, text_hash
+from heal.discover import SourceFile, text_hash
 from heal.edits import apply_fixes, texts_after, unified_diff
 from heal.history import History
 from heal.model import Finding, Fix, Safety, Verdict
@@ -81,7 +81,8 @@ class Engine:
         self.selector = Selector(root, state_dir, config, run_id, originals,
                                  gitops.listed_files(suite.sandbox.repo), history, python)
         self.recheck = Recheck(suite, config, state_dir, python, planner, secrets, self.clock)
-        self.establish = Establish(suite, self.selector, history, run_id, state_dir, progress)
+        self.establish = Establish(suite, self.selector, history, run_id, root, state_dir,
+                                   progress)
         self.ledger = Ledger()
         self.state: dict[str, str] = {}  # path -> verified text (only changed files)
         self.seen: dict[str, set[str]] = defaultdict(set)  # hashes each file has had
@@ -95,13 +96,9 @@ class Engine:
         self.expected: dict[str, tuple[str, ...]] = {}
         self.known_failures: list[str] = []
         self.passed = "tests pass"  # a verified fix's reason (what did pass)
-        # a batch whose own run was the whole suite (naming every test its fixes fail) has its
-        # kept set run on those tests only; the next whole-suite run (the next round's batch,
-        # or the final check) backs it, and should that fail, everything is verified again
-        # with whole-suite runs. `owed`: the count of passing whole-suite runs when one was
-        # last owed (none is while a later one has passed)
+        # the kept set of a batch whose own run was the whole suite runs only the tests that
+        # failed; a whole-suite run is then owed (`Suite.owed`; its failure: verify again)
         self.defer_whole_runs = config.verify_mode != "imports"
-        self.owed: int | None = None
 
     @classmethod
     def open(cls, repo: git.Repo, root: Path, state_dir: Path, config: Config, run_id: str,
@@ -233,9 +230,6 @@ class Engine:
         runner = self.suite.runner = TestRunner(self.config.test_command, self.python,
                                                 self.config.test_timeout)
         self.suite.primary()  # the analyzers' re-checks run there
-        sandbox = self.suite.sandbox
-        changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
-                   for p in sandbox.changed]
         only: list[str] = []
         selector = self.selector
         if selector.imports_only:  # the fast profile: a baseline of the tests that matter here
@@ -247,9 +241,7 @@ class Engine:
                                      "their own evidence")
                 self.passed = "the analyzers pass; no test imports the file"
                 return
-        key = baselines.baseline_key(gitops.tree_key(sandbox.repo), changed + [
-            (t, "selected") for t in only], runner)
-        self.establish.start(runner, key, only, self.known_failures, beside)
+        self.establish.start(runner, only, self.known_failures, beside)
 
     def evidence(self, fix: Fix) -> tuple[str, tuple[str, ...]]:
         if self.no_verify:
@@ -291,14 +283,11 @@ class Engine:
         def full(group: Sequence[Fix], named: Sequence[str] | None) -> TestRun | None:
             if self.suite.last_passed == self.texts(group):
                 return None
-            if named is not None and self.defer_whole_runs:
-                if not named:  # a bisection run of this very set passed on them
-                    self.owed = self.suite.whole_passes  # until a whole-suite run passes
-                    return None
+            if named is not None and self.defer_whole_runs:  # []: bisection ran the set on them
                 run = self.suite.run(self.texts(group), "recheck", len(group), focused(set(named)),
-                                     keep_going=True, require=self.required(group))
-                if run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
-                    self.owed = self.suite.whole_passes
+                                     keep_going=True, require=self.required(group)) if named else None
+                if run is None or run.returncode not in (PYTEST_USAGE, PYTEST_NO_TESTS):
+                    self.suite.owed = True  # a passing whole-suite run must follow
                     return run
             return self.test(group, "recheck", keep_going=True)
 
@@ -529,8 +518,7 @@ class Engine:
     def reset_for_full_runs(self) -> None:
         """After a selection miss: forget this run's fixes and verify from scratch, fully."""
         self.selector.give_up()
-        self.defer_whole_runs = False
-        self.owed = None
+        self.defer_whole_runs = self.suite.owed = False
         self.state = {}
         self.ledger.restart()
         self.seen.clear()
@@ -597,8 +585,7 @@ class Engine:
                 self._reject_all("the combined patch fails the tests that import it")
             return
         run = self.test([], "final")
-        owed = self.owed is not None and self.suite.whole_passes == self.owed
-        if not run.passed and (self.selector.used or owed):
+        if not run.passed and (self.selector.used or self.suite.owed):
             self.history.event(self.run_id, "selection_miss", "failed", tool="tests",
                                parameters={"failed": list(run.failed)}, error=run.excerpt(5))
             raise SelectionMissError(run)

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from heal.discover import digest
 from heal.history import History
+from heal.sandbox import git as gitops
 from heal.sandbox import proc
 from heal.sandbox.worktree import Worktree
 from heal.status import ProgressCallback
@@ -39,11 +41,12 @@ class _Runs:
 
 class Establish:
     def __init__(self, suite: Suite, selector: Selector, history: History, run_id: str,
-                 state_dir: Path, progress: ProgressCallback) -> None:
+                 root: Path, state_dir: Path, progress: ProgressCallback) -> None:
         self.suite = suite
         self.selector = selector
         self.history = history
         self.run_id = run_id
+        self.root = root
         self.state_dir = state_dir
         self.progress = progress
         self._pending: proc.Beside[Found] | None = None
@@ -53,11 +56,10 @@ class Establish:
     def pending(self) -> bool:
         return self._pending is not None
 
-    def start(self, runner: TestRunner, key: str, only: list[str], known: list[str],
-              beside: bool) -> None:
-        """The baseline under `key` (`only`: the selected tests it runs; `known`: tests known
-        to fail, deselected from the start). `beside`: its runs go on in a thread until
-        `ready()`."""
+    def start(self, runner: TestRunner, only: list[str], known: list[str], beside: bool) -> None:
+        """The baseline (`only`: the selected tests it runs; `known`: tests known to fail,
+        deselected from the start). `beside`: its runs go on in a thread until `ready()`."""
+        key = self.key(runner, only)
         data = None if self.selector.imports_only else self.selector.recording_plan(runner)
         cached = baselines.load_cached(self.state_dir, key)
         if cached is not None:
@@ -83,6 +85,14 @@ class Establish:
             self._pending = proc.Beside(runs)
         else:
             self._found(*runs())
+
+    def key(self, runner: TestRunner, only: list[str]) -> str:
+        """The baseline cache's key: the commit's tree, the user's uncommitted changes, the
+        selected tests and the command."""
+        changed = [(p, digest((self.root / p).read_bytes()) if (self.root / p).is_file() else "")
+                   for p in self.suite.sandbox.changed]
+        return baselines.baseline_key(gitops.tree_key(self.suite.sandbox.repo), changed + [
+            (t, "selected") for t in only], runner)
 
     def ready(self) -> None:
         """Wait for runs started beside the caller's work, and take in what they found."""

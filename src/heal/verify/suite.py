@@ -37,7 +37,9 @@ class Suite:
         self.full_runs = 0  # of them, runs of the whole suite (not a selection of its tests)
         self.failed_last: set[str] = set()  # every test a run of this suite saw fail
         self.last_passed: dict[str, str] | None = None  # the texts the last full pass had
-        self.whole_passes = 0  # of them, runs of the whole suite that passed
+        # the kept set of a bisected batch ran only the tests the batch failed: a passing run
+        # of the whole suite is owed before anything lands (`Engine.final_check`)
+        self.owed = False
         # the texts and the tests of the last passing run of selected tests
         self.last_selected: tuple[dict[str, str], frozenset[str]] | None = None
 
@@ -93,7 +95,7 @@ class Suite:
         self.full_runs += not only
         if not only and run.passed:
             self.last_passed = texts
-            self.whole_passes += 1
+            self.owed = False
         self.last_selected = (texts, frozenset(only)) if only and run.passed else None
         self.failed_last.update(run.failed)
         self.history.record_test_run(self.run_id, kind, fixes, run.passed, run.returncode,
