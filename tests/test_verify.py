@@ -477,3 +477,40 @@ def test_a_break_a_culprit_hid_is_found_by_the_final_run_and_everything_is_verif
     assert [(kind, passed) for kind, passed, selected in runs if not selected] == [
         ("baseline", 1), ("batch", 0), ("final", 0), ("recheck", 0)], runs  # again: the
     # batch tries the test b.py's fix broke first, and the kept fix runs the whole suite
+
+
+def _unchecked_bodies(culprits: int, clean: int) -> dict[str, str]:
+    """Untyped functions whose annotated local makes mypy say their body is not checked: in
+    `culprits` of them the body reads an attribute `Box` lacks, which `-> None` brings out
+    (five lines below the signature the fix writes); in `clean` of them it does not."""
+    body = "box: Box = make()\n    box.size += 1\n    print(box.size)\n    print(box.{})\n"
+    functions = [f"def check_{n}():\n    {body.format('colour' if n < culprits else 'size')}"
+                 for n in range(culprits + clean)]
+    return {
+        "pkg/__init__.py": "",
+        "pkg/boxes.py": "class Box:\n    size: int = 1\n\n\ndef make() -> Box:\n    return Box()"
+                        "\n\n\n" + "\n\n".join(functions),
+        "tests/test_boxes.py": "from pkg.boxes import make\n\n\ndef test_make():\n"
+                               "    assert make().size == 1\n",
+    }
+
+
+def test_signatures_whose_bodies_bring_findings_are_each_rechecked_alone_at_once(make_repo, heal):
+    """`-> None` on four of seven untyped functions has mypy check a body that reads a missing
+    attribute, four lines below the signature: no fix wrote that line, so the re-checks find
+    the culprits. Each fix whose function holds such a finding is re-checked alone, all at once,
+    rather than halving the seven; the same four are turned down, each with its own finding."""
+    repo = make_repo(_unchecked_bodies(culprits=4, clean=3))
+    doc, result = heal_json(heal, repo, "--select", "mypy:annotation-unchecked,mypy:attr-defined")
+    assert result.returncode in (0, 1), result.stderr
+    verdicts = {f["line"]: (f["verdict"], f["reason"]) for f in doc["fixes"]}
+    rejected = sorted(line for line, (verdict, _) in verdicts.items() if verdict == "rejected")
+    assert len(rejected) == 4 and len(verdicts) == 7, verdicts
+    for line in rejected:  # the finding named is the one in that function's own body
+        assert f'pkg/boxes.py:{line + 3} ("Box" has no attribute "colour")' in verdicts[line][1]
+    text = (repo / "pkg/boxes.py").read_text()
+    assert text.count("() -> None:") == 3 and text.count("box.colour") == 4
+    # round 1: the batch, the suspects together, the four and the rest each alone at once, the
+    # rest as a whole, the batch without the culprits (9); the four tried once more against what
+    # landed (6). Halving the seven took 22
+    assert doc["summary"]["rechecks"] <= 15, doc["summary"]

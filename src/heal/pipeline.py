@@ -270,6 +270,7 @@ def _verify(engine: Engine, findings: list[Finding], result: HealResult, clock: 
     result.test_runs = engine.suite.runs
     result.test_run_kinds = {"full": engine.suite.full_runs,
                              "selected": engine.suite.runs - engine.suite.full_runs}
+    result.rechecks = engine.recheck.count
     return findings
 
 

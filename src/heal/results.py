@@ -49,6 +49,7 @@ class HealResult:
     messages: list[str] = field(default_factory=list)
     test_runs: int = 0
     test_run_kinds: dict[str, int] = field(default_factory=dict)  # full / selected
+    rechecks: int = 0  # the analyzers' re-checks of changed files (each fix, batch, blame step)
     duration: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     baseline: Baseline | None = None

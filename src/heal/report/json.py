@@ -58,6 +58,7 @@ def heal_document(result: HealResult) -> dict[str, Any]:
             "findings": len(result.scan.findings),
             "phases": result.phases,
             "test_runs": result.test_run_kinds,
+            "rechecks": result.rechecks,
             "commit": result.commit,
             "branch": result.branch,
             "baseline": None if result.baseline is None else {

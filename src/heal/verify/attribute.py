@@ -6,11 +6,13 @@ rule on the same node text), or else by its rule and message (numbers aside: `Li
 back to the old finding's line. A statement the fix reformatted keeps the findings it carried.
 
 A new finding is blamed by location first: it lies on lines one fix wrote. The rest are left to
-the caller, which re-checks the suspects apart (`recheck.Recheck.blame`).
+the caller, which re-checks the suspects apart (`recheck.Recheck.blame`), each fix that edits
+the header of the function whose body holds one of them on its own first (`in_bodies`).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import re
@@ -162,6 +164,50 @@ def by_location(new: Sequence[Finding], fixes: Sequence[Fix], maps: Mapping[str,
 def _wrote(fix: Fix, path: str, hunk: Hunk) -> bool:
     lines = edited_lines(fix, path)
     return lines is not None and hunk.touches(*lines)
+
+
+@functools.lru_cache(maxsize=64)
+def definitions(text: str) -> tuple[tuple[int, int, int, int], ...]:
+    """(first header line, last header line, first body line, last body line) of each function
+    of `text` whose body starts below its `def` line; none when `ast` cannot parse it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+            first = node.body[0]
+            body = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+            if body > node.lineno:
+                found.append((node.lineno, body - 1, body, node.end_lineno))
+    return tuple(found)
+
+
+def in_bodies(findings: Sequence[Finding], fixes: Sequence[Fix], old: Mapping[str, str],
+              maps: Mapping[str, LineMap]) -> list[Fix]:
+    """The fixes that edit the header (the `def` line to its body) of the innermost function
+    whose body holds one of the findings, by the old text's lines: a signature made typed has
+    mypy check a body it skipped before (`-> None` on a test brings [attr-defined] errors five
+    lines down), and a parameter's new type is read all through the body. Suspects to re-check
+    first, not culprits: the caller's re-check decides."""
+    owners: list[Fix] = []
+    for finding in findings:
+        line_map = maps.get(finding.path)
+        origin = line_map.origin(finding.span.start.line) if line_map else range(0)
+        if not origin or finding.path not in old:
+            continue
+        around = [d for d in definitions(old[finding.path])
+                  if d[2] <= origin[0] and origin[-1] <= d[3]]
+        if not around:
+            continue
+        header_first, header_last, _, _ = min(around, key=lambda d: d[3] - d[2])
+        for fix in fixes:
+            lines = edited_lines(fix, finding.path)
+            if lines is not None and lines[0] <= header_last and lines[1] >= header_first \
+                    and fix not in owners:
+                owners.append(fix)
+    return owners
 
 
 def suspects(finding: Finding, fixes: Sequence[Fix]) -> list[Fix]:

@@ -46,12 +46,14 @@ class Recheck:
         self.planner = planner
         self.secrets = secrets  # what the analyzers flag as secrets: grows with each re-check
         self.clock = clock
+        self.count = 0  # re-checks made: the run's summary reports them
 
     def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
         with self.clock.phase("recheck"):
             return self._rescan(texts, paths)
 
     def _rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+        self.count += 1
         tree = self.suite.materialized(texts)
         found = discover(tree.path, sorted(set(paths)), self.config)
         results, _ = analyze(tree.path, found.files, self.config, self.state_dir, self.python)
@@ -106,13 +108,16 @@ class Recheck:
               texts: Callable[[Sequence[Fix]], dict[str, str]]) -> dict[Fix, list[Finding]]:
         """Which fix brought each finding in `brought` (the batch `fixes` gave `texts(fixes)`):
         the one whose lines it lies on, or else the suspects that bring it when re-checked
-        apart from the rest of the batch, bisected with the analyzers as the check."""
+        apart from the rest of the batch, bisected with the analyzers as the check; the fixes
+        that edit the signature of the function a finding lies in are each re-checked alone
+        first, all at once, when that makes three groups or more (`attribute.in_bodies`)."""
         whole = texts(fixes)
-        blamed, rest = attribute.by_location(
-            brought, fixes, attribute.line_maps({p: old(p) for p in paths_of(fixes)}, whole,
-                                                paths_of(fixes)))
+        olds = {p: old(p) for p in paths_of(fixes)}
+        maps = attribute.line_maps(olds, whole, paths_of(fixes))
+        blamed, rest = attribute.by_location(brought, fixes, maps)
         if not rest:
             return blamed
+        owners = attribute.in_bodies(rest, fixes, olds, maps)
         targets = {attribute.shape(f) for f in rest}
         suspects = [fix for fix in fixes
                     if any(fix in attribute.suspects(f, fixes) for f in rest)]
@@ -133,9 +138,17 @@ class Recheck:
                 answers.append(not found)
             return answers
 
-        culprits = bisect.verify(suspects, check).culprits
+        def groups(base: Sequence[Fix], failing: Sequence[Fix]) -> list[list[Fix]]:
+            """Each fix whose function's body holds a finding on its own, the rest together
+            (`bisect.Groups`): a culprit in each of k functions costs about k re-checks."""
+            parts = [[fix] for fix in failing if fix in owners]
+            others = [fix for fix in failing if fix not in owners]
+            parts += [others] if others else []
+            return parts if len(parts) >= 3 else []
+
+        culprits = bisect.verify(suspects, check, groups=groups).culprits
         if not culprits and len(suspects) < len(fixes):  # brought by fixes of other files
-            culprits = bisect.verify(fixes, check).culprits
+            culprits = bisect.verify(fixes, check, groups=groups).culprits
         for fix in culprits:
             mine = seen.get(fix) or [f for f in rest if f.path in fix.paths] or list(rest)
             blamed = {**blamed, fix: [*blamed.get(fix, []), *mine]}
