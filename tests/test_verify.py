@@ -479,13 +479,15 @@ def test_a_break_a_culprit_hid_is_found_by_the_final_run_and_everything_is_verif
     # batch tries the test b.py's fix broke first, and the kept fix runs the whole suite
 
 
-def _unchecked_bodies(culprits: int, clean: int) -> dict[str, str]:
+def _unchecked_bodies(culprits: int, clean: int, clean_first: bool = False) -> dict[str, str]:
     """Untyped functions whose annotated local makes mypy say their body is not checked: in
     `culprits` of them the body reads an attribute `Box` lacks, which `-> None` brings out
-    (five lines below the signature the fix writes); in `clean` of them it does not."""
+    (four lines below the signature the fix writes); in `clean` of them it does not (those
+    come first with `clean_first`)."""
     body = "box: Box = make()\n    box.size += 1\n    print(box.size)\n    print(box.{})\n"
-    functions = [f"def check_{n}():\n    {body.format('colour' if n < culprits else 'size')}"
-                 for n in range(culprits + clean)]
+    bad = [True] * culprits + [False] * clean
+    functions = [f"def check_{n}():\n    {body.format('colour' if culprit else 'size')}"
+                 for n, culprit in enumerate(bad[::-1] if clean_first else bad)]
     return {
         "pkg/__init__.py": "",
         "pkg/boxes.py": "class Box:\n    size: int = 1\n\n\ndef make() -> Box:\n    return Box()"
@@ -514,3 +516,20 @@ def test_signatures_whose_bodies_bring_findings_are_each_rechecked_alone_at_once
     # rest as a whole, the batch without the culprits (9); the four tried once more against what
     # landed (6). Halving the seven took 22
     assert doc["summary"]["rechecks"] <= 15, doc["summary"]
+
+
+def test_a_turned_down_fix_is_not_tried_again_as_a_new_one_once_its_twins_are_fixed(
+        make_repo, heal):
+    """Seven functions hold the same line, `box: Box = make()`, each with mypy's finding on it.
+    Identical nodes of a file are told apart by their order, so once the first three are fixed
+    the fourth would be counted as the first: the fixes turned down in round 1 must keep the
+    findings they were turned down for, not come back as new ones (each tried, and reported,
+    twice) or take the identity of a fix that landed."""
+    repo = make_repo(_unchecked_bodies(culprits=4, clean=3, clean_first=True))
+    doc, result = heal_json(heal, repo, "--select", "mypy:annotation-unchecked,mypy:attr-defined")
+    assert result.returncode in (0, 1), result.stderr
+    fixes = [(f["line"], f["verdict"], f["fingerprints"]) for f in doc["fixes"]]
+    assert sorted(line for line, verdict, _ in fixes if verdict == "verified") == [10, 17, 24], fixes
+    assert sorted(line for line, verdict, _ in fixes if verdict == "rejected") == [31, 38, 45, 52], fixes
+    fingerprints = [fp for _, _, prints in fixes for fp in prints]
+    assert len(fingerprints) == len(set(fingerprints)) == 7, fixes

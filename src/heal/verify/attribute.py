@@ -18,9 +18,9 @@ import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from heal.model import Finding, Fix
+from heal.model import Finding, Fix, fingerprint
 
 NUMBER = re.compile(r"\d+")
 SHOWN = 3  # findings named in one rejection's reason
@@ -132,6 +132,58 @@ def _new_in_file(before: list[Finding], after: list[Finding], line_map: LineMap
         else:
             rising.append(finding)
     return rising
+
+
+def keep_identity(before: Sequence[Finding], after: Sequence[Finding],
+                  maps: Mapping[str, LineMap]) -> list[Finding]:
+    """`after`, where each finding of a mapped file that is one of `before` moved by the edits
+    (the same rule and node text, on a line the map traces back to the old one's line) keeps
+    the old one's fingerprint, and a finding that is none of them gets one no finding of
+    `before` has. A fingerprint counts identical nodes of a file in order, so once the first of
+    three `request: Request = make()` is fixed, a fresh count would give the third the
+    second's fingerprint, and what the run remembers by fingerprint (a fix turned down, a
+    finding declined or sent to review) would pass to another finding."""
+    olds: dict[str, list[Finding]] = defaultdict(list)
+    for finding in before:
+        if finding.path in maps:
+            olds[finding.path].append(finding)
+    used: dict[str, set[str]] = {path: {f.fingerprint for f in found}
+                                 for path, found in olds.items()}
+    used.update({path: set() for path in maps if path not in used})
+    for finding in after:
+        if finding.path in used:
+            used[finding.path].add(finding.fingerprint)
+    kept: dict[int, Finding] = {}
+    taken: set[tuple[str, str]] = set()
+    unmatched: list[int] = []
+    for index, finding in enumerate(after):
+        if finding.path not in maps:
+            continue
+        origin = maps[finding.path].origin(finding.span.start.line)
+        candidates = [old for old in olds[finding.path]
+                      if (old.path, old.fingerprint) not in taken and old.rule == finding.rule
+                      and (old.group or old.fingerprint) == (finding.group or finding.fingerprint)
+                      and old.span.start.line in origin]
+        if not candidates:
+            unmatched.append(index)
+            continue
+        match = min(candidates, key=lambda old: (
+            old.span.start.column != finding.span.start.column, old.span.start.line))
+        taken.add((match.path, match.fingerprint))
+        kept[index] = replace(finding, fingerprint=match.fingerprint)
+    for index in unmatched:
+        finding = after[index]
+        clash = {f.fingerprint for f in olds[finding.path]}  # inherited ones among them
+        if finding.fingerprint not in clash:
+            continue
+        count = 1
+        while (fresh := fingerprint(finding.rule, finding.path,
+                                    f"{finding.group or finding.fingerprint} {count}")) \
+                in used[finding.path]:
+            count += 1
+        used[finding.path].add(fresh)
+        kept[index] = replace(finding, fingerprint=fresh)
+    return [kept.get(index, finding) for index, finding in enumerate(after)]
 
 
 def edited_lines(fix: Fix, path: str) -> tuple[int, int] | None:

@@ -338,7 +338,7 @@ class Engine:
         bring nothing new heal cannot fix. (surviving fixes, findings after, all passed)"""
         touched = paths_of(candidates)
         texts = self.texts(candidates)
-        after = self.recheck.rescan(texts, touched)
+        after = self.recheck.rescan_from(findings, self.current, texts, touched)
         ineffective = self.recheck.ineffective(candidates, findings, after)
         for fix in ineffective:
             self.record(fix, Verdict.REJECTED, STILL_THERE, round_no)
@@ -448,7 +448,7 @@ class Engine:
                     break
                 touched = paths_of(more)
                 more_texts = self.texts(more)
-                rescanned = self.recheck.rescan(more_texts, touched)
+                rescanned = self.recheck.rescan_from(now, self.current, more_texts, touched)
                 gone = not self.recheck.ineffective(more, now, rescanned)
                 clean = not self.recheck.brought(now, rescanned, self.current, more_texts,
                                                  touched, self.everything(more_texts),

@@ -52,6 +52,16 @@ class Recheck:
         with self.clock.phase("recheck"):
             return self._rescan(texts, paths)
 
+    def rescan_from(self, before: Sequence[Finding], old: Callable[[str], str],
+                    texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+        """The findings of `paths` in `texts`, made from the old texts `old(path)` that gave
+        `before`: a finding that is one of those, moved, keeps its fingerprint
+        (`attribute.keep_identity`), so a round remembers a finding as the one before it did."""
+        paths = sorted(set(paths))
+        after = self.rescan(texts, paths)
+        return attribute.keep_identity(
+            before, after, attribute.line_maps({p: old(p) for p in paths}, texts, paths))
+
     def _rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
         self.count += 1
         tree = self.suite.materialized(texts)
