@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import shlex
 import shutil
@@ -75,8 +76,25 @@ def suite_runs(work: Path) -> Counter[str]:
     return counts
 
 
-def fix_key(fix: dict[str, Any]) -> str:
-    return f"{fix['path']}|{fix['rule']}|{','.join(sorted(fix['fingerprints']))}"
+def edit_of(fix: dict[str, Any]) -> str:
+    """What a fix changes, without line numbers: the lines its diff takes out and puts in."""
+    lines = [line for line in str(fix.get("diff") or "").splitlines()
+             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12] if lines else ""
+
+
+def verdicts_of(fixes: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Verdict, source and reason per fix, keyed by file, rule and edit (what it changes, not
+    the fingerprint: heal versions may number identical nodes differently), a repeat of the
+    same key numbered in line order."""
+    seen: Counter[str] = Counter()
+    out: dict[str, list[str]] = {}
+    for fix in sorted(fixes, key=lambda f: (f["path"], f["rule"], f.get("line") or 0)):
+        key = f"{fix['path']}|{fix['rule']}|{edit_of(fix) or ','.join(sorted(fix['fingerprints']))}"
+        seen[key] += 1
+        out[key if seen[key] == 1 else f"{key}#{seen[key]}"] = [
+            fix["verdict"], fix["source"], fix["reason"]]
+    return out
 
 
 def heal_once(heal: str, src: Path, tmp: Path, python: str, test_cmd: str,
@@ -93,7 +111,8 @@ def heal_once(heal: str, src: Path, tmp: Path, python: str, test_cmd: str,
         "phases": doc["summary"].get("phases", {}),
         "test_runs": doc["test_runs"],
         "runs": dict(suite_runs(work)),
-        "verdicts": {fix_key(f): [f["verdict"], f["source"], f["reason"]] for f in doc["fixes"]},
+        "verdicts": verdicts_of(doc["fixes"]),
+        "rechecks": doc["summary"].get("rechecks"),
         "counts": dict(Counter(f["verdict"] for f in doc["fixes"])),
     }
 
@@ -116,12 +135,13 @@ def print_project(name: str, r: dict[str, Any], modes: list[str]) -> None:
     limit = r["scan_s"] + 2 * r["suite_s"]
     print(f"\n### {name}: scan {r['scan_s']:.1f} s, suite {r['suite_s']:.1f} s"
           f"{'' if r['suite_ok'] else ' (FAILED)'}, limit (scan + 2 x suite) {limit:.1f} s\n")
-    print("| mode | heal s | heal / limit | suite runs (full, selected) | verdicts | phases (s) |")
-    print("| --- | --: | --: | --- | --- | --- |")
+    print("| mode | heal s | heal / limit | suite runs (full, selected) | re-checks | verdicts "
+          "| phases (s) |")
+    print("| --- | --: | --: | --- | --: | --- | --- |")
     for mode in modes:
         m = r[mode]
         if "error" in m:
-            print(f"| {mode} | {m['seconds']:.1f} | | | error: {m['error']} | |")
+            print(f"| {mode} | {m['seconds']:.1f} | | | | error: {m['error']} | |")
             continue
         runs = m["runs"]
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(runs.items()) if k not in ("full", "selected"))
@@ -129,6 +149,7 @@ def print_project(name: str, r: dict[str, Any], modes: list[str]) -> None:
         phases = ", ".join(f"{k} {v:.1f}" for k, v in m["phases"].items())
         print(f"| {mode} | {m['seconds']:.1f} | {m['seconds'] / limit:.2f} | "
               f"{m['test_runs']} ({runs.get('full', 0)}, {runs.get('selected', 0)}; {kinds}) | "
+              f"{m.get('rechecks') if m.get('rechecks') is not None else '-'} | "
               f"{verdicts} | {phases} |")
 
 
