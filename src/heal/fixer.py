@@ -102,9 +102,10 @@ class ModuleContext:
         """The comments that start on a line (statements' positions leave them out)."""
         def by_line() -> dict[int, list[cst.Comment]]:
             lines: dict[int, list[cst.Comment]] = {}
-            for node, where in self.positions.items():
+            positions = self.positions
+            for node in positions:  # a range is made only for the comments, not every node
                 if isinstance(node, cst.Comment):
-                    lines.setdefault(where.start.line, []).append(node)
+                    lines.setdefault(positions[node].start.line, []).append(node)
             return lines
 
         return self.parsed.memo("comments", by_line).get(line, [])

@@ -85,8 +85,9 @@ def located(context: ModuleContext, finding: Finding, kinds: tuple[type[cst.CSTN
         if accept(node):
             return node
     start = (finding.span.start.line, finding.span.start.column)
-    starting = [(node, where) for node, where in context.positions.items()
-                if isinstance(node, kinds) and (where.start.line, where.start.column) == start]
+    positions = context.positions
+    starting = [(node, where) for node in positions if isinstance(node, kinds)
+                and ((where := positions[node]).start.line, where.start.column) == start]
     starting.sort(key=lambda item: (item[1].end.line, item[1].end.column), reverse=True)
     return next((node for node, _ in starting if accept(node)), None)
 

@@ -25,12 +25,12 @@ def quoted(message: str) -> list[str]:
 def function_at(context: ModuleContext, finding: Finding) -> cst.FunctionDef | None:
     """The function whose `def` line mypy reported (mypy points at `def`, not a decorator)."""
     line = finding.span.start.line
-    for node, where in context.positions.items():
+    positions = context.positions
+    for node in positions:  # a range is made only for the functions, not every node
         if isinstance(node, cst.FunctionDef):
-            name = context.positions[node.name]
-            if name.start.line == line:
+            if positions[node.name].start.line == line:
                 return node
-            if where.start.line == line and not node.decorators:
+            if positions[node].start.line == line and not node.decorators:
                 return node
     return None
 
