@@ -533,3 +533,84 @@ def test_a_turned_down_fix_is_not_tried_again_as_a_new_one_once_its_twins_are_fi
     assert sorted(line for line, verdict, _ in fixes if verdict == "rejected") == [31, 38, 45, 52], fixes
     fingerprints = [fp for _, _, prints in fixes for fp in prints]
     assert len(fingerprints) == len(set(fingerprints)) == 7, fixes
+
+
+def test_rounds_ruff_alone_rechecks_in_the_look_ahead_land_after_one_test_run(make_repo, heal):
+    """`Optional[Dict[str, List[str]]]` takes rounds: UP045 rewrites it whole, then UP006 can
+    make `Dict` and `List` builtins, then F401 removes each name of the `typing` import in turn.
+    The later rounds are planned ahead and re-checked by ruff alone, then once by every
+    analyzer; the tests run once for all of them, and a second run has nothing to do."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/index.py": '''
+            from typing import Dict, List, Optional
+
+
+            def index(words: List[str]) -> Optional[Dict[str, List[str]]]:
+                found: Dict[str, List[str]] = {}
+                for word in words:
+                    found.setdefault(word[:1], []).append(word)
+                return found or None
+        ''',
+        "tests/test_index.py": '''
+            from pkg.index import index
+
+
+            def test_index():
+                assert index(["ab", "ac"]) == {"a": ["ab", "ac"]} and index([]) is None
+        ''',
+    })
+    doc, result = heal_json(heal, repo)
+    assert result.returncode in (0, 1), result.stderr
+    assert {f["verdict"] for f in doc["fixes"]} == {"verified"}, doc["fixes"]
+    text = (repo / "pkg/index.py").read_text()
+    assert "typing" not in text and "-> dict[str, list[str]] | None:" in text, text
+    assert doc["test_runs"] == 2, doc["summary"]  # the baseline, and one run for every round
+    with sqlite3.connect(repo / ".heal" / "history.db") as conn:
+        rounds = [json.loads(p)["rounds"] for p, in conn.execute(
+            "SELECT parameters FROM events WHERE action = 'lookahead' AND status = 'passed'")]
+    assert rounds and rounds[0] >= 3, rounds
+    again, _ = heal_json(heal, repo)
+    assert again["fixes"] == [], again["fixes"]
+
+
+def test_a_look_ahead_step_ruff_passes_and_mypy_does_not_is_planned_again(make_repo, heal):
+    """`key in box.keys()` made `key in box` (SIM118) waits a round for the UP006 fix on the
+    same line. ruff alone passes that look-ahead step, but `Box` has no `__contains__`: once
+    every analyzer re-checks the steps, mypy's [operator] error sends the look-ahead back to
+    re-check each step with every analyzer, and the fix is turned down, as when every step
+    was re-checked by all of them."""
+    repo = make_repo({
+        "pkg/__init__.py": "",
+        "pkg/box.py": '''
+            from typing import List
+
+
+            class Box:
+                def keys(self) -> List[str]:
+                    return ["a"]
+
+
+            def has(box: Box, key: str) -> bool:
+                names: List[str] = []; found = key in box.keys()
+                return found or key in names
+        ''',
+        "tests/test_box.py": '''
+            from pkg.box import Box, has
+
+
+            def test_has():
+                assert has(Box(), "a") and not has(Box(), "b")
+        ''',
+    })
+    doc, result = heal_json(heal, repo, "--unsafe-fixes",
+                            "--select", "ruff:UP006,ruff:SIM118,mypy:operator")
+    assert result.returncode in (0, 1), result.stderr
+    verdicts = sorted((f["line"], f["rule"], f["verdict"]) for f in doc["fixes"])
+    assert verdicts == [(5, "ruff:UP006", "verified"), (10, "ruff:SIM118", "rejected"),
+                        (10, "ruff:UP006", "verified")], doc["fixes"]
+    rejected = next(f for f in doc["fixes"] if f["verdict"] == "rejected")
+    assert rejected["reason"].startswith("the fix brings new findings: mypy:operator at "
+                                         "pkg/box.py:10 (Unsupported right operand type"), rejected
+    text = (repo / "pkg/box.py").read_text()
+    assert "names: list[str] = []; found = key in box.keys()" in text, text

@@ -35,6 +35,7 @@ from heal.verify.attribute import describe
 from heal.verify.batch import test_batch, why_rejected
 from heal.verify.coverage import Selection
 from heal.verify.establish import Establish
+from heal.verify.lookahead import Chain
 from heal.verify.recheck import NOT_IDEMPOTENT, Recheck, paths_of
 from heal.verify.records import NEW_FINDINGS, STILL_THERE, FixRecord, Ledger
 from heal.verify.runner import PYTEST_NO_TESTS, PYTEST_USAGE, TestRun, TestRunner
@@ -427,40 +428,18 @@ class Engine:
     def lookahead(self, round_no: int, first: list[Fix], findings: list[Finding],
                   after: list[Finding]) -> bool:
         """The fast path of a round: plan the later rounds on top of it with the analyzers
-        alone, then run the tests once for all of them (an unused import removed in round 1
-        makes an import block unsorted for round 2). When that run passes every round is
-        verified by it (and it is the final check); when it fails nothing of the look-ahead is
-        kept and the caller bisects the first round as usual. Whether it was kept."""
+        alone (`lookahead.Chain`), then run the tests once for all of them (an unused import
+        removed in round 1 makes an import block unsorted for round 2). When that run passes
+        every round is verified by it (and it is the final check); when it fails nothing of the
+        look-ahead is kept and the caller bisects the first round as usual. Whether it was
+        kept."""
         base_state = dict(self.state)
-        steps: list[tuple[dict[str, str], list[Fix]]] = [(base_state, first)]
         state = self.texts(first)
-        now = [f for f in findings if f.path not in paths_of(first)] + after + self.carried(
-            findings, first, {p: self.current(p) for p in self.originals}, state)
-        for _ in range(self.config.max_iterations - round_no):
-            texts = {p: state.get(p, s.text) for p, s in self.originals.items()}
-            more, bugs = self.candidates(round_no, now, texts, record=False)
-            more = [f for f in more if text_hash(apply_fixes(texts[f.path], [
-                g for g in more if g.path == f.path])) not in self.seen[f.path]]
-            self.state = state  # the checks below see the look-ahead's texts as the run's own
-            try:
-                more = self.defer_uncovered(more, texts)
-                if not more or bugs:
-                    break
-                touched = paths_of(more)
-                more_texts = self.texts(more)
-                rescanned = self.recheck.rescan_from(now, self.current, more_texts, touched)
-                gone = not self.recheck.ineffective(more, now, rescanned)
-                clean = not self.recheck.brought(now, rescanned, self.current, more_texts,
-                                                 touched, self.everything(more_texts),
-                                                 self.ledger.given_up)
-            finally:
-                self.state = base_state
-            if not (gone and clean):
-                break
-            steps.append((state, more))
-            state = {**state, **texts_after(more, texts.__getitem__)}
-            now = [f for f in now if f.path not in touched] + rescanned + self.carried(
-                now, more, texts, more_texts)
+        chain = Chain(self, round_no, [(base_state, first)], state, [
+            f for f in findings if f.path not in paths_of(first)] + after + self.carried(
+            findings, first, {p: self.current(p) for p in self.originals}, state))
+        chain.plan()
+        steps, state, now = chain.steps, chain.state, chain.now
         if len(steps) == 1:
             return False
         with self.clock.phase("tests"):

@@ -10,6 +10,7 @@ the check); the other fixes of the batch are not blamed for them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -48,28 +49,34 @@ class Recheck:
         self.clock = clock
         self.count = 0  # re-checks made: the run's summary reports them
 
-    def rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+    def rescan(self, texts: Mapping[str, str], paths: Iterable[str],
+               tools: tuple[str, ...] | None = None) -> list[Finding]:
+        """The findings of `paths` in `texts`: every analyzer's, or these `tools`' only."""
         with self.clock.phase("recheck"):
-            return self._rescan(texts, paths)
+            return self._rescan(texts, paths, tools)
 
     def rescan_from(self, before: Sequence[Finding], old: Callable[[str], str],
-                    texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+                    texts: Mapping[str, str], paths: Iterable[str],
+                    tools: tuple[str, ...] | None = None) -> list[Finding]:
         """The findings of `paths` in `texts`, made from the old texts `old(path)` that gave
         `before`: a finding that is one of those, moved, keeps its fingerprint
         (`attribute.keep_identity`), so a round remembers a finding as the one before it did."""
         paths = sorted(set(paths))
-        after = self.rescan(texts, paths)
+        after = self.rescan(texts, paths, tools)
         return attribute.keep_identity(
             before, after, attribute.line_maps({p: old(p) for p in paths}, texts, paths))
 
-    def _rescan(self, texts: Mapping[str, str], paths: Iterable[str]) -> list[Finding]:
+    def _rescan(self, texts: Mapping[str, str], paths: Iterable[str],
+                tools: tuple[str, ...] | None) -> list[Finding]:
         self.count += 1
+        config = self.config if tools is None else dataclasses.replace(self.config,
+                                                                       analyzers=tools)
         tree = self.suite.materialized(texts)
-        found = discover(tree.path, sorted(set(paths)), self.config)
-        results, _ = analyze(tree.path, found.files, self.config, self.state_dir, self.python)
+        found = discover(tree.path, sorted(set(paths)), config)
+        results, _ = analyze(tree.path, found.files, config, self.state_dir, self.python)
         for result in results:
             self.secrets |= result.secrets
-        return merge(results, found, self.config)
+        return merge(results, found, config)
 
     @staticmethod
     def ineffective(fixes: Sequence[Fix], before: Sequence[Finding],
