@@ -78,3 +78,25 @@ def test_the_fix_on_the_signature_of_a_findings_function_is_its_suspect() -> Non
                       path=PATH, span=Span.of(2, 4, 2, 10), message="x", tool="mypy",
                       fingerprint="w")  # check_0's body: its signature is nobody's fix
     assert attribute.in_bodies([outside], [other, fix], {PATH: text}, maps) == []
+
+
+def test_a_line_moved_by_a_rewrite_keeps_its_findings_fingerprint() -> None:
+    """Sorting an import block can move a line out of the line map's reach (deleted here,
+    inserted there): its unused-import finding is still the one it was, not a new one that
+    a fix turned down for it could be tried again under."""
+    path = "pkg/imports.py"
+    before_text = "if X:\n    from b import B\n    from lxml import etree\n"
+    after_text = "if X:\n    from lxml import etree\n    from b import B\n"
+
+    def unused(text: str, line: int) -> list[Finding]:
+        column = text.splitlines()[line - 1].index("etree")
+        raw = Finding(rule="ruff:F401", category=Category.IMPORT, priority=Priority.P3,
+                      path=path, span=Span.of(line, column, line, column + 5),
+                      message="`lxml.etree` imported but unused", tool="ruff", fingerprint="")
+        return with_fingerprints([raw], {path: SourceFile(path, Path(path), text)})
+
+    before, after = unused(before_text, 3), unused(after_text, 2)
+    maps = attribute.line_maps({path: before_text}, {path: after_text}, [path])
+    kept = attribute.keep_identity(before, after, maps)
+    assert [f.fingerprint for f in kept] == [before[0].fingerprint]
+    assert kept[0].span.start.line == 2

@@ -137,11 +137,12 @@ def _new_in_file(before: list[Finding], after: list[Finding], line_map: LineMap
 def keep_identity(before: Sequence[Finding], after: Sequence[Finding],
                   maps: Mapping[str, LineMap]) -> list[Finding]:
     """`after`, where each finding of a mapped file that is one of `before` moved by the edits
-    (the same rule and node text, on a line the map traces back to the old one's line) keeps
-    the old one's fingerprint, and a finding that is none of them gets one no finding of
-    `before` has. A fingerprint counts identical nodes of a file in order, so once the first of
-    three `request: Request = make()` is fixed, a fresh count would give the third the
-    second's fingerprint, and what the run remembers by fingerprint (a fix turned down, a
+    (the same rule and node text, on a line the map traces back to the old one's line; else,
+    moved out of the map's reach, the nearest such old finding not matched yet) keeps the old
+    one's fingerprint, and a finding left over (one more of its node than before) gets one no
+    finding of `before` has. A fingerprint counts identical nodes of a file in order, so once
+    the first of three `request: Request = make()` is fixed, a fresh count would give the third
+    the second's fingerprint, and what the run remembers by fingerprint (a fix turned down, a
     finding declined or sent to review) would pass to another finding."""
     olds: dict[str, list[Finding]] = defaultdict(list)
     for finding in before:
@@ -171,6 +172,17 @@ def keep_identity(before: Sequence[Finding], after: Sequence[Finding],
             old.span.start.column != finding.span.start.column, old.span.start.line))
         taken.add((match.path, match.fingerprint))
         kept[index] = replace(finding, fingerprint=match.fingerprint)
+    for index in list(unmatched):  # moved out of the map's reach (an import block sorted):
+        finding = after[index]      # the same node's nearest old finding not taken
+        line = finding.span.start.line
+        nearest = min((old for old in olds[finding.path]
+                       if (old.path, old.fingerprint) not in taken and old.rule == finding.rule
+                       and (old.group or old.fingerprint) == (finding.group or finding.fingerprint)),
+                      key=lambda old: abs(old.span.start.line - line), default=None)
+        if nearest is not None:
+            taken.add((nearest.path, nearest.fingerprint))
+            kept[index] = replace(finding, fingerprint=nearest.fingerprint)
+            unmatched.remove(index)
     for index in unmatched:
         finding = after[index]
         clash = {f.fingerprint for f in olds[finding.path]}  # inherited ones among them
