@@ -255,7 +255,7 @@ def in_bodies(findings: Sequence[Finding], fixes: Sequence[Fix], old: Mapping[st
     mypy check a body it skipped before (`-> None` on a test brings [attr-defined] errors five
     lines down), and a parameter's new type is read all through the body. Suspects to re-check
     first, not culprits: the caller's re-check decides."""
-    owners: list[Fix] = []
+    owners: dict[Fix, None] = {}  # in the order found
     for finding in findings:
         line_map = maps.get(finding.path)
         origin = line_map.origin(finding.span.start.line) if line_map else range(0)
@@ -268,10 +268,9 @@ def in_bodies(findings: Sequence[Finding], fixes: Sequence[Fix], old: Mapping[st
         header_first, header_last, _, _ = min(around, key=lambda d: d[3] - d[2])
         for fix in fixes:
             lines = edited_lines(fix, finding.path)
-            if lines is not None and lines[0] <= header_last and lines[1] >= header_first \
-                    and fix not in owners:
-                owners.append(fix)
-    return owners
+            if lines is not None and lines[0] <= header_last and lines[1] >= header_first:
+                owners.setdefault(fix)
+    return list(owners)
 
 
 def suspects(finding: Finding, fixes: Sequence[Fix]) -> list[Fix]:
