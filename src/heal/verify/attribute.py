@@ -144,56 +144,49 @@ def keep_identity(before: Sequence[Finding], after: Sequence[Finding],
     the first of three `request: Request = make()` is fixed, a fresh count would give the third
     the second's fingerprint, and what the run remembers by fingerprint (a fix turned down, a
     finding declined or sent to review) would pass to another finding."""
-    olds: dict[str, list[Finding]] = defaultdict(list)
+    def node(finding: Finding) -> tuple[str, str, str]:
+        return finding.path, finding.rule, finding.group or finding.fingerprint
+
+    olds: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)  # not matched yet
     for finding in before:
         if finding.path in maps:
-            olds[finding.path].append(finding)
-    used: dict[str, set[str]] = {path: {f.fingerprint for f in found}
-                                 for path, found in olds.items()}
-    used.update({path: set() for path in maps if path not in used})
-    for finding in after:
-        if finding.path in used:
-            used[finding.path].add(finding.fingerprint)
+            olds[node(finding)].append(finding)
     kept: dict[int, Finding] = {}
-    taken: set[tuple[str, str]] = set()
     unmatched: list[int] = []
     for index, finding in enumerate(after):
         if finding.path not in maps:
             continue
         origin = maps[finding.path].origin(finding.span.start.line)
-        candidates = [old for old in olds[finding.path]
-                      if (old.path, old.fingerprint) not in taken and old.rule == finding.rule
-                      and (old.group or old.fingerprint) == (finding.group or finding.fingerprint)
-                      and old.span.start.line in origin]
+        candidates = [old for old in olds[node(finding)] if old.span.start.line in origin]
         if not candidates:
             unmatched.append(index)
             continue
         match = min(candidates, key=lambda old: (
             old.span.start.column != finding.span.start.column, old.span.start.line))
-        taken.add((match.path, match.fingerprint))
+        olds[node(finding)].remove(match)
         kept[index] = replace(finding, fingerprint=match.fingerprint)
-    for index in list(unmatched):  # moved out of the map's reach (an import block sorted):
-        finding = after[index]      # the same node's nearest old finding not taken
+    left: list[int] = []
+    for index in unmatched:  # moved out of the map's reach (an import block sorted): the
+        finding = after[index]  # same node's nearest old finding not matched yet
         line = finding.span.start.line
-        nearest = min((old for old in olds[finding.path]
-                       if (old.path, old.fingerprint) not in taken and old.rule == finding.rule
-                       and (old.group or old.fingerprint) == (finding.group or finding.fingerprint)),
-                      key=lambda old: abs(old.span.start.line - line), default=None)
-        if nearest is not None:
-            taken.add((nearest.path, nearest.fingerprint))
-            kept[index] = replace(finding, fingerprint=nearest.fingerprint)
-            unmatched.remove(index)
-    for index in unmatched:
+        nearest = min(olds[node(finding)], key=lambda old: abs(old.span.start.line - line),
+                      default=None)
+        if nearest is None:
+            left.append(index)
+            continue
+        olds[node(finding)].remove(nearest)
+        kept[index] = replace(finding, fingerprint=nearest.fingerprint)
+    old_prints = {f.fingerprint for f in before if f.path in maps}  # matched or not
+    taken = old_prints | {f.fingerprint for f in after if f.path in maps}
+    for index in left:  # one more of its node than before: a fingerprint of its own
         finding = after[index]
-        clash = {f.fingerprint for f in olds[finding.path]}  # inherited ones among them
-        if finding.fingerprint not in clash:
+        if finding.fingerprint not in old_prints:
             continue
         count = 1
         while (fresh := fingerprint(finding.rule, finding.path,
-                                    f"{finding.group or finding.fingerprint} {count}")) \
-                in used[finding.path]:
+                                    f"{finding.group or finding.fingerprint} {count}")) in taken:
             count += 1
-        used[finding.path].add(fresh)
+        taken.add(fresh)
         kept[index] = replace(finding, fingerprint=fresh)
     return [kept.get(index, finding) for index, finding in enumerate(after)]
 

@@ -460,7 +460,8 @@ class Engine:
         self.lookahead_findings = now
         self.history.event(self.run_id, "lookahead", "passed", tool="tests",
                            parameters={"rounds": len(steps),
-                                       "fixes": sum(len(f) for _, f in steps)})
+                                       "fixes": sum(len(f) for _, f in steps),
+                                       "ruff_alone": chain.ruff_alone})
         return True
 
     def all_rounds(self, state: dict[str, str], fixes: Sequence[Fix]) -> TestRun:

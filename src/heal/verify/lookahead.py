@@ -17,7 +17,8 @@ the shortcut.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,15 +53,20 @@ class Chain:
     steps: list[Step]
     state: dict[str, str]  # every step's fixes applied: the texts the next step plans on
     now: list[Finding]  # the findings of `state` (in `mark.dirty`, ruff's only are current)
-    fast: bool = True
     mark: Mark | None = None
+    ruff_alone: int = 0  # steps re-checked by ruff alone that stood
+
+    def __post_init__(self) -> None:
+        analyzers = self.engine.config.analyzers
+        # ruff alone re-checks a step only while other analyzers would (and then settle)
+        self.fast = "ruff" in analyzers and len(analyzers) > 1
+        self.bandit = "bandit" in analyzers
 
     def ruff_owns(self, rule: str) -> bool:
         """ruff's re-check alone tells about findings of this rule: ruff's, but not a rule
         bandit also reports (a scan keeps bandit's finding and drops ruff's twin)."""
         tool, _, code = rule.partition(":")
-        return tool == "ruff" and not (
-            "bandit" in self.engine.config.analyzers and catalog.ruff_to_bandit(code))
+        return tool == "ruff" and not (self.bandit and catalog.ruff_to_bandit(code))
 
     def ruff_view(self, findings: Sequence[Finding]) -> list[Finding]:
         return [f for f in findings if self.ruff_owns(f.rule)]
@@ -77,10 +83,7 @@ class Chain:
         """Add steps until no fix is left to plan or the next one does not pass its re-check;
         settle what ruff alone re-checked (going on with what that shows, or back to where it
         began when it fails)."""
-        engine = self.engine
-        self.fast = self.fast and "ruff" in engine.config.analyzers \
-            and len(engine.config.analyzers) > 1
-        budget = engine.config.max_iterations - self.round_no
+        budget = self.engine.config.max_iterations - self.round_no
         while True:
             if len(self.steps) - 1 < budget and self.step():
                 continue
@@ -97,24 +100,26 @@ class Chain:
         more, bugs = engine.candidates(self.round_no, self.visible(), texts, record=False)
         more = [f for f in more if text_hash(apply_fixes(texts[f.path], [
             g for g in more if g.path == f.path])) not in engine.seen[f.path]]
-        base_state = engine.state
-        engine.state = self.state  # the checks below see the look-ahead's texts as the run's own
-        try:
+        with self._as_the_runs():
             more = engine.defer_uncovered(more, texts)
             if not more or bugs:
                 return False
             touched = paths_of(more)
             more_texts = engine.texts(more)
-            if self.fast:
-                passed, rescanned = self._fast_check(more, touched, more_texts)
+            if self.fast:  # ruff's fixes, on ruff's findings; the rest wait for `settle`
+                before = self.ruff_view(self.now)
+                rescanned = self.ruff_view(engine.recheck.rescan_from(
+                    before, engine.current, more_texts, touched, tools=RUFF))
+                mine = [fix for fix in more if self.ruff_owns(fix.rule)]
             else:
-                passed, rescanned = self._full_check(more, touched, more_texts)
-        finally:
-            engine.state = base_state
-        if not passed:
-            return False
+                before, mine = self.now, more
+                rescanned = engine.recheck.rescan_from(before, engine.current, more_texts,
+                                                       touched)
+            if not self._passes(mine, before, rescanned, engine.current, more_texts, touched):
+                return False
         if self.fast and self.mark is None:
             self.mark = Mark(len(self.steps), self.state, self.now)
+        self.ruff_alone += self.fast
         self.steps.append((self.state, more))
         carried = engine.carried(self.now, more, texts, more_texts)
         if self.mark is not None:
@@ -126,30 +131,22 @@ class Chain:
         self.state = {**self.state, **texts_after(more, texts.__getitem__)}
         return True
 
-    def _full_check(self, more: list[Fix], touched: set[str], more_texts: Mapping[str, str]
-                    ) -> tuple[bool, list[Finding]]:
-        engine = self.engine
-        rescanned = engine.recheck.rescan_from(self.now, engine.current, more_texts, touched)
-        gone = not engine.recheck.ineffective(more, self.now, rescanned)
-        clean = gone and not engine.recheck.brought(
-            self.now, rescanned, engine.current, more_texts, touched,
-            engine.everything(more_texts), engine.ledger.given_up)
-        return clean, rescanned
+    @contextlib.contextmanager
+    def _as_the_runs(self) -> Iterator[None]:
+        """The engine's checks inside see the look-ahead's texts as the run's own."""
+        base_state, self.engine.state = self.engine.state, self.state
+        try:
+            yield
+        finally:
+            self.engine.state = base_state
 
-    def _fast_check(self, more: list[Fix], touched: set[str], more_texts: Mapping[str, str]
-                    ) -> tuple[bool, list[Finding]]:
-        """ruff's re-check: its fixes removed their findings and brought none of its that heal
-        cannot fix. The other fixes' findings, and the other analyzers', wait for `settle`."""
-        engine = self.engine
-        before = self.ruff_view(self.now)
-        rescanned = self.ruff_view(engine.recheck.rescan_from(
-            before, engine.current, more_texts, touched, tools=RUFF))
-        own = [fix for fix in more if self.ruff_owns(fix.rule)]
-        gone = not engine.recheck.ineffective(own, before, rescanned)
-        clean = gone and not engine.recheck.brought(
-            before, rescanned, engine.current, more_texts, touched,
-            engine.everything(more_texts), engine.ledger.given_up)
-        return clean, rescanned
+    def _passes(self, fixes: Sequence[Fix], before: Sequence[Finding], after: Sequence[Finding],
+                old: Callable[[str], str], texts: Mapping[str, str], paths: set[str]) -> bool:
+        """The fixes removed their findings, and brought none heal cannot fix."""
+        recheck = self.engine.recheck
+        return not recheck.ineffective(fixes, before, after) and not recheck.brought(
+            before, after, old, texts, paths, self.engine.everything(texts),
+            self.engine.ledger.given_up)
 
     def settle(self) -> bool:
         """Every analyzer re-checks the files changed since the mark: the steps' fixes of other
@@ -165,14 +162,8 @@ class Chain:
         after = engine.recheck.rescan_from(before, old.__getitem__, texts, dirty)
         others = [fix for _, fixes in self.steps[mark.steps:] for fix in fixes
                   if not self.ruff_owns(fix.rule)]
-        base_state = engine.state
-        engine.state = self.state
-        try:
-            passed = not engine.recheck.ineffective(others, before, after) and not \
-                engine.recheck.brought(before, after, old.__getitem__, texts, set(dirty),
-                                       engine.everything(texts), engine.ledger.given_up)
-        finally:
-            engine.state = base_state
+        with self._as_the_runs():
+            passed = self._passes(others, before, after, old.__getitem__, texts, set(dirty))
         if passed:
             self.now = [f for f in self.now if f.path not in dirty
                         or f.tool in failures.TOOLS] + after
@@ -182,6 +173,7 @@ class Chain:
     def back(self) -> None:
         """To the mark, re-checking every step with every analyzer from there on."""
         assert self.mark is not None
+        self.ruff_alone -= len(self.steps) - self.mark.steps
         self.steps = self.steps[:self.mark.steps]
         self.state, self.now = self.mark.state, self.mark.now
         self.mark = None

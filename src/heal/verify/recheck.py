@@ -134,7 +134,7 @@ class Recheck:
         blamed, rest = attribute.by_location(brought, fixes, maps)
         if not rest:
             return blamed
-        owners = attribute.in_bodies(rest, fixes, olds, maps)
+        owners = set(attribute.in_bodies(rest, fixes, olds, maps))
         targets = {attribute.shape(f) for f in rest}
         suspects = [fix for fix in fixes
                     if any(fix in attribute.suspects(f, fixes) for f in rest)]
